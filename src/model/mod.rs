@@ -1,0 +1,119 @@
+//! Next-byte models behind one trait, [`ByteModel`]. This is the only module tree where candle
+//! appears (in `m1`); everything above it sees probability vectors.
+//!
+//! ## The lane contract (determinism)
+//! A model steps many independent byte sequences ("lanes") together, so that a transformer can
+//! batch them. Lossless decoding needs the decoder to see bit-identical distributions to the
+//! encoder's, so every implementation guarantees:
+//!
+//! **The distribution of a lane depends only on the bytes fed to that lane since its last reset,
+//! bit for bit,** not on the number of lanes, on which other lanes are active, or on what they hold.
+//!
+//! Drivers may therefore feed lanes in any grouping (the encoder tries a byte, backs off, resets;
+//! the decoder never sees the byte that did not fit) and still agree exactly.
+
+pub mod uniform;
+pub mod unigram;
+
+pub use uniform::Uniform;
+pub use unigram::Unigram;
+
+use crate::error::Result;
+use serde::{Deserialize, Serialize};
+
+/// Number of byte values.
+pub const VOCAB: usize = 256;
+
+/// What identifies a model for the container: decoding under a different identity is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelIdentity {
+    /// Short kind name: "uniform", "unigram", "m1".
+    pub kind: String,
+    /// Hex SHA-256 over the weights and config (or the table for simple models).
+    pub hash: String,
+    /// The backend that computes distributions ("exact" for integer/rational models, "cpu",
+    /// "cuda:0", "metal:0" for M1). Floating-point results may differ across backends.
+    pub backend: String,
+}
+
+/// A model of the next byte, stepping many independent lanes together (see the module docs).
+pub trait ByteModel: Send {
+    /// Identity recorded in containers.
+    fn identity(&self) -> ModelIdentity;
+
+    /// Starts `lanes` independent lanes, each with an empty context. Previous lanes are dropped.
+    fn start(&mut self, lanes: usize) -> Result<()>;
+
+    /// Resets one lane to the empty context.
+    fn reset_lane(&mut self, lane: usize);
+
+    /// The next-byte distribution of a lane: 256 non-negative values summing to about 1.
+    fn dist(&self, lane: usize) -> &[f32];
+
+    /// Feeds one byte to each lane that has `Some`, in one batched step; lanes with `None` are
+    /// left unchanged. `bytes.len()` must equal the number of lanes.
+    fn feed(&mut self, bytes: &[Option<u8>]) -> Result<()>;
+
+    /// True when the distribution never depends on the context (uniform, unigram): drivers may
+    /// then quantize once instead of once per byte.
+    fn context_free(&self) -> bool {
+        false
+    }
+
+    /// A good number of lanes to step together (memory and throughput). Drivers process
+    /// independent examples in groups of this size.
+    fn preferred_lanes(&self) -> usize {
+        64
+    }
+
+    /// Scores a whole sequence from an empty context: row `i` (256 values) is the distribution of
+    /// byte `i` given bytes `..i`. Returns `bytes.len()` rows, flattened. A transformer overrides
+    /// this with one batched forward; the default steps one lane.
+    fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
+        self.start(1)?;
+        let mut out = Vec::with_capacity(bytes.len() * VOCAB);
+        for &b in bytes {
+            out.extend_from_slice(self.dist(0));
+            self.feed(&[Some(b)])?;
+        }
+        Ok(out)
+    }
+}
+
+impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
+    fn identity(&self) -> ModelIdentity {
+        (**self).identity()
+    }
+    fn start(&mut self, lanes: usize) -> Result<()> {
+        (**self).start(lanes)
+    }
+    fn reset_lane(&mut self, lane: usize) {
+        (**self).reset_lane(lane)
+    }
+    fn dist(&self, lane: usize) -> &[f32] {
+        (**self).dist(lane)
+    }
+    fn feed(&mut self, bytes: &[Option<u8>]) -> Result<()> {
+        (**self).feed(bytes)
+    }
+    fn context_free(&self) -> bool {
+        (**self).context_free()
+    }
+    fn preferred_lanes(&self) -> usize {
+        (**self).preferred_lanes()
+    }
+    fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
+        (**self).score(bytes)
+    }
+}
+
+/// Hex SHA-256 of some bytes (model identities).
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
