@@ -8,3 +8,5 @@ pub mod error;
 pub mod model;
 
 pub use error::{Error, Result};
+pub mod coding;
+pub mod method;

@@ -1,0 +1,134 @@
+//! MSB-first bit streams. Bits past the end of a reader's stream read as zero (the padding rule
+//! of the coder: a code is always completed with zeros).
+
+/// Appends bits MSB-first into bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BitWriter {
+    bytes: Vec<u8>,
+    len: u64,
+}
+
+impl BitWriter {
+    /// An empty stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends one bit (any non-zero value is a 1).
+    #[inline]
+    pub fn push(&mut self, bit: bool) {
+        let idx = (self.len / 8) as usize;
+        if idx == self.bytes.len() {
+            self.bytes.push(0);
+        }
+        if bit {
+            self.bytes[idx] |= 0x80 >> (self.len % 8);
+        }
+        self.len += 1;
+    }
+
+    /// Appends `n` copies of `bit`.
+    pub fn push_run(&mut self, bit: bool, n: u64) {
+        for _ in 0..n {
+            self.push(bit);
+        }
+    }
+
+    /// Appends the low `n` bits of `value`, most significant first (`n` at most 64).
+    pub fn push_bits(&mut self, value: u64, n: u32) {
+        for i in (0..n).rev() {
+            self.push((value >> i) & 1 == 1);
+        }
+    }
+
+    /// Appends all bits of another stream.
+    pub fn extend(&mut self, other: &BitWriter) {
+        for i in 0..other.len {
+            self.push(other.get(i));
+        }
+    }
+
+    /// Number of bits written.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when no bit was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bit `i` (false past the end).
+    #[inline]
+    pub fn get(&self, i: u64) -> bool {
+        if i >= self.len {
+            return false;
+        }
+        self.bytes[(i / 8) as usize] & (0x80 >> (i % 8)) != 0
+    }
+
+    /// Drops bits beyond `len`.
+    pub fn truncate(&mut self, len: u64) {
+        if len >= self.len {
+            return;
+        }
+        self.len = len;
+        self.bytes.truncate(len.div_ceil(8) as usize);
+        if len % 8 != 0 {
+            if let Some(last) = self.bytes.last_mut() {
+                *last &= 0xFFu8 << (8 - len % 8);
+            }
+        }
+    }
+
+    /// The packed bytes (the last one zero-padded).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Builds from packed bytes and a bit length (bits beyond `len` are cleared).
+    pub fn from_bytes(bytes: &[u8], len: u64) -> Self {
+        let mut w = BitWriter {
+            bytes: bytes.to_vec(),
+            len: (bytes.len() as u64 * 8).max(len),
+        };
+        w.bytes.resize(len.div_ceil(8) as usize, 0);
+        w.len = len;
+        w.truncate(len);
+        w
+    }
+
+    /// The bits as a string of '0' and '1'.
+    pub fn to_bit_string(&self) -> String {
+        (0..self.len)
+            .map(|i| if self.get(i) { '1' } else { '0' })
+            .collect()
+    }
+}
+
+/// Reads bits MSB-first from a slice of a bit stream; past the end it yields zeros.
+#[derive(Debug, Clone)]
+pub struct BitReader<'a> {
+    bits: &'a BitWriter,
+    pos: u64,
+    end: u64,
+}
+
+impl<'a> BitReader<'a> {
+    /// Reads bits `start..end` of `bits`.
+    pub fn new(bits: &'a BitWriter, start: u64, end: u64) -> Self {
+        BitReader {
+            bits,
+            pos: start,
+            end: end.min(bits.len()),
+        }
+    }
+
+    /// The next bit, or zero past the end.
+    #[inline]
+    pub fn next_bit(&mut self) -> bool {
+        let b = self.pos < self.end && self.bits.get(self.pos);
+        self.pos += 1;
+        b
+    }
+}

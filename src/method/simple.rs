@@ -1,0 +1,79 @@
+//! The methods without a model: Bytes (the bytes themselves) and GZip (zlib per example, default
+//! level, as in the paper).
+
+use super::{example_ranges, Assembler, Config, Encoded, WindowSpan};
+use crate::coding::BitWriter;
+use crate::error::{Error, Result};
+use std::io::{Read, Write};
+
+fn bytes_to_bits(bytes: &[u8]) -> BitWriter {
+    BitWriter::from_bytes(bytes, bytes.len() as u64 * 8)
+}
+
+fn one_window(bytes: std::ops::Range<usize>, bits: u64) -> Vec<WindowSpan> {
+    vec![WindowSpan {
+        example: 0,
+        bytes,
+        bit_start: 0,
+        bit_len: bits,
+        code_bits: bits,
+        model_reset: false,
+    }]
+}
+
+/// Bytes as tokens (8 bits per byte, cut into `token_bits`-bit tokens).
+pub fn encode_bytes(data: &[u8], config: &Config) -> Result<Encoded> {
+    let mut asm = Assembler::new(config);
+    for r in example_ranges(data.len(), config.example_bytes) {
+        let bits = bytes_to_bits(&data[r.clone()]);
+        let n = bits.len();
+        asm.push_example(r.clone(), &bits, one_window(r, n));
+    }
+    Ok(asm.finish(data.len(), None))
+}
+
+/// zlib (DEFLATE, default level) of each example.
+pub fn encode_gzip(data: &[u8], config: &Config) -> Result<Encoded> {
+    let mut asm = Assembler::new(config);
+    for r in example_ranges(data.len(), config.example_bytes) {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&data[r.clone()])?;
+        let bytes = z.finish()?;
+        let bits = bytes_to_bits(&bytes);
+        let n = bits.len();
+        asm.push_example(r.clone(), &bits, one_window(r, n));
+    }
+    Ok(asm.finish(data.len(), None))
+}
+
+/// Reads bits `start..start+len` (a whole number of bytes) as bytes.
+pub(crate) fn bits_to_bytes(bits: &BitWriter, start: u64, len: u64) -> Result<Vec<u8>> {
+    if len % 8 != 0 || start + len > bits.len() {
+        return Err(Error::Corrupt(format!(
+            "byte-aligned payload of {len} bits at bit {start} does not fit the stream"
+        )));
+    }
+    Ok((0..len / 8)
+        .map(|i| {
+            (0..8).fold(0u8, |acc, j| {
+                (acc << 1) | bits.get(start + i * 8 + j) as u8
+            })
+        })
+        .collect())
+}
+
+/// Inflates one zlib example, which must give exactly `expected` bytes.
+pub(crate) fn inflate(compressed: &[u8], expected: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(expected);
+    flate2::read::ZlibDecoder::new(compressed)
+        .take(expected as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Corrupt(format!("zlib stream: {e}")))?;
+    if out.len() != expected {
+        return Err(Error::Corrupt(format!(
+            "zlib example gave {} bytes, expected {expected}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
