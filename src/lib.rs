@@ -9,4 +9,9 @@ pub mod model;
 
 pub use error::{Error, Result};
 pub mod coding;
+pub mod container;
 pub mod method;
+pub mod stats;
+pub mod batch;
+#[cfg(feature = "gui")]
+pub mod app;
