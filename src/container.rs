@@ -112,7 +112,9 @@ impl VarintReader<'_> {
                 return Ok(v);
             }
         }
-        Err(Error::Corrupt("side information holds an overlong number".into()))
+        Err(Error::Corrupt(
+            "side information holds an overlong number".into(),
+        ))
     }
 }
 
@@ -409,9 +411,7 @@ impl Container {
             None
         };
         if rd.pos != raw.len() {
-            return Err(Error::Corrupt(
-                "side information has trailing data".into(),
-            ));
+            return Err(Error::Corrupt("side information has trailing data".into()));
         }
         let enc = Encoded {
             config: cfg.clone(),

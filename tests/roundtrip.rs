@@ -9,7 +9,12 @@ use proptest::prelude::*;
 fn configs() -> Vec<Config> {
     let mut out = Vec::new();
     for &tb in &[1u32, 8, 12, 16] {
-        for m in [MethodKind::Bytes, MethodKind::Gzip, MethodKind::StaticAc, MethodKind::Ac] {
+        for m in [
+            MethodKind::Bytes,
+            MethodKind::Gzip,
+            MethodKind::StaticAc,
+            MethodKind::Ac,
+        ] {
             let mut c = Config::new(m);
             c.token_bits = tb;
             c.example_bytes = 37;
@@ -41,8 +46,17 @@ fn check(data: &[u8], cfg: &Config, model: &mut dyn ByteModel) {
     match cfg.validate_for_model(model) {
         Err(e) => {
             // Only b < β can be refused, and only for EqualInfo.
-            assert_eq!(cfg.method, MethodKind::EqualInfo, "{} refused: {e}", cfg.label());
-            assert!(cfg.window_bits < cfg.precision + 1, "{} refused: {e}", cfg.label());
+            assert_eq!(
+                cfg.method,
+                MethodKind::EqualInfo,
+                "{} refused: {e}",
+                cfg.label()
+            );
+            assert!(
+                cfg.window_bits < cfg.precision + 1,
+                "{} refused: {e}",
+                cfg.label()
+            );
         }
         Ok(()) => {
             let bytes = container::compress(data, cfg, model).expect("compress");

@@ -4,6 +4,9 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod codec;
+mod common;
+mod stats;
 mod train;
 
 /// Explore text compressed by a byte LM in Equal-Info Windows (arXiv 2404.03626).
@@ -16,8 +19,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Compress a file into an .eqi container.
+    Compress(codec::CompressArgs),
+    /// Decompress an .eqi container exactly (verifies the checksum).
+    Decompress(codec::DecompressArgs),
+    /// Print the tokens of a text, window by window (text or JSON).
+    Tokens(codec::TokensArgs),
+    /// Describe an .eqi file: method, parameters, model, sizes and side-information overhead.
+    Info(codec::InfoArgs),
     /// Train an M1 byte model on text files.
     Train(train::TrainArgs),
+    /// Learnability statistics of many files under many configurations (SPEC section 8).
+    Stats(stats::StatsArgs),
 }
 
 /// Parses arguments and runs; errors become a message on stderr and exit code 1.
@@ -25,11 +38,23 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
+            #[cfg(feature = "gui")]
+            {
+                eqinfo::app::run().map_err(anyhow::Error::msg)
+            }
+            #[cfg(not(feature = "gui"))]
+            {
+                use clap::CommandFactory;
+                let _ = Cli::command().print_help();
+                Ok(())
+            }
         }
+        Some(Command::Compress(args)) => codec::compress(args),
+        Some(Command::Decompress(args)) => codec::decompress(args),
+        Some(Command::Tokens(args)) => codec::tokens(args),
+        Some(Command::Info(args)) => codec::info(args),
         Some(Command::Train(args)) => train::run(args),
+        Some(Command::Stats(args)) => stats::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,8 +20,8 @@
 //! full interval `[0,1)`, which needs nothing more. Emitting those bits and padding with zeros
 //! decodes correctly, because the padded value is the dyadic interval's left end.
 
-use super::freq::FreqTable;
 use super::bits::BitReader;
+use super::freq::FreqTable;
 
 /// Bits of the coder's registers.
 pub const STATE_BITS: u32 = 32;

@@ -239,7 +239,10 @@ mod tests {
         p[1] = 1.0;
         p[2] = 1.0;
         let t = quantize(&p, 10).unwrap();
-        assert_eq!((t.freq(0), t.freq(1), t.freq(2), t.freq(3)), (257, 257, 257, 1));
+        assert_eq!(
+            (t.freq(0), t.freq(1), t.freq(2), t.freq(3)),
+            (257, 257, 257, 1)
+        );
         // Hand-worked: p = (0.5, 0.25, 0.25 split as 3 bytes with weights 2,1,1), β = 10.
         // spread 768: x = 384, 192, 192 -> f = 385, 193, 193, rest 253 ones: 385+386+253 = 1024.
         let mut p = [0f32; 256];

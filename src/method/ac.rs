@@ -170,9 +170,7 @@ impl Lane {
             before,
             after: self.state,
             emit: start..self.win_bits.len(),
-            trace: dist.map(|d| {
-                (d[byte as usize], rank_of(d, byte), d.to_vec())
-            }),
+            trace: dist.map(|d| (d[byte as usize], rank_of(d, byte), d.to_vec())),
             freq: table.freq(byte),
             cum_low: table.cum_low(byte),
         });
@@ -199,7 +197,17 @@ pub(crate) fn encode_ac(
     let group = model.preferred_lanes().max(1);
     let mut done_bytes = 0usize;
     for chunk in ranges.chunks(group) {
-        let lanes = encode_group(data, chunk, config, window_bits, delay, &tables, model, opts, done_bytes)?;
+        let lanes = encode_group(
+            data,
+            chunk,
+            config,
+            window_bits,
+            delay,
+            &tables,
+            model,
+            opts,
+            done_bytes,
+        )?;
         for lane in lanes {
             let start = asm.bit_pos();
             done_bytes += lane.range.len();

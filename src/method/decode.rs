@@ -50,12 +50,7 @@ struct DecLane<'a> {
     dec: Option<Decoder<'a>>,
 }
 
-fn decode_ac(
-    enc: &Encoded,
-    cfg: &Config,
-    model: &mut dyn ByteModel,
-    out: &mut [u8],
-) -> Result<()> {
+fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [u8]) -> Result<()> {
     let tables = Tables::new(model, cfg.precision)?;
     let group = model.preferred_lanes().max(1);
     for chunk in enc.examples.chunks(group) {
@@ -207,7 +202,11 @@ pub fn free_decode_report(
                     window.push(enc.bits.get(w.bit_start + i));
                 }
                 L {
-                    dec: Decoder::new(BitReader::new(&enc.bits, w.bit_start, w.bit_start + w.bit_len)),
+                    dec: Decoder::new(BitReader::new(
+                        &enc.bits,
+                        w.bit_start,
+                        w.bit_start + w.bit_len,
+                    )),
                     st: CoderState::default(),
                     bits: BitWriter::new(),
                     window,

@@ -54,11 +54,7 @@ pub(crate) fn bits_to_bytes(bits: &BitWriter, start: u64, len: u64) -> Result<Ve
         )));
     }
     Ok((0..len / 8)
-        .map(|i| {
-            (0..8).fold(0u8, |acc, j| {
-                (acc << 1) | bits.get(start + i * 8 + j) as u8
-            })
-        })
+        .map(|i| (0..8).fold(0u8, |acc, j| (acc << 1) | bits.get(start + i * 8 + j) as u8))
         .collect())
 }
 

@@ -56,7 +56,10 @@ impl Trace {
         let d = self.dist(i);
         let mut idx: Vec<u8> = (0..=255u8).collect();
         idx.sort_by(|&a, &b| d[b as usize].total_cmp(&d[a as usize]).then(a.cmp(&b)));
-        idx.into_iter().take(n).map(|s| (s, d[s as usize])).collect()
+        idx.into_iter()
+            .take(n)
+            .map(|s| (s, d[s as usize]))
+            .collect()
     }
 }
 
