@@ -12,6 +12,9 @@
 //! Drivers may therefore feed lanes in any grouping (the encoder tries a byte, backs off, resets;
 //! the decoder never sees the byte that did not fit) and still agree exactly.
 
+pub mod device;
+pub mod m1;
+pub mod open;
 pub mod uniform;
 pub mod unigram;
 

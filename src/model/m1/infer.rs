@@ -1,0 +1,517 @@
+//! [`M1`], the lane-stepping inference model behind [`ByteModel`]: per-lane KV caches with a
+//! sliding window, batched matmuls, and the determinism design that the lane contract needs.
+//!
+//! ## Determinism (the lane contract)
+//! The arithmetic decoder must see bit-identical distributions to the encoder's although the two
+//! step different sets of lanes. So nothing a lane computes may depend on other lanes:
+//! - **Matmuls run on fixed-shape row chunks.** Lanes are grouped in chunks of [`CHUNK_ROWS`]
+//!   (lane `i` is row `i % CHUNK_ROWS` of chunk `i / CHUNK_ROWS`); a chunk with any active lane
+//!   is multiplied as one `(CHUNK_ROWS, K) x (K, N)` product, rows of inactive lanes zeroed. The
+//!   product always has the same shape, so gemm always takes the same blocking and kernels, and
+//!   each output element is the same sequence of multiply-adds over its own row only. A lane's
+//!   row values therefore do not depend on how many lanes exist, which are active, or what the
+//!   other rows hold; and since every row of a full microkernel tile is computed the same way,
+//!   not on its row position either (`tests/m1.rs` checks all of this bit for bit).
+//! - **Everything else is per lane, in plain Rust, in a fixed order**: LayerNorm, bias adds,
+//!   attention over the lane's own cache with its exact length (no padded reductions), softmax.
+//! - The empty-context state (BOS pushed through the network) is computed once at load time and
+//!   copied into a lane on `start`/`reset_lane`.
+//!
+//! Results depend on the backend (CPU vs CUDA vs Metal) and possibly on the gemm build; that is
+//! why the identity carries the backend and the container refuses a mismatch.
+//!
+//! ## Sliding window
+//! A lane attends to BOS plus its latest `max_context - 1` bytes (ring buffer per layer); BOS is
+//! kept as an attention sink. Keys and values of a byte are computed once, when it is fed, which
+//! is exactly what the banded mask of `net::attention_bias` computes in one batched forward, so
+//! [`ByteModel::score`] and stepping agree (up to float rounding) at any length.
+
+use super::config::Config;
+use super::net::Net;
+use crate::error::{Error, Result};
+use crate::model::{ByteModel, ModelIdentity, VOCAB};
+use candle_core::{Device, Tensor};
+
+/// Rows per matmul chunk (lanes are stepped in groups of this size).
+pub const CHUNK_ROWS: usize = 16;
+
+/// Longest input that [`ByteModel::score`] scores in one batched forward; longer inputs are
+/// scored by stepping one lane (the attention matrix of one forward grows with the square).
+pub const SCORE_BATCHED_MAX: usize = 2048;
+
+fn ce(e: candle_core::Error) -> Error {
+    Error::Model(format!("candle: {e}"))
+}
+
+/// A linear layer prepared for chunked inference: `wt` is the transposed weight (K, N).
+struct Dense {
+    wt: Tensor,
+    bias: Vec<f32>,
+    k: usize,
+    n: usize,
+}
+
+impl Dense {
+    fn new(lin: &candle_nn::Linear) -> Result<Self> {
+        let w = lin.weight();
+        let (n, k) = w.dims2().map_err(ce)?;
+        let wt = w.t().map_err(ce)?.contiguous().map_err(ce)?;
+        let bias = match lin.bias() {
+            Some(b) => b
+                .to_device(&Device::Cpu)
+                .map_err(ce)?
+                .to_vec1::<f32>()
+                .map_err(ce)?,
+            None => vec![0.0; n],
+        };
+        Ok(Self { wt, bias, k, n })
+    }
+
+    /// `x`: CHUNK_ROWS * k values; returns CHUNK_ROWS * n values, bias added.
+    fn apply(&self, x: &[f32]) -> Result<Vec<f32>> {
+        debug_assert_eq!(x.len(), CHUNK_ROWS * self.k);
+        let xt = Tensor::from_slice(x, (CHUNK_ROWS, self.k), self.wt.device()).map_err(ce)?;
+        let y = xt.matmul(&self.wt).map_err(ce)?;
+        let mut y = y
+            .flatten_all()
+            .map_err(ce)?
+            .to_device(&Device::Cpu)
+            .map_err(ce)?
+            .to_vec1::<f32>()
+            .map_err(ce)?;
+        for row in y.chunks_exact_mut(self.n) {
+            for (v, b) in row.iter_mut().zip(&self.bias) {
+                *v += b;
+            }
+        }
+        Ok(y)
+    }
+}
+
+struct Norm {
+    w: Vec<f32>,
+    b: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    fn new(ln: &super::net::LayerNorm) -> Result<Self> {
+        let cpu = |t: &Tensor| -> Result<Vec<f32>> {
+            t.to_device(&Device::Cpu)
+                .map_err(ce)?
+                .to_vec1::<f32>()
+                .map_err(ce)
+        };
+        Ok(Self {
+            w: cpu(&ln.weight)?,
+            b: cpu(&ln.bias)?,
+            eps: ln.eps as f32,
+        })
+    }
+
+    fn apply(&self, x: &[f32], out: &mut [f32]) {
+        let d = x.len() as f32;
+        let mean = x.iter().sum::<f32>() / d;
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
+        let inv = 1.0 / (var + self.eps).sqrt();
+        for (((o, v), w), b) in out.iter_mut().zip(x).zip(&self.w).zip(&self.b) {
+            *o = (v - mean) * inv * w + b;
+        }
+    }
+}
+
+struct LayerW {
+    ln1: Norm,
+    qkv: Dense,
+    proj: Dense,
+    ln2: Norm,
+    fc1: Dense,
+    fc2: Dense,
+}
+
+/// One lane: per-layer key/value caches (slot 0 BOS, slots 1.. a ring of bytes), the absolute
+/// position of the next entry, and the current next-byte distribution.
+#[derive(Debug, Clone, Default)]
+struct Lane {
+    k: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+    pos: u64,
+    dist: Vec<f32>,
+}
+
+impl Lane {
+    fn copy_from(&mut self, other: &Lane) {
+        self.k.resize(other.k.len(), Vec::new());
+        self.v.resize(other.v.len(), Vec::new());
+        for (a, b) in self.k.iter_mut().zip(&other.k) {
+            a.clear();
+            a.extend_from_slice(b);
+        }
+        for (a, b) in self.v.iter_mut().zip(&other.v) {
+            a.clear();
+            a.extend_from_slice(b);
+        }
+        self.pos = other.pos;
+        self.dist.clear();
+        self.dist.extend_from_slice(&other.dist);
+    }
+}
+
+/// Fixed-order dot product with 8 partial sums (deterministic, vectorizable).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut tail = 0f32;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// The M1 model for coding: see the module docs.
+pub struct M1 {
+    cfg: Config,
+    net: Net,
+    identity: ModelIdentity,
+    tok_emb: Vec<f32>,
+    bos: Vec<f32>,
+    layers: Vec<LayerW>,
+    ln_f: Norm,
+    head: Dense,
+    slopes: Vec<f32>,
+    empty: Lane,
+    lanes: Vec<Lane>,
+}
+
+impl M1 {
+    /// Builds the inference model from a network; `hash` identifies config + weights.
+    pub(crate) fn from_net(net: Net, hash: String) -> Result<Self> {
+        let cfg = net.cfg.clone();
+        let backend = crate::model::device::backend_name(net.bos.device());
+        let cpu_vec = |t: &Tensor| -> Result<Vec<f32>> {
+            t.to_device(&Device::Cpu)
+                .map_err(ce)?
+                .flatten_all()
+                .map_err(ce)?
+                .to_vec1::<f32>()
+                .map_err(ce)
+        };
+        let tok_emb = cpu_vec(net.tok_emb.embeddings())?;
+        let bos = cpu_vec(&net.bos)?;
+        let mut layers = Vec::new();
+        for b in &net.layers {
+            layers.push(LayerW {
+                ln1: Norm::new(&b.ln1)?,
+                qkv: Dense::new(&b.attn.qkv)?,
+                proj: Dense::new(&b.attn.proj)?,
+                ln2: Norm::new(&b.ln2)?,
+                fc1: Dense::new(&b.mlp.fc1)?,
+                fc2: Dense::new(&b.mlp.fc2)?,
+            });
+        }
+        let ln_f = Norm::new(&net.ln_f)?;
+        let head = Dense::new(&net.head)?;
+        let mut m = M1 {
+            slopes: cfg.alibi_slopes(),
+            cfg,
+            net,
+            identity: ModelIdentity {
+                kind: "m1".into(),
+                hash,
+                backend,
+            },
+            tok_emb,
+            bos,
+            layers,
+            ln_f,
+            head,
+            empty: Lane::default(),
+            lanes: Vec::new(),
+        };
+        let mut empty = Lane {
+            k: vec![Vec::new(); m.cfg.n_layers],
+            v: vec![Vec::new(); m.cfg.n_layers],
+            pos: 0,
+            dist: vec![0.0; VOCAB],
+        };
+        let d = m.cfg.d_model;
+        let mut x = vec![0f32; CHUNK_ROWS * d];
+        x[..d].copy_from_slice(&m.bos);
+        m.run_chunk(&mut x, &mut [(0, &mut empty)])?;
+        m.empty = empty;
+        Ok(m)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The candle network (batched scoring, evaluation).
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+
+    /// Number of lanes started.
+    pub fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Pushes one chunk through the network: `x` holds CHUNK_ROWS input embeddings (rows not in
+    /// `members` are zero); each member `(row, lane)` gets its new entry appended to its caches
+    /// and its distribution updated.
+    fn run_chunk(&self, x: &mut [f32], members: &mut [(usize, &mut Lane)]) -> Result<()> {
+        let cfg = &self.cfg;
+        let (d, a, hd) = (cfg.d_model, cfg.attn_dim(), cfg.head_dim);
+        let cap = cfg.max_context as u64;
+        let scale = 1.0 / (hd as f32).sqrt();
+        let mut h = vec![0f32; CHUNK_ROWS * d];
+        let mut att = vec![0f32; CHUNK_ROWS * a];
+        let mut scores: Vec<f32> = Vec::new();
+        for (l, lw) in self.layers.iter().enumerate() {
+            for (r, _) in members.iter() {
+                lw.ln1
+                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
+            }
+            let qkv = lw.qkv.apply(&h)?;
+            for (r, lane) in members.iter_mut() {
+                let r = *r;
+                let p = lane.pos;
+                let row = &qkv[r * 3 * a..(r + 1) * 3 * a];
+                let slot = if p == 0 {
+                    0
+                } else {
+                    1 + ((p - 1) % (cap - 1)) as usize
+                };
+                for (cache, src) in [
+                    (&mut lane.k[l], &row[a..2 * a]),
+                    (&mut lane.v[l], &row[2 * a..]),
+                ] {
+                    if cache.len() < (slot + 1) * a {
+                        cache.resize((slot + 1) * a, 0.0);
+                    }
+                    cache[slot * a..(slot + 1) * a].copy_from_slice(src);
+                }
+                // Entries visible to the query at position p: BOS (distance p), then the bytes
+                // at positions lo..=p (distance p - pos), oldest first.
+                let lo = if p == 0 {
+                    1
+                } else {
+                    (p + 2).saturating_sub(cap).max(1)
+                };
+                let n_bytes = if p == 0 { 0 } else { (p - lo + 1) as usize };
+                let (kc, vc) = (&lane.k[l], &lane.v[l]);
+                for (hi, slope) in self.slopes.iter().enumerate() {
+                    let q = &row[hi * hd..(hi + 1) * hd];
+                    let off = hi * hd;
+                    scores.clear();
+                    scores.push(dot(q, &kc[off..off + hd]) * scale - slope * p as f32);
+                    for i in 0..n_bytes {
+                        let pos = lo + i as u64;
+                        let s = 1 + ((pos - 1) % (cap - 1)) as usize;
+                        let base = s * a + off;
+                        scores
+                            .push(dot(q, &kc[base..base + hd]) * scale - slope * (p - pos) as f32);
+                    }
+                    let mx = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+                    let mut sum = 0f32;
+                    for s in scores.iter_mut() {
+                        *s = (*s - mx).exp();
+                        sum += *s;
+                    }
+                    let out = &mut att[r * a + off..r * a + off + hd];
+                    out.fill(0.0);
+                    for (i, w) in scores.iter().enumerate() {
+                        let s = if i == 0 {
+                            0
+                        } else {
+                            1 + ((lo + i as u64 - 2) % (cap - 1)) as usize
+                        };
+                        let w = w / sum;
+                        let vrow = &vc[s * a + off..s * a + off + hd];
+                        for (o, v) in out.iter_mut().zip(vrow) {
+                            *o += w * v;
+                        }
+                    }
+                }
+            }
+            let y = lw.proj.apply(&att)?;
+            for (r, _) in members.iter() {
+                for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
+                    *xv += yv;
+                }
+                lw.ln2
+                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
+            }
+            let mut m = lw.fc1.apply(&h)?;
+            for v in m.iter_mut() {
+                *v = v.max(0.0);
+            }
+            let y = lw.fc2.apply(&m)?;
+            for (r, _) in members.iter() {
+                for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
+                    *xv += yv;
+                }
+            }
+        }
+        for (r, _) in members.iter() {
+            self.ln_f
+                .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
+        }
+        let logits = self.head.apply(&h)?;
+        for (r, lane) in members.iter_mut() {
+            let row = &logits[*r * VOCAB..(*r + 1) * VOCAB];
+            let mx = row.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+            lane.dist.resize(VOCAB, 0.0);
+            let mut sum = 0f64;
+            for (o, &v) in lane.dist.iter_mut().zip(row) {
+                *o = (v - mx).exp();
+                sum += *o as f64;
+            }
+            let inv = (1.0 / sum) as f32;
+            for o in lane.dist.iter_mut() {
+                *o *= inv;
+            }
+            lane.pos += 1;
+        }
+        Ok(())
+    }
+
+    /// Steps one lane with the given bytes from its current state (used by long `score`).
+    fn step_lane(&self, lane: &mut Lane, byte: u8) -> Result<()> {
+        let d = self.cfg.d_model;
+        let mut x = vec![0f32; CHUNK_ROWS * d];
+        x[..d].copy_from_slice(&self.tok_emb[byte as usize * d..(byte as usize + 1) * d]);
+        self.run_chunk(&mut x, &mut [(0, lane)])
+    }
+
+    /// Model cross-entropy of `bytes` scored from an empty context, in bits per byte.
+    pub fn cross_entropy_bits_per_byte(&mut self, bytes: &[u8]) -> Result<f64> {
+        cross_entropy_bits_per_byte(self, bytes)
+    }
+}
+
+/// Cross-entropy in bits/byte of `bytes` under any model, scored from an empty context with
+/// [`ByteModel::score`] (one batched forward for M1).
+pub fn cross_entropy_bits_per_byte<M: ByteModel + ?Sized>(
+    model: &mut M,
+    bytes: &[u8],
+) -> Result<f64> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput("no bytes to score".into()));
+    }
+    let probs = model.score(bytes)?;
+    let mut bits = 0f64;
+    for (i, &b) in bytes.iter().enumerate() {
+        let p = probs[i * VOCAB + b as usize] as f64;
+        bits -= p.max(1e-30).log2();
+    }
+    Ok(bits / bytes.len() as f64)
+}
+
+impl ByteModel for M1 {
+    fn identity(&self) -> ModelIdentity {
+        self.identity.clone()
+    }
+
+    fn start(&mut self, lanes: usize) -> Result<()> {
+        self.lanes.truncate(lanes);
+        for lane in self.lanes.iter_mut() {
+            lane.copy_from(&self.empty);
+        }
+        while self.lanes.len() < lanes {
+            self.lanes.push(self.empty.clone());
+        }
+        Ok(())
+    }
+
+    fn reset_lane(&mut self, lane: usize) {
+        let empty = &self.empty;
+        self.lanes[lane].copy_from(empty);
+    }
+
+    fn dist(&self, lane: usize) -> &[f32] {
+        &self.lanes[lane].dist
+    }
+
+    fn feed(&mut self, bytes: &[Option<u8>]) -> Result<()> {
+        if bytes.len() != self.lanes.len() {
+            return Err(Error::BadParams(format!(
+                "feed got {} bytes for {} lanes",
+                bytes.len(),
+                self.lanes.len()
+            )));
+        }
+        let d = self.cfg.d_model;
+        let mut lanes = std::mem::take(&mut self.lanes);
+        let mut result = Ok(());
+        for (c, chunk) in lanes.chunks_mut(CHUNK_ROWS).enumerate() {
+            let in_bytes = &bytes[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.len()];
+            if in_bytes.iter().all(Option::is_none) {
+                continue;
+            }
+            let mut x = vec![0f32; CHUNK_ROWS * d];
+            let mut members: Vec<(usize, &mut Lane)> = Vec::new();
+            for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
+                if let Some(b) = *b {
+                    let b = b as usize;
+                    x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                    members.push((r, lane));
+                }
+            }
+            if let Err(e) = self.run_chunk(&mut x, &mut members) {
+                result = Err(e);
+                break;
+            }
+        }
+        self.lanes = lanes;
+        result
+    }
+
+    fn preferred_lanes(&self) -> usize {
+        4 * CHUNK_ROWS
+    }
+
+    /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (inputs
+    /// longer than [`SCORE_BATCHED_MAX`] are stepped on a private lane instead). Does not touch
+    /// the lanes.
+    fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        if bytes.len() > SCORE_BATCHED_MAX {
+            let mut lane = self.empty.clone();
+            let mut out = Vec::with_capacity(bytes.len() * VOCAB);
+            for &b in bytes {
+                out.extend_from_slice(&lane.dist);
+                self.step_lane(&mut lane, b)?;
+            }
+            return Ok(out);
+        }
+        let dev = self.net.bos.device().clone();
+        let ids: Vec<u32> = bytes[..bytes.len() - 1].iter().map(|&b| b as u32).collect();
+        let ids = Tensor::from_vec(ids, (1, bytes.len() - 1), &dev).map_err(ce)?;
+        let logits = self.net.forward(&ids).map_err(ce)?;
+        let probs = candle_nn::ops::softmax_last_dim(&logits).map_err(ce)?;
+        probs
+            .flatten_all()
+            .map_err(ce)?
+            .to_device(&Device::Cpu)
+            .map_err(ce)?
+            .to_vec1::<f32>()
+            .map_err(ce)
+    }
+}
+
+// `Net` holds candle tensors, which are Send; so is everything else here.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<M1>();
+};

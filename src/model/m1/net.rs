@@ -1,0 +1,221 @@
+//! The M1 layers in candle, for training and for batched scoring. Every layer has
+//! `new(cfg, vb)` with `vb.pp(name)` so that field names mirror tensor names:
+//!
+//! ```text
+//! bos                               [d_model]          learned start-of-context embedding
+//! tok_emb.weight                    [256, d_model]
+//! layers.{i}.ln1.{weight,bias}      [d_model]
+//! layers.{i}.attn.qkv.{weight,bias} [3*n_heads*head_dim, d_model], [3*n_heads*head_dim]
+//! layers.{i}.attn.proj.{weight,bias}[d_model, n_heads*head_dim], [d_model]
+//! layers.{i}.ln2.{weight,bias}      [d_model]
+//! layers.{i}.mlp.fc1.{weight,bias}  [d_mlp, d_model], [d_mlp]
+//! layers.{i}.mlp.fc2.{weight,bias}  [d_model, d_mlp], [d_model]
+//! ln_f.{weight,bias}                [d_model]
+//! head.{weight,bias}                [256, d_model], [256]
+//! ```
+//!
+//! A sequence is `[BOS, b0, b1, ...]`: position 0 holds the learned `bos` vector, so the empty
+//! context has a defined next-byte distribution (row 0 of the output). Positions enter only
+//! through ALiBi: head `h` adds `-slope_h * (i - j)` to the score of query `i` on key `j`. ALiBi
+//! is relative and translation-invariant, so keys cached in a KV cache never need re-encoding
+//! when the window slides, and it adds no parameters. Attention is limited to a window of
+//! `max_context` positions: BOS plus the latest `max_context - 1` bytes (the same rule as the
+//! sliding KV cache in `infer.rs`, so both paths compute the same function).
+
+use super::config::Config;
+use candle_core::{DType, Device, Module, Tensor, D};
+use candle_nn::{Linear, VarBuilder};
+
+/// LayerNorm written with differentiable primitives (candle's fused layer-norm op has no
+/// backward pass).
+#[derive(Debug, Clone)]
+pub struct LayerNorm {
+    pub weight: Tensor,
+    pub bias: Tensor,
+    pub eps: f64,
+}
+
+impl LayerNorm {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let weight = vb.get_with_hints(cfg.d_model, "weight", candle_nn::Init::Const(1.0))?;
+        let bias = vb.get_with_hints(cfg.d_model, "bias", candle_nn::Init::Const(0.0))?;
+        Ok(Self {
+            weight,
+            bias,
+            eps: cfg.layer_norm_eps,
+        })
+    }
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = x.broadcast_sub(&mean)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        let xn = xc.broadcast_div(&(var + self.eps)?.sqrt()?)?;
+        xn.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)
+    }
+}
+
+/// Multi-head causal self-attention with ALiBi and a sliding window.
+#[derive(Debug, Clone)]
+pub struct Attention {
+    pub qkv: Linear,
+    pub proj: Linear,
+    n_heads: usize,
+    head_dim: usize,
+}
+
+impl Attention {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let a = cfg.attn_dim();
+        Ok(Self {
+            qkv: candle_nn::linear(cfg.d_model, 3 * a, vb.pp("qkv"))?,
+            proj: candle_nn::linear(a, cfg.d_model, vb.pp("proj"))?,
+            n_heads: cfg.n_heads,
+            head_dim: cfg.head_dim,
+        })
+    }
+
+    /// `x`: (B, S, d_model); `bias`: (n_heads, S, S) additive ALiBi + mask.
+    pub fn forward(&self, x: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, s, _) = x.dims3()?;
+        let (h, hd) = (self.n_heads, self.head_dim);
+        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, h, hd))?;
+        let q = qkv
+            .narrow(2, 0, 1)?
+            .squeeze(2)?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let k = qkv
+            .narrow(2, 1, 1)?
+            .squeeze(2)?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let v = qkv
+            .narrow(2, 2, 1)?
+            .squeeze(2)?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let scale = 1.0 / (hd as f64).sqrt();
+        let att = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
+        let att = candle_nn::ops::softmax(&att, D::Minus1)?;
+        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, s, h * hd))?;
+        self.proj.forward(&y)
+    }
+}
+
+/// The ReLU MLP.
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    pub fc1: Linear,
+    pub fc2: Linear,
+}
+
+impl Mlp {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Self {
+            fc1: candle_nn::linear(cfg.d_model, cfg.d_mlp, vb.pp("fc1"))?,
+            fc2: candle_nn::linear(cfg.d_mlp, cfg.d_model, vb.pp("fc2"))?,
+        })
+    }
+}
+
+impl Module for Mlp {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.fc2.forward(&self.fc1.forward(x)?.relu()?)
+    }
+}
+
+/// One pre-LayerNorm transformer block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub ln1: LayerNorm,
+    pub attn: Attention,
+    pub ln2: LayerNorm,
+    pub mlp: Mlp,
+}
+
+impl Block {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Self {
+            ln1: LayerNorm::new(cfg, vb.pp("ln1"))?,
+            attn: Attention::new(cfg, vb.pp("attn"))?,
+            ln2: LayerNorm::new(cfg, vb.pp("ln2"))?,
+            mlp: Mlp::new(cfg, vb.pp("mlp"))?,
+        })
+    }
+
+    pub fn forward(&self, x: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
+        let x = (x + self.attn.forward(&self.ln1.forward(x)?, bias)?)?;
+        &x + self.mlp.forward(&self.ln2.forward(&x)?)?
+    }
+}
+
+/// The whole network.
+#[derive(Debug, Clone)]
+pub struct Net {
+    pub cfg: Config,
+    pub bos: Tensor,
+    pub tok_emb: candle_nn::Embedding,
+    pub layers: Vec<Block>,
+    pub ln_f: LayerNorm,
+    pub head: Linear,
+}
+
+impl Net {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> candle_core::Result<Self> {
+        let bos = vb.get(cfg.d_model, "bos")?;
+        let tok_emb = candle_nn::embedding(cfg.vocab, cfg.d_model, vb.pp("tok_emb"))?;
+        let layers = (0..cfg.n_layers)
+            .map(|i| Block::new(cfg, vb.pp(format!("layers.{i}"))))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Ok(Self {
+            cfg: cfg.clone(),
+            bos,
+            tok_emb,
+            layers,
+            ln_f: LayerNorm::new(cfg, vb.pp("ln_f"))?,
+            head: candle_nn::linear(cfg.d_model, cfg.vocab, vb.pp("head"))?,
+        })
+    }
+
+    /// Logits for `ids` (B, L) of u32 byte values: returns (B, L+1, 256), row `i` predicting
+    /// byte `i` from `[BOS, ids[..i]]` (row `L` predicts the byte after all of them).
+    pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, l) = ids.dims2()?;
+        let d = self.cfg.d_model;
+        let bos = self.bos.reshape((1, 1, d))?.broadcast_as((b, 1, d))?;
+        let x = if l == 0 {
+            bos.contiguous()?
+        } else {
+            Tensor::cat(&[&bos, &self.tok_emb.forward(ids)?], 1)?
+        };
+        let bias = attention_bias(&self.cfg, l + 1, x.device())?;
+        let mut x = x;
+        for layer in &self.layers {
+            x = layer.forward(&x, &bias)?;
+        }
+        self.head.forward(&self.ln_f.forward(&x)?)
+    }
+}
+
+/// The additive attention bias (n_heads, S, S): ALiBi `-slope * (i - j)` where query `i` may see
+/// key `j`, `-inf` elsewhere. Query `i` sees BOS (key 0) and the bytes at positions
+/// `i - (max_context - 2) ..= i`.
+pub fn attention_bias(cfg: &Config, s: usize, dev: &Device) -> candle_core::Result<Tensor> {
+    let slopes = cfg.alibi_slopes();
+    let byte_window = cfg.max_context - 1;
+    let mut data = vec![f32::NEG_INFINITY; cfg.n_heads * s * s];
+    for (h, slope) in slopes.iter().enumerate() {
+        for i in 0..s {
+            let row = &mut data[(h * s + i) * s..(h * s + i + 1) * s];
+            for (j, cell) in row.iter_mut().enumerate().take(i + 1) {
+                if j == 0 || i - j < byte_window {
+                    *cell = -slope * (i - j) as f32;
+                }
+            }
+        }
+    }
+    Tensor::from_vec(data, (cfg.n_heads, s, s), dev)?.to_dtype(DType::F32)
+}
