@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod codec;
 mod common;
+mod eval;
 mod stats;
 mod train;
 
@@ -27,6 +28,10 @@ enum Command {
     Tokens(codec::TokensArgs),
     /// Describe an .eqi file: method, parameters, model, sizes and side-information overhead.
     Info(codec::InfoArgs),
+    /// Cross-entropy and coded bits/byte (AC, EqualInfoAC[b=16]) of text files, round-tripped.
+    Eval(eval::EvalArgs),
+    /// M1 compression throughput against this machine's matmul roofline.
+    Bench(eval::BenchArgs),
     /// Train an M1 byte model on text files.
     Train(train::TrainArgs),
     /// Learnability statistics of many files under many configurations (SPEC section 8).
@@ -53,6 +58,8 @@ pub fn run() -> ExitCode {
         Some(Command::Decompress(args)) => codec::decompress(args),
         Some(Command::Tokens(args)) => codec::tokens(args),
         Some(Command::Info(args)) => codec::info(args),
+        Some(Command::Eval(args)) => eval::eval(args),
+        Some(Command::Bench(args)) => eval::bench(args),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Stats(args)) => stats::run(args),
     };

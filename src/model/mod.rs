@@ -15,6 +15,7 @@
 pub mod device;
 pub mod m1;
 pub mod open;
+pub mod roofline;
 pub mod uniform;
 pub mod unigram;
 

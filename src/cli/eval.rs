@@ -1,0 +1,209 @@
+//! `eval` (cross-entropy and actual coded sizes, round-tripped) and `bench` (M1 throughput against
+//! this machine's matmul roofline).
+
+use super::common::ModelArgs;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use eqinfo::method::{self, Config, MethodKind, RunOptions};
+use eqinfo::model::ByteModel;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Text files to evaluate.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Bytes per example (the paper's 10,240).
+    #[arg(long, default_value_t = method::DEFAULT_EXAMPLE_BYTES)]
+    pub example_bytes: usize,
+    /// Evaluate at most this many bytes of each file (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub max_bytes: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One file's evaluation.
+#[derive(Debug, serde::Serialize)]
+pub struct EvalRow {
+    pub file: String,
+    pub bytes: usize,
+    /// Model cross-entropy, bits/byte, each example scored from an empty context.
+    pub cross_entropy_bpb: f64,
+    /// AC: coded bits (before token padding) per byte, round-tripped.
+    pub ac_bpb: f64,
+    /// EqualInfoAC[b=16, v=65536]: token bits per byte, round-tripped.
+    pub equal_info16_bpb: f64,
+    /// EqualInfoAC[b=16, v=65536]: bytes per token.
+    pub equal_info16_bytes_per_token: f64,
+    pub seconds: f64,
+}
+
+pub fn eval(args: EvalArgs) -> Result<()> {
+    let mut model = args.model.open()?;
+    let mut rows = Vec::new();
+    for f in &args.files {
+        let mut data = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        if args.max_bytes > 0 {
+            data.truncate(args.max_bytes);
+        }
+        if data.is_empty() {
+            bail!("{}: empty file", f.display());
+        }
+        let t = Instant::now();
+        let row = eval_one(
+            &f.display().to_string(),
+            &data,
+            model.as_mut(),
+            args.example_bytes,
+        )?;
+        rows.push(EvalRow {
+            seconds: t.elapsed().as_secs_f64(),
+            ..row
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!(
+            "{:<40} {:>10} {:>9} {:>9} {:>12} {:>11} {:>8}",
+            "file", "bytes", "CE b/B", "AC b/B", "EqInfo16 b/B", "bytes/token", "seconds"
+        );
+        for r in &rows {
+            println!(
+                "{:<40} {:>10} {:>9.4} {:>9.4} {:>12.4} {:>11.3} {:>8.1}",
+                r.file,
+                r.bytes,
+                r.cross_entropy_bpb,
+                r.ac_bpb,
+                r.equal_info16_bpb,
+                r.equal_info16_bytes_per_token,
+                r.seconds
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates one text (examples of `example_bytes`).
+pub fn eval_one(
+    name: &str,
+    data: &[u8],
+    model: &mut dyn ByteModel,
+    example_bytes: usize,
+) -> Result<EvalRow> {
+    let mut ce_bits = 0f64;
+    for r in method::example_ranges(data.len(), example_bytes) {
+        let n = r.len() as f64;
+        ce_bits += eqinfo::model::m1::cross_entropy_bits_per_byte(model, &data[r])? * n;
+    }
+    let mut ac = Config::new(MethodKind::Ac);
+    ac.example_bytes = example_bytes;
+    let enc = method::encode(data, &ac, model, &RunOptions::default())?;
+    if method::decode(&enc, model)? != data {
+        bail!("{name}: AC round trip failed");
+    }
+    let ac_bits: u64 = enc.examples.iter().map(|e| e.bit_len).sum();
+    let mut ei = Config::equal_info(16, 16);
+    ei.example_bytes = example_bytes;
+    let enc16 = method::encode(data, &ei, model, &RunOptions::default())?;
+    if method::decode(&enc16, model)? != data {
+        bail!("{name}: EqualInfoAC round trip failed");
+    }
+    let n = data.len() as f64;
+    Ok(EvalRow {
+        file: name.to_string(),
+        bytes: data.len(),
+        cross_entropy_bpb: ce_bits / n,
+        ac_bpb: ac_bits as f64 / n,
+        equal_info16_bpb: enc16.bits_per_byte(),
+        equal_info16_bytes_per_token: enc16.bytes_per_token(),
+        seconds: 0.0,
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Text to compress (default: a built-in English passage repeated).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Bytes to compress.
+    #[arg(long, default_value_t = 131_072)]
+    pub bytes: usize,
+    /// Bytes per example: examples are the lanes stepped together.
+    #[arg(long, default_value_t = 1024)]
+    pub example_bytes: usize,
+    /// Window size b.
+    #[arg(long, default_value_t = 16)]
+    pub window_bits: u32,
+}
+
+pub fn bench(args: BenchArgs) -> Result<()> {
+    let mut model = args.model.open()?;
+    let base: Vec<u8> = match &args.input {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        None => include_bytes!("../../assets/demo.txt").to_vec(),
+    };
+    if base.is_empty() {
+        bail!("empty input");
+    }
+    let data: Vec<u8> = base.iter().cycle().take(args.bytes).copied().collect();
+    let mut cfg = Config::equal_info(args.window_bits, 16);
+    cfg.example_bytes = args.example_bytes;
+    let t = Instant::now();
+    let enc = method::encode(&data, &cfg, model.as_mut(), &RunOptions::default())?;
+    let secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let back = method::decode(&enc, model.as_mut())?;
+    let dsecs = t.elapsed().as_secs_f64();
+    if back != data {
+        bail!("round trip failed");
+    }
+    let gflops = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
+    let flops = m1_flops_per_byte(&args.model);
+    let lanes = data.len().div_ceil(args.example_bytes.max(1));
+    println!(
+        "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example)",
+        args.window_bits,
+        data.len(),
+        lanes,
+        args.example_bytes
+    );
+    println!(
+        "  compress   {:>10.0} bytes/s ({secs:.2} s)",
+        data.len() as f64 / secs
+    );
+    println!(
+        "  decompress {:>10.0} bytes/s ({dsecs:.2} s)",
+        data.len() as f64 / dsecs
+    );
+    println!("  candle matmul 256x256 @ 256x1024: {gflops:.1} GFLOP/s");
+    match flops {
+        Some(f) => {
+            // Every byte is fed to the model exactly once (a byte that does not fit is retried
+            // with the reset lane's cached empty-context distribution, without a forward).
+            let achieved = data.len() as f64 * f as f64 / secs / 1e9;
+            println!("  model      {f} FLOP/byte (matmuls), {achieved:.2} GFLOP/s achieved = {:.1}% of the roofline", 100.0 * achieved / gflops);
+        }
+        None => println!("  model      not a transformer: no FLOP count"),
+    }
+    Ok(())
+}
+
+/// Matmul FLOPs per byte of the M1 named by the model arguments (None for other models).
+fn m1_flops_per_byte(args: &ModelArgs) -> Option<usize> {
+    let dir = match &args.model {
+        Some(s) => PathBuf::from(s),
+        None => eqinfo::model::m1::default_model_dir()?,
+    };
+    let (config, _) = eqinfo::model::m1::load::resolve(&dir).ok()?;
+    let text = std::fs::read_to_string(config).ok()?;
+    let cfg = eqinfo::model::m1::Config::from_json(&text).ok()?;
+    Some(cfg.matmul_flops_per_byte())
+}
