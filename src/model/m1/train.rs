@@ -319,7 +319,7 @@ impl Trainer {
         let opt = AdamW::new(&sorted_vars(&varmap))?;
         let state = TrainState {
             step: 0,
-            rng: SplitMix64::new(opts.seed ^ 0x5EED_0F_DA7A),
+            rng: SplitMix64::new(opts.seed ^ 0x005E_ED0F_DA7A),
             bytes_seen: 0,
             elapsed_s: 0.0,
             options: opts.clone(),
