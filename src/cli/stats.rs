@@ -1,0 +1,272 @@
+//! `eqinfo stats`: the learnability statistics of SPEC section 8 over many files and
+//! configurations (the same library code as the GUI's batch tab), as a table, JSON or CSV, with
+//! an optional directory of PNG + SVG plots.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions};
+use eqinfo::method::Config;
+use eqinfo::model::{ByteModel, Uniform, Unigram};
+use eqinfo::stats::{self, stability, StatsOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Configurations measured when none is given.
+pub const DEFAULT_CONFIGS: [&str; 6] = [
+    "bytes",
+    "gzip:v=256",
+    "static-ac:v=256",
+    "ac:v=256",
+    "equal-info:b=16:v=256",
+    "equal-info:b=64:v=256",
+];
+
+/// Compress files with many configurations and measure what the paper measured.
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Input files (a directory stands for the regular files directly inside it).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A configuration, repeatable or comma-separated: `equal-info:b=16:v=65536`, `ac:v=256`,
+    /// `gzip`, `bytes`, `static-ac`; keys b (window bits), v (vocabulary, power of two) or bits
+    /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, reset.
+    #[arg(long = "config", short = 'c', value_delimiter = ',')]
+    pub configs: Vec<String>,
+    /// The byte model for AC and EqualInfo: `unigram` (fitted on all inputs, the default),
+    /// `uniform`, or a path to a unigram JSON file.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Print the whole report as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print one CSV row per file and configuration, then one `ALL` row per configuration.
+    #[arg(long)]
+    pub csv: bool,
+    /// Write the output here instead of stdout.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Write PNG and SVG plots into this directory.
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
+    /// Common words prepended for the prefix-edit stability (0 = skip it).
+    #[arg(long, default_value_t = 500)]
+    pub words: usize,
+    /// The sentence the words are prepended to.
+    #[arg(long, default_value = stability::DEFAULT_SENTENCE)]
+    pub sentence: String,
+    /// Skip the KL curves.
+    #[arg(long)]
+    pub no_kl: bool,
+    /// Skip side-information-free decoding.
+    #[arg(long)]
+    pub no_free_decode: bool,
+    /// Partitions per file for the KL quantiles.
+    #[arg(long, default_value_t = 20)]
+    pub partitions: usize,
+    /// Seed of the random-bits baseline.
+    #[arg(long, default_value_t = 0x5EED)]
+    pub seed: u64,
+    /// Bytes per file re-encoded with the trace for alignment and window position (0 = skip).
+    #[arg(long, default_value_t = 20_480)]
+    pub trace_sample: usize,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<BatchInput>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading directory {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|e| e.is_file())
+                .collect();
+            entries.sort();
+            for e in entries {
+                out.push(BatchInput::read(&e)?);
+            }
+        } else {
+            out.push(BatchInput::read(p)?);
+        }
+    }
+    if out.is_empty() {
+        bail!("no input files");
+    }
+    Ok(out)
+}
+
+fn load_model(spec: Option<&str>, inputs: &[BatchInput]) -> Result<Box<dyn ByteModel>> {
+    match spec.unwrap_or("unigram") {
+        "uniform" => Ok(Box::new(Uniform::default())),
+        "unigram" => {
+            let mut all = Vec::new();
+            for i in inputs {
+                all.extend_from_slice(&i.data);
+            }
+            Ok(Box::new(Unigram::fit(&all)))
+        }
+        path => {
+            let p = Path::new(path);
+            if p.extension().is_some_and(|e| e == "json") && p.is_file() {
+                Ok(Box::new(Unigram::load(p)?))
+            } else {
+                bail!(
+                    "model '{path}': use `unigram`, `uniform` or a unigram .json file (M1 \
+                     directories are not wired into `stats` yet)"
+                )
+            }
+        }
+    }
+}
+
+/// Parses the configurations (the defaults when none is given).
+pub fn parse_configs(specs: &[String]) -> Result<Vec<Config>> {
+    let specs: Vec<String> = if specs.is_empty() {
+        DEFAULT_CONFIGS.iter().map(|s| s.to_string()).collect()
+    } else {
+        specs.to_vec()
+    };
+    specs
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| batch::parse_config(s).map_err(anyhow::Error::from))
+        .collect()
+}
+
+fn table(report: &BatchReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{:<34} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "configuration (all files)",
+        "tokens",
+        "bytes/tok",
+        "bits/B",
+        "unif",
+        "unigram",
+        "KL(v)",
+        "straddle",
+        "free-dec"
+    ));
+    let opt = |v: Option<f64>, digits: usize| match v {
+        Some(x) => format!("{x:.digits$}"),
+        None => "-".into(),
+    };
+    for r in report.rows().iter().filter(|r| r.file == "ALL") {
+        s.push_str(&format!(
+            "{:<34} {:>10} {:>9.3} {:>8.3} {:>8.3} {:>8.3} {:>8} {:>8} {:>8}\n",
+            r.config,
+            r.tokens,
+            r.bytes_per_token,
+            r.bits_per_byte,
+            r.uniform_bits_per_byte,
+            r.unigram_heldout_bits_per_byte,
+            opt(r.kl_mm_tokens, 4),
+            opt(r.straddle_fraction, 3),
+            opt(r.free_decode_window_rate, 3),
+        ));
+    }
+    for (ps, c) in report.prefix_stability.iter().zip(&report.configs) {
+        if let Some(p) = ps {
+            s.push_str(&format!(
+                "prefix-edit stability {:<30} mean Levenshtein {:.2} over {} pairs\n",
+                c.label(),
+                p.mean_distance,
+                p.pairs
+            ));
+        }
+    }
+    let (enc, st, fd) = report.times();
+    s.push_str(&format!(
+        "time: compress {enc:.2} s, statistics {st:.2} s ({:.1}%), free decoding {fd:.2} s, \
+         total {:.2} s\n",
+        if enc > 0.0 { 100.0 * st / enc } else { 0.0 },
+        report.total_seconds
+    ));
+    for e in &report.errors {
+        s.push_str(&format!(
+            "error: {} [{}]: {}\n",
+            e.file,
+            report
+                .configs
+                .get(e.config_index)
+                .map(Config::label)
+                .unwrap_or_default(),
+            e.message
+        ));
+    }
+    s
+}
+
+/// Runs `eqinfo stats`.
+pub fn run(args: StatsArgs) -> Result<()> {
+    let configs = parse_configs(&args.configs)?;
+    let inputs = collect_inputs(&args.files)?;
+    let mut model = load_model(args.model.as_deref(), &inputs)?;
+    let opts = BatchOptions {
+        stats: StatsOptions {
+            kl: !args.no_kl,
+            kl_partitions: args.partitions,
+            seed: args.seed,
+            trace_sample_bytes: args.trace_sample,
+            free_decode: !args.no_free_decode,
+            ..StatsOptions::default()
+        },
+        prefix: (args.words > 0).then(|| PrefixOptions {
+            words: stability::common_words(args.words),
+            sentence: args.sentence.clone(),
+        }),
+    };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(1)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} \
+             (eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let on_progress = |p: &BatchProgress| {
+        bar.set_length(p.bytes_total.max(1));
+        bar.set_position(p.bytes_done);
+        bar.set_message(format!(
+            "file {}/{} · {}",
+            (p.files_done + 1).min(p.files_total),
+            p.files_total,
+            p.current
+        ));
+    };
+    let cancel = AtomicBool::new(false);
+    let report = batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel);
+    bar.finish_and_clear();
+
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)?
+    } else if args.csv {
+        let mut buf = Vec::new();
+        stats::write_csv(&report.rows(), &mut buf)?;
+        String::from_utf8(buf)?
+    } else {
+        table(&report)
+    };
+    match &args.out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    if let Some(dir) = &args.plots {
+        let written = stats::plots::write_batch_plots(&report, dir)?;
+        if !args.quiet {
+            eprintln!("wrote {} plot files into {}", written.len(), dir.display());
+        }
+    }
+    if !report.errors.is_empty() && report.results.is_empty() {
+        bail!("every job failed: {}", report.errors[0].message);
+    }
+    Ok(())
+}
