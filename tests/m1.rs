@@ -77,12 +77,12 @@ fn lane_distribution_is_bit_identical_whatever_the_neighbours() {
         while i < TEXT.len() {
             steps += 1;
             // Sometimes the target lane idles while others step.
-            let target_idle = xorshift(&mut rng) % 5 == 0;
+            let target_idle = xorshift(&mut rng).is_multiple_of(5);
             let feed: Vec<Option<u8>> = (0..lanes)
                 .map(|l| {
                     if l == target {
                         (!target_idle).then_some(TEXT[i])
-                    } else if xorshift(&mut rng) % 3 == 0 {
+                    } else if xorshift(&mut rng).is_multiple_of(3) {
                         None
                     } else {
                         Some(xorshift(&mut rng) as u8)
@@ -92,7 +92,7 @@ fn lane_distribution_is_bit_identical_whatever_the_neighbours() {
             m.feed(&feed).unwrap();
             // Neighbours get reset now and then.
             for l in 0..lanes {
-                if l != target && xorshift(&mut rng) % 7 == 0 {
+                if l != target && xorshift(&mut rng).is_multiple_of(7) {
                     m.reset_lane(l);
                 }
             }
@@ -363,7 +363,7 @@ fn lane_contract_holds_at_the_paper_width() {
                     if l == target {
                         Some(b)
                     } else {
-                        (xorshift(&mut rng) % 4 != 0).then(|| xorshift(&mut rng) as u8)
+                        (!xorshift(&mut rng).is_multiple_of(4)).then(|| xorshift(&mut rng) as u8)
                     }
                 })
                 .collect();

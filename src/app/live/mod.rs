@@ -1,0 +1,214 @@
+//! The Live tab: the text editor, the summary line, the colour legend, the byte view and the
+//! interval view of the selected window.
+
+pub mod byte_view;
+pub mod interval;
+
+use super::analysis::Analysis;
+use super::state::ColourScale;
+use super::theme;
+use super::App;
+use byte_view::{ByteLayout, Hover, ViewOptions};
+use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
+use interval::IntervalState;
+
+/// The Live tab's UI state.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    /// Layout of the byte view.
+    pub layout: ByteLayout,
+    /// Hover of the last frame.
+    pub hover: Hover,
+    /// Interval view state.
+    pub interval: IntervalState,
+}
+
+/// The summary line of an analysis.
+pub fn summary_text(a: &Analysis) -> String {
+    let ratio = if a.bits_per_byte() > 0.0 {
+        8.0 / a.bits_per_byte()
+    } else {
+        0.0
+    };
+    let free = match a.free_decode() {
+        Some((ok, n)) => format!(" · side-info-free decoding {ok}/{n} windows"),
+        None => String::new(),
+    };
+    format!(
+        "{} bytes · {} windows · {} tokens · {:.3} bits/byte · {:.2} bytes/token · ratio {:.2}× vs bytes · \
+         round trip {}{} · analysed in {:.1} ms",
+        a.len(),
+        a.windows.len(),
+        a.tokens.len(),
+        a.bits_per_byte(),
+        a.bytes_per_token(),
+        ratio,
+        if a.round_trip_ok() { "verified" } else { "FAILED" },
+        free,
+        a.stats.elapsed.as_secs_f64() * 1e3
+    )
+}
+
+impl App {
+    /// Draws the Live tab.
+    pub(super) fn live_ui(&mut self, ui: &mut Ui) {
+        egui::Panel::top("editor_panel")
+            .resizable(true)
+            .default_size(150.0)
+            .show(ui, |ui| self.editor_ui(ui));
+        let analysis = self.analysis.clone();
+        if let Some(a) = &analysis {
+            egui::Panel::bottom("interval_panel")
+                .resizable(true)
+                .default_size(400.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("interval_scroll")
+                        .show(ui, |ui| {
+                            ui.heading("Interval view");
+                            interval::interval_ui(
+                                ui,
+                                a,
+                                &mut self.live.interval,
+                                self.settings.play_step_s,
+                            );
+                        });
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                if let Some(a) = &analysis {
+                    ui.label(summary_text(a));
+                }
+                if self.is_busy() {
+                    ui.spinner();
+                    ui.label("analysing…");
+                }
+            });
+            if let Some(e) = &self.analysis_error {
+                ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
+            }
+            ui.horizontal(|ui| {
+                legend_ui(ui, self.settings.colour_scale);
+                if let Some(a) = &analysis {
+                    let hex = self.live.layout.hex_cells();
+                    if hex > 0 {
+                        ui.label(format!("{hex} invalid UTF-8 bytes shown as hex cells"));
+                    }
+                    if !a.has_trace() {
+                        ui.label("(no per-byte probabilities for this method)");
+                    }
+                }
+            });
+            let Some(a) = analysis else {
+                ui.label("Analysing…");
+                return;
+            };
+            let opts = ViewOptions {
+                scale: self.settings.colour_scale,
+                token_format: self.settings.token_format,
+                dark: self.settings.dark,
+                selected_window: Some(self.live.interval.window),
+            };
+            let out = byte_view::byte_view_ui(
+                ui,
+                &a,
+                &mut self.live.layout,
+                &opts,
+                self.live.hover,
+                self.settings.show_whitespace,
+            );
+            self.live.hover = out.hover;
+            if let Some(b) = out.clicked_byte {
+                if let Some(info) = a.byte(b) {
+                    self.live.interval.window = info.window;
+                    self.live.interval.step = info.pos_in_window;
+                } else if let Some(w) = a.window_of(b) {
+                    self.live.interval.window = w;
+                    self.live.interval.step = 0;
+                }
+                self.live.interval.playing = false;
+            }
+        });
+    }
+
+    fn editor_ui(&mut self, ui: &mut Ui) {
+        let label_id = ui
+            .horizontal(|ui| {
+                let label = ui.label("Text");
+                ui.weak(format!(
+                    "({}, {} bytes)",
+                    self.input.name,
+                    self.input.bytes.len()
+                ));
+                if !self.input.utf8
+                    && ui
+                        .button("Edit as UTF-8 (invalid bytes become \\xHH text)")
+                        .clicked()
+                {
+                    let text = self.input.text.clone();
+                    let name = self.input.name.clone();
+                    self.set_input(super::Input::from_text(text, &name));
+                }
+                label.id
+            })
+            .inner;
+        egui::ScrollArea::vertical()
+            .id_salt("editor_scroll")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let utf8 = self.input.utf8;
+                let resp = ui
+                    .add(
+                        egui::TextEdit::multiline(&mut self.input.text)
+                            .id_salt("text_editor")
+                            .desired_width(f32::INFINITY)
+                            .desired_rows(6)
+                            .interactive(utf8),
+                    )
+                    .labelled_by(label_id);
+                if resp.changed() && utf8 {
+                    self.input.bytes = std::sync::Arc::new(self.input.text.as_bytes().to_vec());
+                    self.input.name = "edited text".into();
+                    self.request_analysis();
+                    self.compare_dirty = true;
+                }
+            });
+    }
+}
+
+/// The colour legend of the byte cells.
+pub fn legend_ui(ui: &mut Ui, scale: ColourScale) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(260.0, 26.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let bar = Rect::from_min_size(rect.min, Vec2::new(rect.width(), 10.0));
+    let steps = 64;
+    for k in 0..steps {
+        let t0 = k as f32 / steps as f32;
+        let r = Rect::from_min_max(
+            Pos2::new(bar.left() + t0 * bar.width(), bar.top()),
+            Pos2::new(
+                bar.left() + (t0 + 1.0 / steps as f32) * bar.width() + 0.5,
+                bar.bottom(),
+            ),
+        );
+        painter.rect_filled(r, 0.0, theme::ramp(t0));
+    }
+    for (t, label) in theme::legend_ticks(scale) {
+        let x = bar.left() + t * bar.width();
+        let anchor = if t <= 0.0 {
+            Align2::LEFT_TOP
+        } else if t >= 1.0 {
+            Align2::RIGHT_TOP
+        } else {
+            Align2::CENTER_TOP
+        };
+        painter.text(
+            Pos2::new(x, bar.bottom() + 1.0),
+            anchor,
+            label,
+            FontId::proportional(10.0),
+            ui.visuals().text_color(),
+        );
+    }
+}
