@@ -18,6 +18,7 @@ use super::{example_ranges, Assembler, Config, Encoded, MethodKind, RunOptions, 
 use crate::coding::{quantize, BitWriter, CoderState, FreqTable};
 use crate::error::{Error, Result};
 use crate::model::ByteModel;
+use std::borrow::Cow;
 use std::ops::Range;
 
 pub(crate) fn table_of(dist: &[f32], precision: u32) -> Result<FreqTable> {
@@ -46,10 +47,10 @@ impl Tables {
         Ok(Tables { fixed, precision })
     }
 
-    pub(crate) fn get(&self, model: &dyn ByteModel, lane: usize) -> Result<FreqTable> {
+    pub(crate) fn get(&self, model: &dyn ByteModel, lane: usize) -> Result<Cow<'_, FreqTable>> {
         match &self.fixed {
-            Some(t) => Ok(t.clone()),
-            None => table_of(model.dist(lane), self.precision),
+            Some(t) => Ok(Cow::Borrowed(t)),
+            None => Ok(Cow::Owned(table_of(model.dist(lane), self.precision)?)),
         }
     }
 }
