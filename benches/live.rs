@@ -23,7 +23,7 @@ fn text_4k() -> Vec<u8> {
 }
 
 fn bench_live(c: &mut Criterion) {
-    let (mut loaded, why) = default_model(&default_loader());
+    let (mut loaded, why) = default_model(&default_loader(), "cpu");
     eprintln!("model: {} {}", loaded.name, why.unwrap_or_default());
     let cancel = AtomicBool::new(false);
     let text = Arc::new(text_4k());

@@ -156,7 +156,7 @@ pub struct App {
     /// The last model error.
     pub model_error: Option<String>,
     model_loading: bool,
-    requested_model: Option<PathBuf>,
+    requested_model: Option<Option<PathBuf>>,
     /// A message for the user (file errors, notes).
     pub notice: Option<String>,
     path_field: String,
@@ -181,17 +181,21 @@ impl App {
         let loader = model_source::default_loader();
         let init_loader = loader.clone();
         let model_path = settings.model_path.clone();
+        let device = settings.device.clone();
         let init = move || {
             if let Some(p) = model_path {
-                match init_loader(Path::new(&p)) {
-                    Ok(model) => return (LoadedModel { model, name: p }, None),
+                match init_loader(Some(Path::new(&p)), &device) {
+                    Ok(model) => {
+                        let name = format!("{p} ({device})");
+                        return (LoadedModel { model, name }, None);
+                    }
                     Err(e) => {
-                        let (m, _) = model_source::default_model(&init_loader);
+                        let (m, _) = model_source::default_model(&init_loader, &device);
                         return (m, Some(format!("could not reopen the last model: {e}")));
                     }
                 }
             }
-            model_source::default_model(&init_loader)
+            model_source::default_model(&init_loader, &device)
         };
         Self::build(cc.egui_ctx.clone(), settings, Box::new(init), loader)
     }
@@ -302,11 +306,17 @@ impl App {
 
     /// Asks the worker to load a model (errors come back to the UI as a message).
     pub fn open_model_path(&mut self, path: &Path) {
+        self.load_model(Some(path.to_path_buf()));
+    }
+
+    /// Loads a model (None: the sample model) on the device of the settings.
+    fn load_model(&mut self, path: Option<PathBuf>) {
         self.model_loading = true;
         self.model_error = None;
-        self.requested_model = Some(path.to_path_buf());
+        self.requested_model = Some(path.clone());
         self.worker.send(Job::LoadModel {
-            path: path.to_path_buf(),
+            path,
+            device: self.settings.device.clone(),
         });
     }
 
@@ -358,7 +368,7 @@ impl App {
                     self.model_error = None;
                     self.model_loading = false;
                     if let Some(p) = self.requested_model.take() {
-                        self.settings.model_path = Some(p.display().to_string());
+                        self.settings.model_path = p.map(|p| p.display().to_string());
                     }
                     self.request_analysis();
                     self.compare_dirty = true;
@@ -637,7 +647,23 @@ impl App {
             ui.add(egui::DragValue::new(&mut cfg.example_bytes).range(0..=1 << 20))
                 .labelled_by(l.id);
         });
-        ui.label("Device: cpu");
+        ui.horizontal(|ui| {
+            let before = self.settings.device.clone();
+            egui::ComboBox::from_label("Device")
+                .selected_text(self.settings.device.clone())
+                .show_ui(ui, |ui| {
+                    for d in ["cpu", "cuda:0", "metal:0"] {
+                        ui.selectable_value(&mut self.settings.device, d.to_string(), d);
+                    }
+                });
+            if self.settings.device != before {
+                let path = self.settings.model_path.clone().map(PathBuf::from);
+                self.load_model(path);
+            }
+        });
+        if ui.button("Use the sample model").clicked() {
+            self.load_model(None);
+        }
         ui.separator();
         ui.heading("View");
         ui.horizontal(|ui| {

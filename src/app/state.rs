@@ -63,6 +63,8 @@ pub struct Settings {
     pub text: Option<String>,
     /// Interval view: seconds per step while playing.
     pub play_step_s: f32,
+    /// Where the model runs: `cpu`, `cuda:0`, `metal:0`.
+    pub device: String,
 }
 
 impl Default for Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             tab: Tab::Live,
             text: None,
             play_step_s: 0.6,
+            device: "cpu".into(),
         }
     }
 }

@@ -14,10 +14,12 @@ use std::sync::Arc;
 
 /// Work for the worker.
 pub enum Job {
-    /// Load a model from a path (replacing the current one when it loads).
+    /// Load a model (replacing the current one when it loads).
     LoadModel {
-        /// Where.
-        path: PathBuf,
+        /// Where (None: the shipped sample model).
+        path: Option<PathBuf>,
+        /// The device (`cpu`, `cuda:0`, `metal:0`).
+        device: String,
     },
     /// Use this model.
     SetModel(LoadedModel),
@@ -179,12 +181,16 @@ fn worker_loop(
         }
         if let Some(j) = model_job {
             let reply = match j {
-                Job::LoadModel { path } => match loader(&path) {
+                Job::LoadModel { path, device } => match loader(path.as_deref(), &device) {
                     Ok(m) => {
                         st.model = m;
                         st.generation += 1;
                         st.cache = None;
-                        Ok((path.display().to_string(), st.generation))
+                        let name = match &path {
+                            Some(p) => format!("{} ({device})", p.display()),
+                            None => format!("sample M1 ({device})"),
+                        };
+                        Ok((name, st.generation))
                     }
                     Err(e) => Err(e),
                 },
