@@ -58,8 +58,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("encode_b{b}"), |bn| {
             bn.iter(|| {
                 black_box(
-                    method::encode(&small, &cfg, &mut uni.clone(), &RunOptions::default())
-                        .unwrap(),
+                    method::encode(&small, &cfg, &mut uni.clone(), &RunOptions::default()).unwrap(),
                 )
             })
         });

@@ -242,4 +242,11 @@ fn info_and_tokens_describe_the_data() {
         serde_json::json!([0x6162, 0x6364, 0x6566, 0x6768])
     );
     assert_eq!(v["windows"][1]["bytes"], serde_json::json!([4, 8]));
+    // Uniform windows of whole bytes: the first is pinned by its bits; the last one ends the
+    // input with no end marker, and 32 bits of code leave no room for another byte either.
+    assert_eq!(v["free_decode"]["windows_total"], 2);
+    assert_eq!(
+        v["free_decode"]["window_ok"],
+        serde_json::json!([true, true])
+    );
 }

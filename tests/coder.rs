@@ -165,6 +165,10 @@ fn straddling_tokens_b24_v65k() {
         "'c' and 'd' both land in token 1"
     );
     assert_eq!((t.bytes[2].window, t.bytes[3].window), (0, 1));
+    // Token -> bytes: "ab", "cd" (across the window boundary), "ef".
+    assert_eq!(t.token_spans(3, 16), vec![0..2, 2..4, 4..6]);
+    // With 5-bit tokens, token 1 (bits 5..10) holds the end of 'a' and the start of 'b'.
+    assert_eq!(t.token_spans(10, 5)[1], 0..2);
 }
 
 fn skewed_text() -> Vec<u8> {

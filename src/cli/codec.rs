@@ -110,6 +110,8 @@ struct TokenReport<'a> {
     bits_per_byte: f64,
     tokens: &'a [u32],
     windows: Vec<WindowReport>,
+    /// Side-information-free decoding (EqualInfo with reset every window only).
+    free_decode: Option<method::FreeDecodeReport>,
 }
 
 #[derive(serde::Serialize)]
@@ -143,8 +145,14 @@ pub fn tokens(args: TokensArgs) -> Result<()> {
             }
         })
         .collect();
+    let free = if cfg.method == MethodKind::EqualInfo && cfg.reset_every == 1 {
+        Some(method::free_decode_report(&enc, &data, model.as_mut())?)
+    } else {
+        None
+    };
     if args.json {
         let rep = TokenReport {
+            free_decode: free,
             config: &cfg,
             label: cfg.label(),
             input_bytes: data.len(),
@@ -164,6 +172,16 @@ pub fn tokens(args: TokensArgs) -> Result<()> {
         enc.bytes_per_token(),
         enc.bits_per_byte()
     );
+    if let Some(f) = &free {
+        println!(
+            "# side-information-free decoding ({}): {}/{} windows, {}/{} examples exact",
+            if cfg.delay { "delay" } else { "greedy" },
+            f.windows_ok,
+            f.windows_total,
+            f.examples_ok,
+            f.examples_total
+        );
+    }
     let width = cfg.token_bits as usize;
     for (i, w) in windows.iter().enumerate() {
         let text = String::from_utf8_lossy(&data[w.bytes[0]..w.bytes[1]]);
@@ -176,8 +194,12 @@ pub fn tokens(args: TokensArgs) -> Result<()> {
                 }
             })
             .collect();
+        let flag = match &free {
+            Some(f) if !f.window_ok[i] => "  (free decoding fails)",
+            _ => "",
+        };
         println!(
-            "window {i:>5}  bytes {:>6}..{:<6} code {:>3} bits  tokens [{}]  {:?}",
+            "window {i:>5}  bytes {:>6}..{:<6} code {:>3} bits  tokens [{}]  {:?}{flag}",
             w.bytes[0],
             w.bytes[1],
             w.code_bits,

@@ -40,6 +40,10 @@ pub struct EvalRow {
     pub equal_info16_bpb: f64,
     /// EqualInfoAC[b=16, v=65536]: bytes per token.
     pub equal_info16_bytes_per_token: f64,
+    /// Share of b=16 windows the side-information-free decoder recovers exactly (greedy).
+    pub free_decode_windows: f64,
+    /// Share of examples all of whose windows it recovers.
+    pub free_decode_examples: f64,
     pub seconds: f64,
 }
 
@@ -70,18 +74,26 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         println!(
-            "{:<40} {:>10} {:>9} {:>9} {:>12} {:>11} {:>8}",
-            "file", "bytes", "CE b/B", "AC b/B", "EqInfo16 b/B", "bytes/token", "seconds"
+            "{:<40} {:>10} {:>9} {:>9} {:>12} {:>11} {:>10} {:>8}",
+            "file",
+            "bytes",
+            "CE b/B",
+            "AC b/B",
+            "EqInfo16 b/B",
+            "bytes/token",
+            "free-dec %",
+            "seconds"
         );
         for r in &rows {
             println!(
-                "{:<40} {:>10} {:>9.4} {:>9.4} {:>12.4} {:>11.3} {:>8.1}",
+                "{:<40} {:>10} {:>9.4} {:>9.4} {:>12.4} {:>11.3} {:>10.2} {:>8.1}",
                 r.file,
                 r.bytes,
                 r.cross_entropy_bpb,
                 r.ac_bpb,
                 r.equal_info16_bpb,
                 r.equal_info16_bytes_per_token,
+                100.0 * r.free_decode_windows,
                 r.seconds
             );
         }
@@ -114,8 +126,11 @@ pub fn eval_one(
     if method::decode(&enc16, model)? != data {
         bail!("{name}: EqualInfoAC round trip failed");
     }
+    let free = method::free_decode_report(&enc16, data, model)?;
     let n = data.len() as f64;
     Ok(EvalRow {
+        free_decode_windows: free.window_rate(),
+        free_decode_examples: free.example_rate(),
         file: name.to_string(),
         bytes: data.len(),
         cross_entropy_bpb: ce_bits / n,

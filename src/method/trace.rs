@@ -63,6 +63,23 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// For each of `n_tokens` tokens, the range of bytes whose emitted bits fall in it (empty for
+    /// a token of padding only). A byte whose bits straddle two tokens belongs to both.
+    pub fn token_spans(&self, n_tokens: usize, token_bits: u32) -> Vec<Range<usize>> {
+        let mut spans: Vec<Option<Range<usize>>> = vec![None; n_tokens];
+        for (i, b) in self.bytes.iter().enumerate() {
+            let toks = crate::method::tokens::tokens_covering(b.bits.clone(), token_bits);
+            for t in toks.start..toks.end.min(n_tokens) {
+                let span = spans[t].get_or_insert(i..i + 1);
+                span.start = span.start.min(i);
+                span.end = span.end.max(i + 1);
+            }
+        }
+        spans.into_iter().map(|s| s.unwrap_or(0..0)).collect()
+    }
+}
+
 /// Rank of `byte` in `dist` (number of bytes strictly more probable, ties by smaller value).
 pub(crate) fn rank_of(dist: &[f32], byte: u8) -> u16 {
     let p = dist[byte as usize];
