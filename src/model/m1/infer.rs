@@ -35,10 +35,6 @@ use candle_core::{Device, Tensor};
 /// Rows per matmul chunk (lanes are stepped in groups of this size).
 pub const CHUNK_ROWS: usize = 16;
 
-/// Longest input that [`ByteModel::score`] scores in one batched forward; longer inputs are
-/// scored by stepping one lane (the attention matrix of one forward grows with the square).
-pub const SCORE_BATCHED_MAX: usize = 2048;
-
 fn ce(e: candle_core::Error) -> Error {
     Error::Model(format!("candle: {e}"))
 }
@@ -384,14 +380,6 @@ impl M1 {
         Ok(())
     }
 
-    /// Steps one lane with the given bytes from its current state (used by long `score`).
-    fn step_lane(&self, lane: &mut Lane, byte: u8) -> Result<()> {
-        let d = self.cfg.d_model;
-        let mut x = vec![0f32; CHUNK_ROWS * d];
-        x[..d].copy_from_slice(&self.tok_emb[byte as usize * d..(byte as usize + 1) * d]);
-        self.run_chunk(&mut x, &mut [(0, lane)])
-    }
-
     /// Model cross-entropy of `bytes` scored from an empty context, in bits per byte.
     pub fn cross_entropy_bits_per_byte(&mut self, bytes: &[u8]) -> Result<f64> {
         cross_entropy_bits_per_byte(self, bytes)
@@ -479,26 +467,16 @@ impl ByteModel for M1 {
         4 * CHUNK_ROWS
     }
 
-    /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (inputs
-    /// longer than [`SCORE_BATCHED_MAX`] are stepped on a private lane instead). Does not touch
-    /// the lanes.
+    /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (attention in
+    /// query blocks beyond twice the window, so memory stays linear). Does not touch the lanes.
     fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
         if bytes.is_empty() {
             return Ok(Vec::new());
         }
-        if bytes.len() > SCORE_BATCHED_MAX {
-            let mut lane = self.empty.clone();
-            let mut out = Vec::with_capacity(bytes.len() * VOCAB);
-            for &b in bytes {
-                out.extend_from_slice(&lane.dist);
-                self.step_lane(&mut lane, b)?;
-            }
-            return Ok(out);
-        }
         let dev = self.net.bos.device().clone();
         let ids: Vec<u32> = bytes[..bytes.len() - 1].iter().map(|&b| b as u32).collect();
         let ids = Tensor::from_vec(ids, (1, bytes.len() - 1), &dev).map_err(ce)?;
-        let logits = self.net.forward(&ids).map_err(ce)?;
+        let logits = self.net.forward_long(&ids).map_err(ce)?;
         let probs = candle_nn::ops::softmax_last_dim(&logits).map_err(ce)?;
         probs
             .flatten_all()

@@ -105,6 +105,56 @@ impl Attention {
     }
 }
 
+impl Attention {
+    /// Like [`Attention::forward`] for long sequences: queries in blocks of `max_context`, each
+    /// against only the keys its window can see (BOS and the previous `max_context - 1` bytes),
+    /// so memory grows linearly with the length. Same function as `forward` with the full bias.
+    pub fn forward_blocked(&self, x: &Tensor, cfg: &Config) -> candle_core::Result<Tensor> {
+        let (b, s, _) = x.dims3()?;
+        let (h, hd) = (self.n_heads, self.head_dim);
+        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, h, hd))?;
+        let part = |i: usize| -> candle_core::Result<Tensor> {
+            qkv.narrow(2, i, 1)?
+                .squeeze(2)?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+        let scale = 1.0 / (hd as f64).sqrt();
+        let w = cfg.max_context;
+        let mut outs = Vec::new();
+        let mut qs = 0;
+        while qs < s {
+            let qe = (qs + w).min(s);
+            let ks = (qs + 2).saturating_sub(w).max(1);
+            let (kb, vb, keys) = if ks <= 1 {
+                (
+                    k.narrow(2, 0, qe)?,
+                    v.narrow(2, 0, qe)?,
+                    (0..qe).collect::<Vec<_>>(),
+                )
+            } else {
+                let keys: Vec<usize> = std::iter::once(0).chain(ks..qe).collect();
+                (
+                    Tensor::cat(&[&k.narrow(2, 0, 1)?, &k.narrow(2, ks, qe - ks)?], 2)?,
+                    Tensor::cat(&[&v.narrow(2, 0, 1)?, &v.narrow(2, ks, qe - ks)?], 2)?,
+                    keys,
+                )
+            };
+            let bias = block_bias(cfg, qs, qe, &keys, x.device())?;
+            let qb = q.narrow(2, qs, qe - qs)?;
+            let att = (qb.matmul(&kb.t()?)? * scale)?.broadcast_add(&bias)?;
+            let att = candle_nn::ops::softmax(&att, D::Minus1)?;
+            outs.push(att.matmul(&vb)?);
+            qs = qe;
+        }
+        let y = Tensor::cat(&outs, 2)?
+            .transpose(1, 2)?
+            .reshape((b, s, h * hd))?;
+        self.proj.forward(&y)
+    }
+}
+
 /// The ReLU MLP.
 #[derive(Debug, Clone)]
 pub struct Mlp {
@@ -200,22 +250,58 @@ impl Net {
     }
 }
 
+impl Net {
+    /// Same as [`Net::forward`], with attention computed in query blocks (memory linear in the
+    /// length): for scoring inputs far longer than `max_context`.
+    pub fn forward_long(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, l) = ids.dims2()?;
+        if l < 2 * self.cfg.max_context {
+            return self.forward(ids);
+        }
+        let d = self.cfg.d_model;
+        let bos = self.bos.reshape((1, 1, d))?.broadcast_as((b, 1, d))?;
+        let mut x = Tensor::cat(&[&bos, &self.tok_emb.forward(ids)?], 1)?;
+        for layer in &self.layers {
+            x = (&x
+                + layer
+                    .attn
+                    .forward_blocked(&layer.ln1.forward(&x)?, &self.cfg)?)?;
+            x = (&x + layer.mlp.forward(&layer.ln2.forward(&x)?)?)?;
+        }
+        self.head.forward(&self.ln_f.forward(&x)?)
+    }
+}
+
 /// The additive attention bias (n_heads, S, S): ALiBi `-slope * (i - j)` where query `i` may see
 /// key `j`, `-inf` elsewhere. Query `i` sees BOS (key 0) and the bytes at positions
 /// `i - (max_context - 2) ..= i`.
 pub fn attention_bias(cfg: &Config, s: usize, dev: &Device) -> candle_core::Result<Tensor> {
+    let keys: Vec<usize> = (0..s).collect();
+    block_bias(cfg, 0, s, &keys, dev)
+}
+
+/// The bias (n_heads, qe - qs, keys.len()) for queries at positions `qs..qe` against keys at the
+/// given positions, by the same rule as [`attention_bias`].
+pub fn block_bias(
+    cfg: &Config,
+    qs: usize,
+    qe: usize,
+    keys: &[usize],
+    dev: &Device,
+) -> candle_core::Result<Tensor> {
     let slopes = cfg.alibi_slopes();
     let byte_window = cfg.max_context - 1;
-    let mut data = vec![f32::NEG_INFINITY; cfg.n_heads * s * s];
+    let (nq, nk) = (qe - qs, keys.len());
+    let mut data = vec![f32::NEG_INFINITY; cfg.n_heads * nq * nk];
     for (h, slope) in slopes.iter().enumerate() {
-        for i in 0..s {
-            let row = &mut data[(h * s + i) * s..(h * s + i + 1) * s];
-            for (j, cell) in row.iter_mut().enumerate().take(i + 1) {
-                if j == 0 || i - j < byte_window {
+        for i in qs..qe {
+            let row = &mut data[(h * nq + i - qs) * nk..(h * nq + i - qs + 1) * nk];
+            for (cell, &j) in row.iter_mut().zip(keys) {
+                if j <= i && (j == 0 || i - j < byte_window) {
                     *cell = -slope * (i - j) as f32;
                 }
             }
         }
     }
-    Tensor::from_vec(data, (cfg.n_heads, s, s), dev)?.to_dtype(DType::F32)
+    Tensor::from_vec(data, (cfg.n_heads, nq, nk), dev)?.to_dtype(DType::F32)
 }
