@@ -176,3 +176,21 @@ fn unreadable_model_shows_an_error() {
     settle(&mut h);
     h.get_by_label_contains("Model error:");
 }
+
+#[test]
+fn interval_view_steps_through_the_window() {
+    let mut h = harness(Settings::default());
+    settle(&mut h);
+    let n = {
+        let a = h.state().analysis.as_ref().expect("analysis");
+        a.windows[0].bytes.len()
+    };
+    assert!(n >= 2, "first window holds {n} bytes");
+    h.get_by_label_contains(&format!("byte 1 of {n}"));
+    h.get_by_label("Next ▶").click();
+    h.run();
+    h.get_by_label_contains(&format!("byte 2 of {n}"));
+    h.get_by_label("Window ▶").click();
+    h.run();
+    h.get_by_label_contains("Window 1 ");
+}

@@ -86,7 +86,7 @@ pub fn text_on(bg: Color32) -> Color32 {
 
 /// Alternating window tints.
 pub fn window_tint(window: usize, dark: bool) -> Color32 {
-    match (window % 2 == 0, dark) {
+    match (window.is_multiple_of(2), dark) {
         (true, true) => Color32::from_rgb(52, 70, 110),
         (false, true) => Color32::from_rgb(95, 70, 40),
         (true, false) => Color32::from_rgb(170, 195, 240),
