@@ -166,6 +166,9 @@ pub struct App {
     live: live::LiveState,
     /// Frame times.
     pub frame_times: FrameTimes,
+    /// Whole-frame CPU times reported by eframe (ui, tessellation, painting).
+    pub cpu_times: FrameTimes,
+    frame_log: Option<Instant>,
     show_help: bool,
     ctx: egui::Context,
 }
@@ -255,6 +258,8 @@ impl App {
             dialog_open: false,
             live: Default::default(),
             frame_times: Default::default(),
+            cpu_times: Default::default(),
+            frame_log: std::env::var_os("EQINFO_FRAME_STATS").map(|_| Instant::now()),
             show_help: false,
             ctx,
         };
@@ -744,6 +749,8 @@ impl App {
         }
         let (mean, max) = self.frame_times.mean_max();
         ui.label(format!("frame (ui) mean {mean:.1} ms, max {max:.1} ms"));
+        let (mean, max) = self.cpu_times.mean_max();
+        ui.label(format!("frame (cpu) mean {mean:.1} ms, max {max:.1} ms"));
     }
 
     fn help_ui(&mut self, ctx: &egui::Context) {
@@ -789,7 +796,10 @@ fn looks_like_model(path: &Path) -> bool {
 }
 
 impl eframe::App for App {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(cpu) = frame.info().cpu_usage {
+            self.cpu_times.push(cpu * 1e3);
+        }
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.drain_replies();
@@ -830,6 +840,19 @@ impl eframe::App for App {
             self.request_compare();
         }
         self.frame_times.push(started.elapsed().as_secs_f32() * 1e3);
+        if let Some(last) = self.frame_log {
+            if last.elapsed() >= Duration::from_secs(2) {
+                let (ui_mean, ui_max) = self.frame_times.mean_max();
+                let (cpu_mean, cpu_max) = self.cpu_times.mean_max();
+                eprintln!(
+                    "frame stats: ui mean {ui_mean:.2} ms max {ui_max:.2} ms; cpu mean {cpu_mean:.2} ms \
+                     max {cpu_max:.2} ms; {} bytes shown; last latency {:?}",
+                    self.analysis.as_ref().map(|a| a.len()).unwrap_or(0),
+                    self.last_latency
+                );
+                self.frame_log = Some(Instant::now());
+            }
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
