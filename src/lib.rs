@@ -11,6 +11,7 @@ pub use error::{Error, Result};
 pub mod coding;
 pub mod container;
 pub mod method;
+pub mod probe;
 pub mod stats;
 pub mod batch;
 #[cfg(feature = "gui")]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod codec;
 mod common;
 mod eval;
+mod probe;
 mod stats;
 mod train;
 
@@ -36,6 +37,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Learnability statistics of many files under many configurations (SPEC section 8).
     Stats(stats::StatsArgs),
+    /// M2 learnability probe: train a small model on each method's tokens, report held-out
+    /// bits/byte beside the uniform and unigram bounds (SPEC section 8.8).
+    Probe(probe::ProbeArgs),
 }
 
 /// Parses arguments and runs; errors become a message on stderr and exit code 1.
@@ -62,6 +66,7 @@ pub fn run() -> ExitCode {
         Some(Command::Bench(args)) => eval::bench(args),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Stats(args)) => stats::run(args),
+        Some(Command::Probe(args)) => probe::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
