@@ -17,12 +17,14 @@ impl BitWriter {
     /// Appends one bit (any non-zero value is a 1).
     #[inline]
     pub fn push(&mut self, bit: bool) {
-        let idx = (self.len / 8) as usize;
-        if idx == self.bytes.len() {
-            self.bytes.push(0);
-        }
-        if bit {
-            self.bytes[idx] |= 0x80 >> (self.len % 8);
+        // Invariant: bytes.len() == ceil(len / 8), unused low bits of the last byte are zero.
+        let off = (self.len & 7) as u32;
+        if off == 0 {
+            self.bytes.push((bit as u8) << 7);
+        } else if bit {
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= 0x80 >> off;
+            }
         }
         self.len += 1;
     }
@@ -88,14 +90,14 @@ impl BitWriter {
 
     /// Builds from packed bytes and a bit length (bits beyond `len` are cleared).
     pub fn from_bytes(bytes: &[u8], len: u64) -> Self {
-        let mut w = BitWriter {
-            bytes: bytes.to_vec(),
-            len: (bytes.len() as u64 * 8).max(len),
-        };
-        w.bytes.resize(len.div_ceil(8) as usize, 0);
-        w.len = len;
-        w.truncate(len);
-        w
+        let mut bytes = bytes.to_vec();
+        bytes.resize(len.div_ceil(8) as usize, 0);
+        if len % 8 != 0 {
+            if let Some(last) = bytes.last_mut() {
+                *last &= 0xFFu8 << (8 - len % 8);
+            }
+        }
+        BitWriter { bytes, len }
     }
 
     /// The bits as a string of '0' and '1'.
@@ -130,5 +132,22 @@ impl<'a> BitReader<'a> {
         let b = self.pos < self.end && self.bits.get(self.pos);
         self.pos += 1;
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_bytes_clears_bits_past_the_end() {
+        let w = BitWriter::from_bytes(&[0xFF, 0xFF], 10);
+        assert_eq!(w.as_bytes(), &[0xFF, 0xC0]);
+        assert_eq!(w.to_bit_string(), "1111111111");
+        let mut v = BitWriter::new();
+        v.push_bits(0x3FF, 10);
+        assert_eq!(v, w);
+        v.push(true);
+        assert_eq!(v.as_bytes(), &[0xFF, 0xE0]);
     }
 }
