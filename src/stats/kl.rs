@@ -238,6 +238,24 @@ pub fn max_resolved_n(len: u64, tokens: bool) -> u32 {
         .unwrap_or(0)
 }
 
+/// `c log2 c` for small counts, looked up (entropies over up to 2^16 bins are the hot spot).
+fn c_log2_c(c: u64) -> f64 {
+    const TABLE: usize = 1 << 14;
+    static T: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let t = T.get_or_init(|| {
+        (0..TABLE)
+            .map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).log2() })
+            .collect()
+    });
+    match t.get(c as usize) {
+        Some(&v) => v,
+        None => {
+            let c = c as f64;
+            c * c.log2()
+        }
+    }
+}
+
 /// Plug-in entropy (bits) of counts, and the number of samples.
 pub fn plugin_entropy(counts: &[u64]) -> (f64, u64) {
     let m: u64 = counts.iter().sum();
@@ -245,14 +263,7 @@ pub fn plugin_entropy(counts: &[u64]) -> (f64, u64) {
         return (0.0, 0);
     }
     let mf = m as f64;
-    let s: f64 = counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let c = c as f64;
-            c * c.log2()
-        })
-        .sum();
+    let s: f64 = counts.iter().map(|&c| c_log2_c(c)).sum();
     ((mf.log2() - s / mf).max(0.0), m)
 }
 

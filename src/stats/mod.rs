@@ -19,7 +19,8 @@
 //! Per-byte bit ranges (alignment, window position) need the encoder's trace, which costs a
 //! copy of the model distribution per byte; they are measured on a sample: the first
 //! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples), re-encoded with
-//! the trace on. Examples are coded independently, so the sample's bits are those of the full run.
+//! the trace on. Examples are coded independently, so the sample's bits are those of the full run
+//! (except StaticAC, whose unigram is refitted on the sample, and a one-example input cut short).
 //!
 //! Invariant: every figure is a pure function of the input, the configuration, the model and
 //! [`StatsOptions`] (the random baseline is seeded), except the timings.

@@ -472,7 +472,14 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &BarPlot) -> 
 }
 
 fn tick_label(v: f64, log: bool) -> String {
-    let x = if log { 10f64.powf(v) } else { v };
+    let x = if log {
+        // Two significant digits: log ticks fall between powers of ten.
+        let p = 10f64.powf(v);
+        let mag = 10f64.powf(p.abs().log10().floor() - 1.0);
+        (p / mag).round() * mag
+    } else {
+        v
+    };
     if x == 0.0 {
         "0".into()
     } else if x.abs() >= 1e5 || x.abs() < 1e-3 {
