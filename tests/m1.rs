@@ -379,3 +379,27 @@ fn lane_contract_holds_at_the_paper_width() {
         }
     }
 }
+
+#[test]
+fn shipped_sample_model_loads_and_knows_english() {
+    let mut m = eqinfo::model::m1::load_default_model().expect("sample_models/ must hold the M1");
+    assert_eq!(m.identity().kind, "m1");
+    assert!(m.config().max_context >= 64);
+    let text =
+        b"It is a truth universally acknowledged, that a single man in possession of a good \
+fortune, must be in want of a wife.";
+    let bpb = eqinfo::model::m1::cross_entropy_bits_per_byte(&mut m, text).unwrap();
+    assert!(bpb < 3.5, "sample model scores English at {bpb} bits/byte");
+    // Stepping agrees with scoring on the shipped weights too.
+    m.start(1).unwrap();
+    for &b in &text[..10] {
+        m.feed(&[Some(b)]).unwrap();
+    }
+    let scored = m.score(&text[..11]).unwrap();
+    let diff = scored[10 * 256..]
+        .iter()
+        .zip(m.dist(0))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(diff < 1e-4, "{diff}");
+}
