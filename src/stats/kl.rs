@@ -15,9 +15,12 @@
 //! Overlapping n-grams: the m = L - n + 1 windows `bits[i..i+n]`. Non-overlapping tokens: the
 //! m = floor(L / n) slices `bits[k n..(k+1) n]` (a partial last slice is dropped).
 //!
-//! Quantiles: the stream is cut into `partitions` disjoint contiguous parts of equal length (the
-//! remainder goes to the last), `kl_mm` is computed on each part alone for the n where the part
-//! holds at least 2^n samples, and the 5/50/95% quantiles (linear interpolation between order
+//! Quantiles: the stream is cut into `partitions` contiguous parts of equal length (the remainder
+//! goes to the last); a part holds the overlapping n-grams that start in it (the last 15 may read
+//! into the next part) and, for each n, a contiguous run of `floor(L/n) / partitions` whole
+//! n-bit tokens, so every sample is in exactly one part and the stream's counts are the parts'
+//! sums. `kl_mm` is computed on each part alone for the n where the part holds at least 2^n
+//! samples, and the 5/50/95% quantiles (linear interpolation between order
 //! statistics) are taken over all such parts of all streams added. A random baseline is computed the same way on seeded pseudo-random bits
 //! (splitmix64) of the same lengths.
 
@@ -168,10 +171,10 @@ impl Counts {
     }
 }
 
-/// Overlapping n-gram counts for all n <= `max_n` in one pass: count the `max_n`-grams,
-/// marginalize to shorter n (the top n bits of an (n+1)-gram), then add the n-grams that start
-/// too late to begin a `max_n`-gram.
-fn overlapping_counts(bits: Bits, max_n: u32) -> Counts {
+/// Overlapping n-gram counts for all n <= `max_n` in one pass, of the n-grams that start before
+/// relative position `limit`: count the `max_n`-grams, marginalize to shorter n (the top n bits
+/// of an (n+1)-gram), then add the n-grams that start too late to begin a `max_n`-gram.
+fn overlapping_counts(bits: Bits, max_n: u32, limit: u64) -> Counts {
     let len = bits.len();
     let mut c = Counts::zero(max_n);
     if max_n == 0 {
@@ -185,7 +188,7 @@ fn overlapping_counts(bits: Bits, max_n: u32) -> Counts {
         let mut w: u32 = 0;
         for i in 0..len {
             w = ((w << 1) | bits.bit(i)) & mask;
-            if i + 1 >= k {
+            if i + 1 >= k && i + 1 - k < limit {
                 ctop[w as usize] += 1;
             }
         }
@@ -198,25 +201,11 @@ fn overlapping_counts(bits: Bits, max_n: u32) -> Counts {
             *s = longer[2 * v] + longer[2 * v + 1];
         }
     }
-    for s in len.saturating_sub(k - 1)..len {
+    for s in len.saturating_sub(k - 1)..len.min(limit) {
         for n in 1..max_n {
             if s + n as u64 <= len && s + k > len {
                 c.per_n[n as usize - 1][bits.slice(s, n) as usize] += 1;
             }
-        }
-    }
-    c
-}
-
-/// Non-overlapping n-bit token counts for all n <= `max_n`.
-fn token_counts(bits: Bits, max_n: u32) -> Counts {
-    let len = bits.len();
-    let mut c = Counts::zero(max_n);
-    for n in 1..=max_n {
-        let m = len / n as u64;
-        let counts = &mut c.per_n[n as usize - 1];
-        for k in 0..m {
-            counts[bits.slice(k * n as u64, n) as usize] += 1;
         }
     }
     c
@@ -244,7 +233,13 @@ fn c_log2_c(c: u64) -> f64 {
     static T: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     let t = T.get_or_init(|| {
         (0..TABLE)
-            .map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).log2() })
+            .map(|c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    c as f64 * (c as f64).log2()
+                }
+            })
             .collect()
     });
     match t.get(c as usize) {
@@ -311,20 +306,31 @@ impl Side {
         }
     }
 
+    /// Counts each n-gram and token once, in its partition; the stream's counts are the sums.
     fn add(&mut self, bytes: &[u8], len: u64, partitions: usize) {
-        let all = Bits {
-            bytes,
-            start: 0,
-            end: len,
-        };
         self.bits += len;
-        self.over.add(&overlapping_counts(all, MAX_N));
-        self.tok.add(&token_counts(all, MAX_N));
-        let parts = (partitions.max(1) as u64).min((len / MIN_PARTITION_BITS).max(1));
         if len == 0 {
             return;
         }
+        let parts = (partitions.max(1) as u64).min((len / MIN_PARTITION_BITS).max(1));
         let part_len = len / parts;
+        // kl_mm per n, only for n with at least 2^n samples in the part (below that the estimate
+        // says little and the Miller–Madow term dominates).
+        let kls = |c: &Counts, resolved: u32| -> Vec<f64> {
+            c.per_n
+                .iter()
+                .enumerate()
+                .map(|(i, cn)| {
+                    let n = i as u32 + 1;
+                    if n > resolved {
+                        return f64::NAN;
+                    }
+                    kl_of_counts(cn, n).map_or(f64::NAN, |(_, mm, _)| mm)
+                })
+                .collect()
+        };
+        // Overlapping: part p holds the n-grams that start in its bits (they may read up to 15
+        // bits into the next part).
         for p in 0..parts {
             let start = p * part_len;
             let end = if p + 1 == parts {
@@ -332,22 +338,42 @@ impl Side {
             } else {
                 start + part_len
             };
-            let b = Bits { bytes, start, end };
-            let kls = |c: Counts| -> Vec<f64> {
-                c.per_n
-                    .iter()
-                    .enumerate()
-                    .map(|(i, cn)| kl_of_counts(cn, i as u32 + 1).map_or(f64::NAN, |(_, mm, _)| mm))
-                    .collect()
+            let view = Bits {
+                bytes,
+                start,
+                end: (end + MAX_N as u64 - 1).min(len),
             };
-            // Only n with at least 2^n samples in the part: below that the estimate says little
-            // and the Miller–Madow term dominates.
-            let part = end - start;
+            let c = overlapping_counts(view, MAX_N, end - start);
             self.part_over
-                .push(kls(overlapping_counts(b, max_resolved_n(part, false))));
-            self.part_tok
-                .push(kls(token_counts(b, max_resolved_n(part, true))));
+                .push(kls(&c, max_resolved_n(end - start, false)));
+            self.over.add(&c);
         }
+        // Tokens: for each n, part p holds a contiguous run of whole n-bit tokens.
+        let all = Bits {
+            bytes,
+            start: 0,
+            end: len,
+        };
+        let mut part_tok = vec![vec![f64::NAN; MAX_N as usize]; parts as usize];
+        for n in 1..=MAX_N {
+            let i = n as usize - 1;
+            let t = len / n as u64;
+            let mut c = vec![0u64; 1usize << n];
+            for (p, kl_p) in part_tok.iter_mut().enumerate() {
+                let (a, b) = (p as u64 * t / parts, (p as u64 + 1) * t / parts);
+                c.fill(0);
+                for k in a..b {
+                    c[all.slice(k * n as u64, n) as usize] += 1;
+                }
+                if b - a >= 1u64 << n {
+                    kl_p[i] = kl_of_counts(&c, n).map_or(f64::NAN, |(_, mm, _)| mm);
+                }
+                for (x, y) in self.tok.per_n[i].iter_mut().zip(&c) {
+                    *x += y;
+                }
+            }
+        }
+        self.part_tok.extend(part_tok);
     }
 
     fn merge(&mut self, other: &Side) {
@@ -481,6 +507,7 @@ mod tests {
                     end: len,
                 },
                 MAX_N,
+                len,
             );
             for n in 1..=MAX_N {
                 assert_eq!(
