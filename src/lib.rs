@@ -8,11 +8,11 @@ pub mod error;
 pub mod model;
 
 pub use error::{Error, Result};
+#[cfg(feature = "gui")]
+pub mod app;
+pub mod batch;
 pub mod coding;
 pub mod container;
 pub mod method;
 pub mod probe;
 pub mod stats;
-pub mod batch;
-#[cfg(feature = "gui")]
-pub mod app;
