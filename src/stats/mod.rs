@@ -19,7 +19,8 @@
 //! Per-byte bit ranges (alignment, window position) need the encoder's trace, which costs a
 //! copy of the model distribution per byte; they are measured on a sample: the first
 //! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples), re-encoded with
-//! the trace on. Examples are coded independently, so the sample's bits are those of the full run
+//! the trace on (an input no longer than the sample is encoded once, with the trace).
+//! Examples are coded independently, so the sample's bits are those of the full run
 //! (except StaticAC, whose unigram is refitted on the sample, and a one-example input cut short).
 //!
 //! Invariant: every figure is a pure function of the input, the configuration, the model and
@@ -488,16 +489,24 @@ pub fn analyze(
     run: &RunOptions,
 ) -> Result<StatsAccumulator> {
     let mut acc = StatsAccumulator::new(config, opts);
+    let wants_trace = (opts.alignment || opts.window_position) && config.method != MethodKind::Gzip;
+    let sample = trace_sample_len(data.len(), config, opts);
+    // An input no longer than the sample is encoded once, with the trace, instead of twice.
+    let trace_all =
+        wants_trace && sample > 0 && sample == data.len() && config.method != MethodKind::Bytes;
+    let main_run = RunOptions {
+        trace: trace_all || run.trace,
+        cancel: run.cancel,
+        progress: run.progress,
+    };
     let t0 = Instant::now();
-    let enc = encode(data, config, model, run)?;
+    let enc = encode(data, config, model, &main_run)?;
     let encode_s = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
     acc.add_encoded(&enc);
-    let wants_trace = (opts.alignment || opts.window_position) && config.method != MethodKind::Gzip;
-    let sample = trace_sample_len(data.len(), config, opts);
     if wants_trace && sample > 0 {
-        if config.method == MethodKind::Bytes {
+        if config.method == MethodKind::Bytes || trace_all {
             acc.add_traced(data, &enc);
         } else {
             let quiet = RunOptions {
