@@ -149,8 +149,10 @@ fn straddling_tokens_b24_v65k() {
     // b = 24 holds exactly three uniform bytes; 16-bit tokens straddle the windows.
     let mut cfg = Config::equal_info(24, 16);
     cfg.example_bytes = 0;
-    let mut trace_opts = RunOptions::default();
-    trace_opts.trace = true;
+    let trace_opts = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
     let enc = method::encode(b"abcdef", &cfg, &mut Uniform::default(), &trace_opts).unwrap();
     assert_eq!(enc.windows.len(), 2);
     assert_eq!(enc.windows[1].bit_start, 24);

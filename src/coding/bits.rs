@@ -76,7 +76,7 @@ impl BitWriter {
         }
         self.len = len;
         self.bytes.truncate(len.div_ceil(8) as usize);
-        if len % 8 != 0 {
+        if !len.is_multiple_of(8) {
             if let Some(last) = self.bytes.last_mut() {
                 *last &= 0xFFu8 << (8 - len % 8);
             }
@@ -92,7 +92,7 @@ impl BitWriter {
     pub fn from_bytes(bytes: &[u8], len: u64) -> Self {
         let mut bytes = bytes.to_vec();
         bytes.resize(len.div_ceil(8) as usize, 0);
-        if len % 8 != 0 {
+        if !len.is_multiple_of(8) {
             if let Some(last) = bytes.last_mut() {
                 *last &= 0xFFu8 << (8 - len % 8);
             }

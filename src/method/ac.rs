@@ -27,7 +27,7 @@ pub(crate) fn table_of(dist: &[f32], precision: u32) -> Result<FreqTable> {
 
 /// Whether the model is reset at the start of window `w` (index within its example).
 pub fn resets_at(reset_every: u32, w: usize) -> bool {
-    w == 0 || (reset_every > 0 && w % reset_every as usize == 0)
+    w == 0 || (reset_every > 0 && w.is_multiple_of(reset_every as usize))
 }
 
 /// Supplies the quantized table of a lane, quantizing once for context-free models.
@@ -310,7 +310,7 @@ fn encode_group(
             model.feed(&feeds)?;
         }
         step_count += 1;
-        if step_count % 64 == 0 {
+        if step_count.is_multiple_of(64) {
             let done: usize = lanes.iter().map(|l| l.pos - l.range.start).sum();
             opts.report(done_before + done, total);
         }

@@ -342,7 +342,7 @@ pub fn example_ranges(len: usize, example_bytes: usize) -> Vec<Range<usize>> {
         return Vec::new();
     }
     if example_bytes == 0 {
-        return vec![0..len];
+        return std::iter::once(0..len).collect();
     }
     (0..len)
         .step_by(example_bytes)

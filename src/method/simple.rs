@@ -48,7 +48,7 @@ pub fn encode_gzip(data: &[u8], config: &Config) -> Result<Encoded> {
 
 /// Reads bits `start..start+len` (a whole number of bytes) as bytes.
 pub(crate) fn bits_to_bytes(bits: &BitWriter, start: u64, len: u64) -> Result<Vec<u8>> {
-    if len % 8 != 0 || start + len > bits.len() {
+    if !len.is_multiple_of(8) || start + len > bits.len() {
         return Err(Error::Corrupt(format!(
             "byte-aligned payload of {len} bits at bit {start} does not fit the stream"
         )));

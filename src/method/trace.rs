@@ -70,8 +70,9 @@ impl Trace {
         let mut spans: Vec<Option<Range<usize>>> = vec![None; n_tokens];
         for (i, b) in self.bytes.iter().enumerate() {
             let toks = crate::method::tokens::tokens_covering(b.bits.clone(), token_bits);
-            for t in toks.start..toks.end.min(n_tokens) {
-                let span = spans[t].get_or_insert(i..i + 1);
+            let end = toks.end.min(n_tokens);
+            for slot in spans.iter_mut().take(end).skip(toks.start) {
+                let span = slot.get_or_insert(i..i + 1);
                 span.start = span.start.min(i);
                 span.end = span.end.max(i + 1);
             }
