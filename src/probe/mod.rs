@@ -56,8 +56,11 @@ pub struct ProbeOptions {
 
 /// A named preset.
 ///
-/// * `quick`: for 2 CPU cores, all six default configurations in about 15 minutes on 250 KB of
-///   text. M2: 2 layers, d_model 128, 4 heads of 32, MLP 512 (about 0.4M body parameters);
+/// * `quick`: sized for 2 CPU cores and about 250 KB of text (e.g. 200 KB train + 50 KB
+///   held out). Its M2 part is small; the cost that dominates on a CPU is compressing the texts
+///   with M1 for AC and EqualInfo (the two EqualInfo sizes share one encoding). The 15-minute
+///   target for all six default configurations has not been timed on idle cores (see the probe
+///   issue). M2: 2 layers, d_model 128, 4 heads of 32, MLP 512 (about 0.4M body parameters);
 ///   embedding width 32 for v = 65,536. Budget: 300 steps of 8 segments of 128 tokens
 ///   (307,200 training tokens), lr 3e-3, 30 warm-up steps.
 /// * `gpu`: 4 layers, d_model 256, 4 heads of 64, MLP 1024 (3.2M body parameters); embedding
