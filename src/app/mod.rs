@@ -10,14 +10,18 @@
 //! | `model_source` | the pluggable model loader, the default model, the demo text |
 //! | `live` | the Live tab: editor, summary, byte view, interval view |
 //! | `compare` | the Compare tab |
+//! | `batch_tab`, `batch_plots`, `probe_tab` | the Batch tab: files × configurations, plots, export, M2 probe |
 //! | `plots` | plain builders of plot data |
 //! | `theme` | colours and glyphs |
 
 pub mod analysis;
+pub mod batch_plots;
+pub mod batch_tab;
 pub mod compare;
 pub mod live;
 pub mod model_source;
 pub mod plots;
+pub mod probe_tab;
 pub mod state;
 pub mod theme;
 pub mod worker;
@@ -170,6 +174,8 @@ pub struct App {
     pub cpu_times: FrameTimes,
     frame_log: Option<Instant>,
     show_help: bool,
+    /// The Batch tab (files × configurations, the M2 probe).
+    pub batch: batch_tab::BatchState,
     ctx: egui::Context,
 }
 
@@ -261,6 +267,7 @@ impl App {
             cpu_times: Default::default(),
             frame_log: std::env::var_os("EQINFO_FRAME_STATS").map(|_| Instant::now()),
             show_help: false,
+            batch: batch_tab::BatchState::new(ctx.clone()),
             ctx,
         };
         // The first analysis is requested when the worker reports its model.
@@ -480,6 +487,10 @@ impl App {
                 .map(|f| f.path().to_path_buf())
                 .collect()
         });
+        if self.settings.tab == Tab::Batch && !dropped.is_empty() {
+            self.batch.add_paths(&dropped);
+            return;
+        }
         for path in dropped {
             if looks_like_model(&path) {
                 self.open_model_path(&path);
@@ -558,6 +569,7 @@ impl App {
                 ui.separator();
                 ui.selectable_value(&mut self.settings.tab, Tab::Live, "Live");
                 ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
+                ui.selectable_value(&mut self.settings.tab, Tab::Batch, "Batch");
                 ui.separator();
                 ui.label(format!("Model: {}", self.model_name));
                 if self.model_loading {
@@ -805,6 +817,7 @@ impl eframe::App for App {
         self.drain_replies();
         self.drain_dialogs();
         self.handle_dropped_files(&ctx);
+        self.batch.poll();
         let before_cfg = self.settings.config.clone();
         let before_rows = self.settings.compare_rows.clone();
         self.top_bar_ui(ui);
@@ -828,6 +841,7 @@ impl eframe::App for App {
                     self.compare_dirty = true;
                 }
             }
+            Tab::Batch => batch_tab::batch_ui(ui, &mut self.batch, &mut self.settings),
         });
         self.help_ui(&ctx);
         if self.settings.config != before_cfg {

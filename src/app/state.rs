@@ -37,6 +37,8 @@ pub enum Tab {
     Live,
     /// Several configurations side by side.
     Compare,
+    /// Many files × configurations: statistics, plots, export, the M2 probe.
+    Batch,
 }
 
 /// Everything the user sets that survives a restart.
@@ -65,6 +67,8 @@ pub struct Settings {
     pub play_step_s: f32,
     /// Where the model runs: `cpu`, `cuda:0`, `metal:0`.
     pub device: String,
+    /// The Batch tab's settings.
+    pub batch: super::batch_tab::BatchSettings,
 }
 
 impl Default for Settings {
@@ -81,6 +85,7 @@ impl Default for Settings {
             text: None,
             play_step_s: 0.6,
             device: "cpu".into(),
+            batch: Default::default(),
         }
     }
 }

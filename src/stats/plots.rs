@@ -596,3 +596,199 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, l: &LinePlot) -
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// The M2 probe's plots (GUI probe section and its export): loss curves and grouped bars.
+
+/// The paper's held-out bits/byte of its 25m-parameter M2 on C4 (SPEC section 8.8), for the
+/// configurations it reports: Bytes, AC[v=256], StaticAC[v=256], GZip[v=256],
+/// EqualInfoAC[b=16, v=256] and [b=16, v=65536] (default precision and examples, no Delay).
+pub fn paper_m2_bits_per_byte(c: &Config) -> Option<f64> {
+    if c.delay || c.example_bytes != Config::default().example_bytes {
+        return None;
+    }
+    match (c.method, c.token_bits) {
+        (MethodKind::Bytes, 8) => Some(1.29),
+        (MethodKind::Ac, 8) => Some(1.46),
+        (MethodKind::StaticAc, 8) => Some(4.61),
+        (MethodKind::Gzip, 8) => Some(2.34),
+        (MethodKind::EqualInfo, 8) if c.window_bits == 16 && c.reset_every == 1 => Some(1.47),
+        (MethodKind::EqualInfo, 16) if c.window_bits == 16 && c.reset_every == 1 => Some(1.25),
+        _ => None,
+    }
+}
+
+/// A bar chart with several named series per group (bars side by side within a group).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupedBarPlot {
+    /// Title.
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// Group labels, in order.
+    pub groups: Vec<String>,
+    /// Series: name and one value per group (None: no bar).
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+}
+
+/// Training loss (bits per token) against step, one line per named curve.
+pub fn loss_curves(curves: &[(String, Vec<f32>)]) -> LinePlot {
+    LinePlot {
+        title: "M2 training loss".into(),
+        x_label: "training step".into(),
+        y_label: "training loss, bits per token".into(),
+        log_x: false,
+        log_y: false,
+        series: curves
+            .iter()
+            .map(|(name, c)| Series {
+                name: name.clone(),
+                points: c
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &l)| ((i + 1) as f64, l as f64))
+                    .collect(),
+                band: Vec::new(),
+                baseline: false,
+            })
+            .collect(),
+    }
+}
+
+/// The probe's training-loss curves.
+pub fn probe_loss_plot(report: &crate::probe::ProbeReport) -> LinePlot {
+    let curves: Vec<(String, Vec<f32>)> = report
+        .results
+        .iter()
+        .map(|r| (r.label.clone(), r.m2.train_curve.clone()))
+        .collect();
+    loss_curves(&curves)
+}
+
+/// M2 held-out bits/byte per configuration beside its uniform and unigram bounds and the
+/// paper's M2 figure where it has one.
+pub fn probe_bars(report: &crate::probe::ProbeReport) -> GroupedBarPlot {
+    let r = &report.results;
+    GroupedBarPlot {
+        title: "M2 probe: held-out bits per byte".into(),
+        x_label: "configuration".into(),
+        y_label: "bits per byte (lower is better)".into(),
+        groups: r.iter().map(|x| x.label.clone()).collect(),
+        series: vec![
+            (
+                "M2".into(),
+                r.iter().map(|x| Some(x.m2_bits_per_byte)).collect(),
+            ),
+            (
+                "uniform bound".into(),
+                r.iter().map(|x| Some(x.uniform_bits_per_byte)).collect(),
+            ),
+            (
+                "unigram bound".into(),
+                r.iter().map(|x| Some(x.unigram_bits_per_byte)).collect(),
+            ),
+            (
+                "paper M2 (25m, C4)".into(),
+                r.iter()
+                    .map(|x| paper_m2_bits_per_byte(&x.config))
+                    .collect(),
+            ),
+        ],
+    }
+}
+
+/// Writes a grouped bar chart as `dir/stem.png` and `dir/stem.svg`; returns both paths.
+pub fn write_grouped_bar_plot(
+    dir: &Path,
+    stem: &str,
+    plot: &GroupedBarPlot,
+) -> Result<Vec<PathBuf>> {
+    register_font();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let png = dir.join(format!("{stem}.png"));
+    let svg = dir.join(format!("{stem}.svg"));
+    {
+        let root = BitMapBackend::new(&png, PLOT_SIZE).into_drawing_area();
+        draw_grouped(&root, plot).map_err(|e| plot_err(&png, e))?;
+        root.present().map_err(|e| plot_err(&png, e))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, PLOT_SIZE).into_drawing_area();
+        draw_grouped(&root, plot).map_err(|e| plot_err(&svg, e))?;
+        root.present().map_err(|e| plot_err(&svg, e))?;
+    }
+    Ok(vec![png, svg])
+}
+
+fn draw_grouped<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    g: &GroupedBarPlot,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let n = g.groups.len().max(1);
+    let k = g.series.len().max(1);
+    let top = g
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().flatten().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let top = if top > 0.0 { top * 1.2 } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .caption(&g.title, ("sans-serif", 26))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)?;
+    let labels = g.groups.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc(&g.x_label)
+        .y_desc(&g.y_label)
+        .x_labels(n.max(2))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 17))
+        .draw()?;
+    let width = 0.8 / k as f64;
+    for (si, (name, values)) in g.series.iter().enumerate() {
+        let color = Palette99::pick(si).mix(0.85);
+        let rects: Vec<Rectangle<(f64, f64)>> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, v)| {
+                let v = v.filter(|v| v.is_finite())?;
+                let x0 = gi as f64 - 0.4 + si as f64 * width;
+                Some(Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.9, v)],
+                    color.filled(),
+                ))
+            })
+            .collect();
+        if rects.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(rects)?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
