@@ -270,10 +270,11 @@ pub fn run_batch(
 }
 
 /// Parses a configuration written like `equal-info:b=16:v=65536`, `ac:v=256`, `gzip`, `bytes`,
-/// `static-ac:bits=8`. Keys: `b` (window bits), `v` (vocabulary size, a power of two:
+/// `static-ac:bits=8`, `subword`. Keys: `b` (window bits), `v` (vocabulary size, a power of two:
 /// `v=256`, `v=65536`, also `v=65k`) or `bits` (token bits, 1..=16), `p` (precision β), `ex` (example bytes, 0 = whole input), `delay`, `reset`
 /// (reset every n windows). Unset keys keep [`Config::default`] values, except the token size,
-/// which defaults to 8 bits (v = 256) for Bytes.
+/// which defaults to 8 bits (v = 256) for Bytes and to 15 bits (v = 32768, the shipped
+/// tokenizer's ids) for Subword.
 pub fn parse_config(spec: &str) -> Result<Config> {
     let mut parts = spec.trim().split(':');
     let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -281,7 +282,7 @@ pub fn parse_config(spec: &str) -> Result<Config> {
         "equal-info" | "equalinfo" | "eq" | "equal-info-ac" => crate::method::MethodKind::EqualInfo,
         other => crate::method::MethodKind::from_cli_name(other).ok_or_else(|| {
             Error::BadParams(format!(
-                "unknown method '{other}' in '{spec}' (use bytes, gzip, static-ac, ac, equal-info)"
+                "unknown method '{other}' in '{spec}' (use bytes, gzip, static-ac, ac, equal-info, subword)"
             ))
         })?,
     };

@@ -20,6 +20,9 @@
 //! for each window, its byte count (the window count follows from the code length, `b` bits each);
 //! for StaticAC then the 256 byte counts of its unigram. Its size is reported apart from the tokens:
 //! it is the price of exact decoding that the paper's side-information-free decoder avoids.
+//! Subword needs nothing beyond the code lengths (its tokens spell the bytes); the header's
+//! `model` then records the tokenizer (kind `subword-bpe`, SHA-256 of its JSON), checked before
+//! decoding.
 
 use crate::coding::BitWriter;
 use crate::error::{Error, Result};
@@ -146,6 +149,8 @@ pub fn build(enc: &Encoded, data: &[u8], model: Option<ModelIdentity>) -> Result
     let side_info = z.finish()?;
     let model = if enc.config.method.uses_model() {
         model
+    } else if enc.config.method == MethodKind::Subword {
+        Some(method::subword::SubwordTokenizer::shipped()?.identity())
     } else {
         None
     };
@@ -390,6 +395,11 @@ impl Container {
                         MethodKind::Gzip if ex.bit_len % 8 != 0 => {
                             return Err(Error::Corrupt("zlib example not byte-aligned".into()))
                         }
+                        MethodKind::Subword if ex.bit_len % tb != 0 => {
+                            return Err(Error::Corrupt(
+                                "subword example not a whole number of tokens".into(),
+                            ))
+                        }
                         _ => {}
                     }
                     windows.push(WindowSpan {
@@ -430,6 +440,9 @@ impl Container {
     pub fn decode(&self, model: &mut dyn ByteModel, force: bool) -> Result<Vec<u8>> {
         if self.header.config.method.uses_model() && !force {
             self.check_model(&model.identity())?;
+        }
+        if self.header.config.method == MethodKind::Subword && !force {
+            self.check_model(&method::subword::SubwordTokenizer::shipped()?.identity())?;
         }
         let (enc, unigram) = self.to_encoded()?;
         let out = match unigram {

@@ -11,7 +11,8 @@ fn small_files() -> Vec<(Vec<u8>, Config)> {
     let mut out = Vec::new();
     for m in MethodKind::ALL {
         let mut c = Config::new(m);
-        c.token_bits = 8;
+        // The subword ids need 15 bits.
+        c.token_bits = if m == MethodKind::Subword { 15 } else { 8 };
         c.example_bytes = 16;
         if m == MethodKind::EqualInfo {
             c.window_bits = 24;

@@ -346,7 +346,8 @@ fn presets_and_default_configs() {
             "AC[v=256]",
             "EqualInfoAC[b=16, v=256]",
             "EqualInfoAC[b=16, v=65536]",
-            "GZip[v=256]"
+            "GZip[v=256]",
+            "Subword[BPE, v=32768]"
         ]
     );
     // The 65,536-token model goes through a narrow embedding; the 256-token one does not.

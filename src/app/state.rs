@@ -114,5 +114,6 @@ pub fn method_name(m: MethodKind) -> &'static str {
         MethodKind::StaticAc => "StaticAC",
         MethodKind::Ac => "AC",
         MethodKind::EqualInfo => "EqualInfoAC",
+        MethodKind::Subword => "Subword",
     }
 }

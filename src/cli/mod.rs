@@ -9,6 +9,7 @@ mod common;
 mod eval;
 mod probe;
 mod stats;
+mod tokenizer;
 mod train;
 
 /// Explore text compressed by a byte LM in Equal-Info Windows (arXiv 2404.03626).
@@ -35,6 +36,8 @@ enum Command {
     Bench(eval::BenchArgs),
     /// Train an M1 byte model on text files.
     Train(train::TrainArgs),
+    /// Train the subword baseline's byte-level BPE tokenizer on text files.
+    TrainTokenizer(tokenizer::TrainTokenizerArgs),
     /// Learnability statistics of many files under many configurations (SPEC section 8).
     Stats(stats::StatsArgs),
     /// M2 learnability probe: train a small model on each method's tokens, report held-out
@@ -65,6 +68,7 @@ pub fn run() -> ExitCode {
         Some(Command::Eval(args)) => eval::eval(args),
         Some(Command::Bench(args)) => eval::bench(args),
         Some(Command::Train(args)) => train::run(args),
+        Some(Command::TrainTokenizer(args)) => tokenizer::run(args),
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Probe(args)) => probe::run(args),
     };

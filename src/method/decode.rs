@@ -34,6 +34,7 @@ pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
                 out[ex.bytes.clone()].copy_from_slice(&bytes);
             }
         }
+        MethodKind::Subword => super::subword::decode_subword(enc, &mut out)?,
         MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo => {
             decode_ac(enc, cfg, model, &mut out)?;
         }

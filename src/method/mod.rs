@@ -8,6 +8,7 @@
 //! | StaticAC | arithmetic coding with a byte unigram fitted on the input |
 //! | AC | arithmetic coding with the model over each whole example |
 //! | EqualInfoAC[b] | windows of exactly `b` bits, greedy (paper §3.3), Delay variant, reset every n |
+//! | Subword | byte-level BPE ids (32k, the SentencePiece baseline's stand-in), see [`subword`] |
 //!
 //! Inputs are split into independent examples of `example_bytes` bytes (10,240 by default, as in
 //! the paper; 0 = the whole input is one example). Each example's bits are zero-padded to a whole
@@ -16,6 +17,7 @@
 pub mod ac;
 pub mod decode;
 pub mod simple;
+pub mod subword;
 pub mod tokens;
 pub mod trace;
 
@@ -45,16 +47,19 @@ pub enum MethodKind {
     Ac,
     /// Equal-Info windows.
     EqualInfo,
+    /// Byte-level BPE subword ids (the shipped 32k tokenizer).
+    Subword,
 }
 
 impl MethodKind {
     /// All methods, in display order.
-    pub const ALL: [MethodKind; 5] = [
+    pub const ALL: [MethodKind; 6] = [
         MethodKind::Bytes,
         MethodKind::Gzip,
         MethodKind::StaticAc,
         MethodKind::Ac,
         MethodKind::EqualInfo,
+        MethodKind::Subword,
     ];
 
     /// The name used on the command line.
@@ -65,6 +70,7 @@ impl MethodKind {
             MethodKind::StaticAc => "static-ac",
             MethodKind::Ac => "ac",
             MethodKind::EqualInfo => "equal-info",
+            MethodKind::Subword => "subword",
         }
     }
 
@@ -123,10 +129,16 @@ impl Default for Config {
 }
 
 impl Config {
-    /// A configuration of `method` with the other fields at their defaults.
+    /// A configuration of `method` with the other fields at their defaults, except that Subword
+    /// gets the shipped tokenizer's token size ([`subword::SUBWORD_TOKEN_BITS`], v = 32,768).
     pub fn new(method: MethodKind) -> Self {
+        let token_bits = match method {
+            MethodKind::Subword => subword::SUBWORD_TOKEN_BITS,
+            _ => Config::default().token_bits,
+        };
         Config {
             method,
+            token_bits,
             ..Config::default()
         }
     }
@@ -154,6 +166,7 @@ impl Config {
             MethodKind::Gzip => format!("GZip[v={v}]"),
             MethodKind::StaticAc => format!("StaticAC[v={v}]"),
             MethodKind::Ac => format!("AC[v={v}]"),
+            MethodKind::Subword => format!("Subword[BPE, v={v}]"),
             MethodKind::EqualInfo => {
                 let mut s = format!("EqualInfoAC[b={}, v={v}", self.window_bits);
                 if self.delay {
@@ -185,6 +198,14 @@ impl Config {
             return Err(Error::BadParams(format!(
                 "precision β must be in {MIN_PRECISION}..={MAX_PRECISION}, got {}",
                 self.precision
+            )));
+        }
+        if self.method == MethodKind::Subword && self.token_bits < subword::SUBWORD_TOKEN_BITS {
+            return Err(Error::BadParams(format!(
+                "the subword tokenizer's ids need {} bits per token (v = {}), got token bits {}",
+                subword::SUBWORD_TOKEN_BITS,
+                1u64 << subword::SUBWORD_TOKEN_BITS,
+                self.token_bits
             )));
         }
         if self.method == MethodKind::EqualInfo {
@@ -361,6 +382,7 @@ pub fn encode(
     match config.method {
         MethodKind::Bytes => simple::encode_bytes(data, config),
         MethodKind::Gzip => simple::encode_gzip(data, config),
+        MethodKind::Subword => subword::encode_subword(data, config),
         MethodKind::StaticAc => {
             let mut unigram = crate::model::Unigram::fit(data);
             ac::encode_ac(data, config, &mut unigram, opts)

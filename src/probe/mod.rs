@@ -126,7 +126,9 @@ pub fn preset(name: &str) -> Result<ProbeOptions> {
 }
 
 /// The default configurations: Bytes, StaticAC[v=256], AC[v=256], EqualInfoAC[b=16, v=256],
-/// EqualInfoAC[b=16, v=65536], GZip[v=256] (all with 10,240-byte examples, β = 14).
+/// EqualInfoAC[b=16, v=65536], GZip[v=256] (all with 10,240-byte examples, β = 14), and the
+/// subword baseline Subword[BPE, v=32768] (the shipped byte-level BPE, in place of the paper's
+/// SentencePiece).
 pub fn default_configs() -> Vec<Config> {
     let v256 = |m| Config {
         token_bits: 8,
@@ -139,6 +141,7 @@ pub fn default_configs() -> Vec<Config> {
         Config::equal_info(16, 8),
         Config::equal_info(16, 16),
         v256(MethodKind::Gzip),
+        Config::new(MethodKind::Subword),
     ]
 }
 

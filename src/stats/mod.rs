@@ -237,7 +237,8 @@ pub struct ConfigStats {
 }
 
 /// The per-byte emitted bit ranges of an encoding: from its trace for the AC methods, computed for
-/// Bytes; None for GZip (no byte-to-bit alignment) or an untraced AC encoding.
+/// Bytes and Subword (every byte of a token gets the token's bits); None for GZip (no
+/// byte-to-bit alignment) or an untraced AC encoding.
 pub fn byte_bit_ranges(enc: &Encoded) -> Option<Vec<Range<u64>>> {
     match enc.config.method {
         MethodKind::Bytes => {
@@ -253,6 +254,7 @@ pub fn byte_bit_ranges(enc: &Encoded) -> Option<Vec<Range<u64>>> {
             Some(out)
         }
         MethodKind::Gzip => None,
+        MethodKind::Subword => crate::method::subword::byte_bit_ranges(enc),
         _ => {
             let t = enc.trace.as_ref()?;
             if t.bytes.len() != enc.input_len {
@@ -492,8 +494,9 @@ pub fn analyze(
     let wants_trace = (opts.alignment || opts.window_position) && config.method != MethodKind::Gzip;
     let sample = trace_sample_len(data.len(), config, opts);
     // An input no longer than the sample is encoded once, with the trace, instead of twice.
-    let trace_all =
-        wants_trace && sample > 0 && sample == data.len() && config.method != MethodKind::Bytes;
+    // Bytes and Subword need no trace: their byte-to-bit ranges follow from the encoding.
+    let untraced = matches!(config.method, MethodKind::Bytes | MethodKind::Subword);
+    let trace_all = wants_trace && sample > 0 && sample == data.len() && !untraced;
     let main_run = RunOptions {
         trace: trace_all || run.trace,
         cancel: run.cancel,
@@ -506,7 +509,7 @@ pub fn analyze(
     let t1 = Instant::now();
     acc.add_encoded(&enc);
     if wants_trace && sample > 0 {
-        if config.method == MethodKind::Bytes || trace_all {
+        if untraced || trace_all {
             acc.add_traced(data, &enc);
         } else {
             let quiet = RunOptions {

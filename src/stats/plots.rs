@@ -16,8 +16,11 @@ use std::path::{Path, PathBuf};
 
 /// The paper's token compression ratios on C4 (SPEC section 7, bytes/token) for a configuration,
 /// where it gives one: v = 256 or 65536, default precision and example size, no Delay, reset every
-/// window.
+/// window. Subword: T5's 32k SentencePiece, 4.28 (for v = 2^15 only).
 pub fn paper_c4_ratio(c: &Config) -> Option<f64> {
+    if c.method == MethodKind::Subword {
+        return (c.token_bits == 15).then_some(4.28);
+    }
     let wide = match c.token_bits {
         8 => false,
         16 => true,
@@ -29,6 +32,7 @@ pub fn paper_c4_ratio(c: &Config) -> Option<f64> {
         MethodKind::Ac => pick(5.49, Some(10.98)),
         MethodKind::StaticAc => pick(1.73, Some(3.46)),
         MethodKind::Gzip => pick(2.23, Some(4.47)),
+        MethodKind::Subword => None,
         MethodKind::EqualInfo => {
             if c.delay || c.reset_every != 1 {
                 return None;
