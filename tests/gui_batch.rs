@@ -325,3 +325,43 @@ fn probe_section_runs_a_tiny_configuration_to_completion() {
     h.get_by_label_contains("finished in");
     eprintln!("tiny probe of 2 configurations: {took:?}");
 }
+
+#[test]
+fn ui_stays_responsive_while_ten_megabytes_compress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::with_capacity(10 << 20);
+    while text.len() < 10 << 20 {
+        text.push_str(DEMO_TEXT);
+    }
+    let big = write(dir.path(), "ten_mb.txt", &text);
+    let mut h = harness(settings(vec![(MethodKind::EqualInfo, 16)]));
+    h.state_mut().batch.add_paths(&[big]);
+    h.run_steps(2);
+    h.get_by_label("▶ Run batch").click();
+    h.step();
+    // Frames while the batch thread reads and compresses: the UI thread never waits for it.
+    let mut worst = Duration::ZERO;
+    let mut frames = 0;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        let t = Instant::now();
+        h.step();
+        worst = worst.max(t.elapsed());
+        frames += 1;
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        h.state().batch.batch_running(),
+        "the batch ended too soon to measure"
+    );
+    eprintln!("10 MB batch running: {frames} frames in 3 s, worst frame (harness step) {worst:?}");
+    // Generous bounds for a debug build on a shared 2-core machine: the point is that no frame
+    // waits for the compression (which takes far longer than this).
+    assert!(worst < Duration::from_millis(400), "a frame took {worst:?}");
+    assert!(frames >= 20, "only {frames} frames in 3 s");
+    h.get_by_label("⏹ Cancel").click();
+    wait_until(&mut h, Duration::from_secs(30), "the cancel", |app| {
+        !app.batch.batch_running()
+    });
+    assert!(h.state().batch.report.as_ref().is_some_and(|r| r.cancelled));
+}

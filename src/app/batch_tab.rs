@@ -215,6 +215,8 @@ pub fn short_name(path: &str) -> String {
 #[derive(Debug, Default)]
 struct Shared {
     progress: Option<BatchProgress>,
+    /// Index in the file list of each input that was read (unreadable files are skipped).
+    inputs: Vec<usize>,
     phase: String,
     last_repaint: Option<Instant>,
 }
@@ -233,8 +235,6 @@ struct Running {
     shared: Arc<Mutex<Shared>>,
     rx: Receiver<Msg>,
     started: Instant,
-    /// Index in `files` of each input the thread was given.
-    files: Vec<usize>,
     configs: usize,
     cancel_requested: Option<Instant>,
 }
@@ -519,7 +519,6 @@ impl BatchState {
                     shared,
                     rx,
                     started: Instant::now(),
-                    files: (0..self.files.len()).collect(),
                     configs: n_configs,
                     cancel_requested: None,
                 });
@@ -874,7 +873,12 @@ fn batch_thread(
             paths.len()
         ));
         match BatchInput::read(p) {
-            Ok(input) => inputs.push(input),
+            Ok(input) => {
+                inputs.push(input);
+                if let Ok(mut g) = shared.lock() {
+                    g.inputs.push(i);
+                }
+            }
             Err(e) => read_errors.push(e.to_string()),
         }
     }
@@ -911,7 +915,9 @@ fn fmt_secs(s: f64) -> String {
         return "?".into();
     }
     let s = s.max(0.0);
-    if s < 60.0 {
+    if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 60.0 {
         format!("{s:.0} s")
     } else if s < 3600.0 {
         format!("{}:{:02} min", (s / 60.0) as u64, (s % 60.0) as u64)
@@ -1078,7 +1084,14 @@ fn inputs_ui(ui: &mut Ui, st: &mut BatchState, settings: &mut Settings) {
     let total: u64 = st.files.iter().map(|f| f.size).sum();
     ui.label(format!("{} file(s), {}", st.files.len(), fmt_bytes(total)));
     let progress = st.progress();
-    let running_files = st.running.as_ref().map(|r| (r.files.clone(), r.configs));
+    let running_files = st.running.as_ref().map(|r| {
+        let inputs = r
+            .shared
+            .lock()
+            .map(|g| g.inputs.clone())
+            .unwrap_or_default();
+        (inputs, r.configs)
+    });
     let mut remove = None;
     egui::ScrollArea::vertical()
         .id_salt("batch_files")
@@ -1095,7 +1108,8 @@ fn inputs_ui(ui: &mut Ui, st: &mut BatchState, settings: &mut Settings) {
                         remove = Some(i);
                     }
                     let text = format!("{} · {}", f.short_name(), fmt_bytes(f.size));
-                    ui.label(text).on_hover_text(f.path.display().to_string());
+                    fixed_cell(ui, 210.0, RichText::new(text), false)
+                        .on_hover_text(f.path.display().to_string());
                     if let (Some((files, configs)), Some(p)) = (&running_files, &progress) {
                         if let Some(k) = files.iter().position(|&j| j == i) {
                             let frac = file_fraction(k, *configs, p);
@@ -1236,6 +1250,20 @@ fn cell(ui: &mut Ui, cells: &mut Vec<(MethodKind, u32)>, m: MethodKind, b: u32, 
             cells.retain(|&c| c != (m, b));
         }
     }
+}
+
+/// A fixed-width table cell, text left- or right-aligned, truncated to fit.
+fn fixed_cell(ui: &mut Ui, w: f32, text: RichText, right: bool) -> egui::Response {
+    let layout = if right {
+        egui::Layout::right_to_left(egui::Align::Center)
+    } else {
+        egui::Layout::left_to_right(egui::Align::Center)
+    };
+    ui.allocate_ui_with_layout(egui::vec2(w, ROW_H), layout, |ui| {
+        ui.set_min_width(w);
+        ui.add(egui::Label::new(text).truncate())
+    })
+    .inner
 }
 
 /// Fraction done of the k-th input of a run with `configs` configurations.
@@ -1438,26 +1466,19 @@ fn table_ui(ui: &mut Ui, st: &mut BatchState) {
                                 } else {
                                     short_name(&row.file)
                                 };
-                                ui.add_sized(
-                                    [FILE_W, ROW_H],
-                                    egui::Label::new(if pooled {
-                                        RichText::new(name).strong()
-                                    } else {
-                                        RichText::new(name)
-                                    })
-                                    .truncate(),
-                                )
-                                .on_hover_text(&row.file);
-                                ui.add_sized(
-                                    [CONFIG_W, ROW_H],
-                                    egui::Label::new(&row.config).truncate(),
-                                );
+                                let name = if pooled {
+                                    RichText::new(name).strong()
+                                } else {
+                                    RichText::new(name)
+                                };
+                                fixed_cell(ui, FILE_W, name, false).on_hover_text(&row.file);
+                                fixed_cell(ui, CONFIG_W, RichText::new(&row.config), false);
                                 for c in NUMERIC {
                                     let text = match (c.1)(row) {
                                         Some(v) => format!("{v:.*}", c.2),
                                         None => "–".into(),
                                     };
-                                    ui.add_sized([NUM_W, ROW_H], egui::Label::new(text))
+                                    fixed_cell(ui, NUM_W, RichText::new(text), true)
                                         .on_hover_text(c.0);
                                 }
                             });
