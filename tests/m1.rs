@@ -165,7 +165,7 @@ fn identity_names_kind_backend_and_hash() {
     random_model_files(&tiny(), 8, 0.4, d2.path()).unwrap();
     let b = load::load(d2.path(), &Device::Cpu).unwrap().identity();
     assert_eq!(a.kind, "m1");
-    assert_eq!(a.backend, "cpu");
+    assert_eq!(a.backend, "cpu-v2");
     assert_eq!(a.hash.len(), 64);
     assert_ne!(a.hash, b.hash);
     // Loading by file path gives the same identity as by directory.

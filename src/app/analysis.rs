@@ -37,11 +37,14 @@ pub struct WindowRec {
     pub code_bits: u64,
     /// Whether the model was reset at its start.
     pub model_reset: bool,
-    /// Side-information-free decoding recovered it exactly (None: not applicable).
+    /// Whether the decode checks below have run (they run after the tokens are shown: see
+    /// [`analyse_quick`] and [`check_some`]).
+    pub checked: bool,
+    /// Side-information-free decoding recovered it exactly (None: not applicable or not checked).
     pub free_ok: Option<bool>,
     /// Bytes the side-information-free decoder produced (None: not applicable).
     pub free_len: Option<usize>,
-    /// The exact decoder gave its bytes back.
+    /// The exact decoder gave its bytes back (false while not checked).
     pub round_trip_ok: bool,
     /// Per-byte trace, bit ranges relative to the window's first bit (empty without a model).
     pub traces: Vec<ByteTrace>,
@@ -251,6 +254,11 @@ impl Analysis {
         }
     }
 
+    /// Windows whose decode checks have not run yet.
+    pub fn unchecked(&self) -> usize {
+        self.windows.iter().filter(|w| !w.rec.checked).count()
+    }
+
     /// Windows the side-information-free decoder gets right, and how many it was run on.
     pub fn free_decode(&self) -> Option<(usize, usize)> {
         let judged: Vec<bool> = self.windows.iter().filter_map(|w| w.rec.free_ok).collect();
@@ -260,9 +268,13 @@ impl Analysis {
         Some((judged.iter().filter(|&&ok| ok).count(), judged.len()))
     }
 
-    /// True when every window decoded back to its bytes.
-    pub fn round_trip_ok(&self) -> bool {
-        self.windows.iter().all(|w| w.rec.round_trip_ok)
+    /// Whether every window decoded back to its bytes; None while some checks are pending.
+    pub fn round_trip_ok(&self) -> Option<bool> {
+        if self.windows.iter().any(|w| !w.rec.checked) {
+            None
+        } else {
+            Some(self.windows.iter().all(|w| w.rec.round_trip_ok))
+        }
     }
 
     /// Token bits per input byte.
@@ -351,18 +363,23 @@ fn window_recs(
     data: &[u8],
     model: &mut dyn ByteModel,
     static_model: Option<&mut Unigram>,
+    checks: bool,
 ) -> Vec<WindowRec> {
     let cfg = &enc.config;
-    let free = if cfg.method == MethodKind::EqualInfo && cfg.reset_every == 1 {
+    let free = if checks && cfg.method == MethodKind::EqualInfo && cfg.reset_every == 1 {
         free_decode_report(enc, data, model).ok()
     } else {
         None
     };
-    let decoded = match static_model {
-        Some(u) => decode(enc, u),
-        None => decode(enc, model),
-    }
-    .ok();
+    let decoded = if checks {
+        match static_model {
+            Some(u) => decode(enc, u),
+            None => decode(enc, model),
+        }
+        .ok()
+    } else {
+        None
+    };
     let trace = enc.trace.as_ref();
     enc.windows
         .iter()
@@ -402,6 +419,7 @@ fn window_recs(
                 bits,
                 code_bits: w.code_bits,
                 model_reset: w.model_reset,
+                checked: checks,
                 free_ok: free.as_ref().and_then(|f| f.window_ok.get(wi).copied()),
                 free_len: free.as_ref().and_then(|f| f.decoded_len.get(wi).copied()),
                 round_trip_ok,
@@ -419,6 +437,7 @@ fn encode_segment(
     model: &mut dyn ByteModel,
     cancel: &AtomicBool,
     stats: &mut RunStats,
+    checks: bool,
 ) -> crate::Result<Vec<WindowRec>> {
     let cfg = Config {
         example_bytes: 0,
@@ -431,7 +450,7 @@ fn encode_segment(
     };
     let enc = encode(data, &cfg, model, &opts)?;
     stats.bytes_encoded += data.len();
-    let recs = window_recs(&enc, data, model, None);
+    let recs = window_recs(&enc, data, model, None, checks);
     Ok(recs)
 }
 
@@ -440,7 +459,7 @@ fn window_incremental(config: &Config) -> bool {
     config.method == MethodKind::EqualInfo && config.reset_every == 1 && !config.delay
 }
 
-/// Analyses `text`, reusing what it can of `prev`.
+/// Analyses `text`, reusing what it can of `prev`, with every decode check run.
 pub fn analyse(
     text: Arc<Vec<u8>>,
     config: &Config,
@@ -448,6 +467,34 @@ pub fn analyse(
     model_generation: u64,
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
+) -> crate::Result<Analysis> {
+    analyse_inner(text, config, model, model_generation, prev, cancel, true)
+}
+
+/// Like [`analyse`], but for the configurations whose windows are checked one by one
+/// (EqualInfoAC, model reset at every window, no Delay) the decode checks are left pending
+/// (`WindowRec::checked == false`): the live view shows the tokens at once and
+/// [`check_some`] runs the checks afterwards. Other configurations are checked here.
+pub fn analyse_quick(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+) -> crate::Result<Analysis> {
+    let checks = !window_incremental(config);
+    analyse_inner(text, config, model, model_generation, prev, cancel, checks)
+}
+
+fn analyse_inner(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+    checks: bool,
 ) -> crate::Result<Analysis> {
     let started = Instant::now();
     config.validate()?;
@@ -462,6 +509,15 @@ pub fn analyse(
     });
     let ranges = example_ranges(text.len(), config.example_bytes);
     let examples: Vec<(Range<usize>, Vec<Arc<WindowRec>>)> = match prev {
+        None if window_incremental(config) => {
+            let mut out = Vec::with_capacity(ranges.len());
+            for r in &ranges {
+                let recs =
+                    encode_segmented(&text[r.clone()], config, model, cancel, &mut stats, checks)?;
+                out.push((r.clone(), recs));
+            }
+            out
+        }
         None => {
             // Whole input at once (examples batched over model lanes).
             let opts = RunOptions {
@@ -472,7 +528,7 @@ pub fn analyse(
             let enc = encode(&text, config, model, &opts)?;
             stats.bytes_encoded = text.len();
             let mut unigram = (config.method == MethodKind::StaticAc).then(|| Unigram::fit(&text));
-            let recs = window_recs(&enc, &text, model, unigram.as_mut());
+            let recs = window_recs(&enc, &text, model, unigram.as_mut(), checks);
             stats.windows_computed = recs.len();
             let mut recs = recs.into_iter().map(Arc::new);
             enc.examples
@@ -501,11 +557,12 @@ pub fn analyse(
                     }
                     Some((old_bytes, ws)) if window_incremental(config) && !ws.is_empty() => {
                         reencode_example(
-                            old_bytes, &ws, new_bytes, config, model, cancel, &mut stats,
+                            old_bytes, &ws, new_bytes, config, model, cancel, &mut stats, checks,
                         )?
                     }
                     _ => {
-                        let recs = encode_segment(new_bytes, config, model, cancel, &mut stats)?;
+                        let recs =
+                            encode_segment(new_bytes, config, model, cancel, &mut stats, checks)?;
                         stats.windows_computed += recs.len();
                         recs.into_iter().map(Arc::new).collect()
                     }
@@ -519,8 +576,91 @@ pub fn analyse(
     Ok(assemble(text, config, model_generation, examples, stats))
 }
 
+/// Encodes one example of EqualInfoAC (reset every window, no Delay) from scratch, stepping
+/// several parts of it together on the model's lanes: the example is cut into segments, each
+/// encoded as if a window started at its first byte (one lane each, so the model's products
+/// have several rows), and the true windows are then stitched through them. A speculative window
+/// is the true one as soon as it starts where a true window starts (a window depends only on its
+/// own bytes and the byte after it), so from the first segment on the true chain is followed,
+/// re-encoding sequentially only from the seam (the cut last window of a segment) to the first
+/// boundary it shares with the next segment, usually a few windows.
+fn encode_segmented(
+    data: &[u8],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    cancel: &AtomicBool,
+    stats: &mut RunStats,
+    checks: bool,
+) -> crate::Result<Vec<Arc<WindowRec>>> {
+    use std::collections::HashMap;
+    if data.is_empty() {
+        return Ok(Vec::new());
+    }
+    // At least 512 bytes per segment (few seams), at most the model's preferred lanes.
+    let seg = data.len().div_ceil(model.preferred_lanes().max(1)).max(512);
+    let cfg = Config {
+        example_bytes: seg,
+        ..config.clone()
+    };
+    let opts = RunOptions {
+        trace: true,
+        cancel: Some(cancel),
+        progress: None,
+    };
+    let enc = encode(data, &cfg, model, &opts)?;
+    stats.bytes_encoded += data.len();
+    let recs = window_recs(&enc, data, model, None, checks);
+    // Valid speculative windows by start: all but the cut last window of a non-final segment.
+    let last_example = enc.examples.len().saturating_sub(1);
+    let mut spec: HashMap<usize, Arc<WindowRec>> = HashMap::new();
+    for (w, rec) in enc.windows.iter().zip(recs) {
+        let ex = &enc.examples[w.example];
+        let cut = w.example != last_example && w.bytes.end == ex.bytes.end;
+        if !cut {
+            spec.insert(w.bytes.start, Arc::new(rec));
+        }
+    }
+    let avg = (data.len() / enc.windows.len().max(1)).max(1);
+    let mut out: Vec<Arc<WindowRec>> = Vec::new();
+    let mut pos = 0usize;
+    while pos < data.len() {
+        if let Some(rec) = spec.get(&pos) {
+            pos += rec.len.max(1);
+            out.push(rec.clone());
+            stats.windows_computed += 1;
+            continue;
+        }
+        // A seam: the true chain re-encoded until it lands on a speculative start.
+        let mut chunk = (avg * 3).max(16);
+        'seam: loop {
+            let end = (pos + chunk).min(data.len());
+            let recs = encode_segment(&data[pos..end], config, model, cancel, stats, checks)?;
+            let complete = if end == data.len() {
+                recs.len()
+            } else {
+                recs.len().saturating_sub(1)
+            };
+            if complete == 0 {
+                chunk *= 2;
+                continue;
+            }
+            for rec in recs.into_iter().take(complete) {
+                pos += rec.len.max(1);
+                out.push(Arc::new(rec));
+                stats.windows_computed += 1;
+                if pos >= data.len() || spec.contains_key(&pos) {
+                    break 'seam;
+                }
+            }
+            chunk *= 2;
+        }
+    }
+    Ok(out)
+}
+
 /// Recomputes one example of EqualInfoAC (reset every window, no Delay) after an edit: see the
 /// module docs.
+#[allow(clippy::too_many_arguments)]
 fn reencode_example(
     old: &[u8],
     old_ws: &[Arc<WindowRec>],
@@ -529,6 +669,7 @@ fn reencode_example(
     model: &mut dyn ByteModel,
     cancel: &AtomicBool,
     stats: &mut RunStats,
+    checks: bool,
 ) -> crate::Result<Vec<Arc<WindowRec>>> {
     let pre = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     let max_suf = old.len().min(new.len()) - pre;
@@ -557,10 +698,11 @@ fn reencode_example(
     let mut pos = old_starts.get(j).copied().unwrap_or(0);
     let unchanged_from = new.len() - suf;
     let avg = (old.len() / old_ws.len().max(1)).max(1);
-    let mut chunk = (avg * 8).max(64);
+    // Start small (an edit usually re-aligns within a few windows), double when it does not.
+    let mut chunk = (avg * 3).max(16);
     loop {
         let end = (pos + chunk).min(new.len());
-        let recs = encode_segment(&new[pos..end], config, model, cancel, stats)?;
+        let recs = encode_segment(&new[pos..end], config, model, cancel, stats, checks)?;
         let complete = if end == new.len() {
             recs.len()
         } else {
@@ -592,6 +734,89 @@ fn reencode_example(
         pos = boundary;
         chunk *= 2;
     }
+}
+
+/// Runs the pending decode checks of up to `max_windows` windows of `a` (see [`analyse_quick`])
+/// and returns the analysis with those windows' records checked, or None when nothing is
+/// pending. Each window is decoded alone, which gives exactly its checks in the whole stream:
+/// pending checks only exist for EqualInfoAC with the model reset at every window and no Delay,
+/// where a window's decoding depends on its own bits and byte count only (exact decoding) or on
+/// its own bits only (side-information-free decoding).
+pub fn check_some(
+    a: &Analysis,
+    model: &mut dyn ByteModel,
+    max_windows: usize,
+) -> crate::Result<Option<Analysis>> {
+    use std::collections::HashMap;
+    let mut todo: Vec<(usize, Arc<WindowRec>)> = Vec::new();
+    let mut seen: HashMap<*const WindowRec, usize> = HashMap::new();
+    for (i, w) in a.windows.iter().enumerate() {
+        if todo.len() >= max_windows.max(1) {
+            break;
+        }
+        if !w.rec.checked && !seen.contains_key(&Arc::as_ptr(&w.rec)) {
+            seen.insert(Arc::as_ptr(&w.rec), todo.len());
+            todo.push((i, w.rec.clone()));
+        }
+    }
+    if todo.is_empty() {
+        return Ok(None);
+    }
+    if !window_incremental(&a.config) {
+        return Err(crate::Error::BadParams(
+            "internal: pending checks for a configuration decoded as a whole".into(),
+        ));
+    }
+    // Each window its own example, so the decoders step them as independent lanes.
+    let cfg = Config {
+        example_bytes: 0,
+        ..a.config.clone()
+    };
+    let mut asm = crate::method::Assembler::new(&cfg);
+    let mut data: Vec<u8> = Vec::new();
+    for (i, rec) in &todo {
+        let bytes = &a.text[a.windows[*i].bytes.clone()];
+        let start = data.len();
+        data.extend_from_slice(bytes);
+        let mut bits = BitWriter::new();
+        for &b in &rec.bits {
+            bits.push(b);
+        }
+        let span = crate::method::WindowSpan {
+            example: 0,
+            bytes: start..data.len(),
+            bit_start: 0,
+            bit_len: rec.bits.len() as u64,
+            code_bits: rec.code_bits,
+            model_reset: true,
+        };
+        asm.push_example(start..data.len(), &bits, vec![span]);
+    }
+    let enc = asm.finish(data.len(), None);
+    let free = free_decode_report(&enc, &data, model)?;
+    let decoded = decode(&enc, model).ok();
+    let mut checked: HashMap<*const WindowRec, Arc<WindowRec>> = HashMap::new();
+    for (k, ((_, rec), w)) in todo.iter().zip(&enc.windows).enumerate() {
+        let round_trip_ok = decoded
+            .as_ref()
+            .and_then(|d| d.get(w.bytes.clone()))
+            .is_some_and(|d| d == &data[w.bytes.clone()]);
+        let new = WindowRec {
+            checked: true,
+            free_ok: free.window_ok.get(k).copied(),
+            free_len: free.decoded_len.get(k).copied(),
+            round_trip_ok,
+            ..(**rec).clone()
+        };
+        checked.insert(Arc::as_ptr(rec), Arc::new(new));
+    }
+    let mut out = a.clone();
+    for w in out.windows.iter_mut() {
+        if let Some(n) = checked.get(&Arc::as_ptr(&w.rec)) {
+            w.rec = n.clone();
+        }
+    }
+    Ok(Some(out))
 }
 
 /// One row of the Compare tab.
@@ -723,9 +948,83 @@ mod tests {
                 for (x, y) in inc.windows.iter().zip(&full.windows) {
                     assert_eq!(*x.rec, *y.rec);
                 }
-                assert!(inc.round_trip_ok());
+                assert_eq!(inc.round_trip_ok(), Some(true));
                 prev = inc;
             }
+        }
+    }
+
+    /// The quick path (tokens first, checks afterwards in batches) ends with exactly the records
+    /// of a fully checked analysis, including a window the side-information-free decoder gets
+    /// wrong, and reports the round trip as pending until the last batch.
+    #[test]
+    fn deferred_checks_equal_inline_checks() {
+        // NUL is likely and the lowest symbol, so a window's zero padding also decodes as extra
+        // NULs when the byte that did not fit was a letter: the side-information-free decoder
+        // then gets such windows wrong.
+        let corpus = b"\0\0\0\0\0\0x\0\0\0\0\0\0\0\0\0yz\0\0\0\0\0\0\0\0q";
+        let mut model = Unigram::fit(corpus);
+        let cancel = AtomicBool::new(false);
+        let text: Vec<u8> = corpus.iter().cycle().take(600).copied().collect();
+        for b in [16u32, 24] {
+            let cfg = Config {
+                example_bytes: 0,
+                ..Config::equal_info(b, 16)
+            };
+            let t = Arc::new(text.clone());
+            let full = analyse(t.clone(), &cfg, &mut model, 1, None, &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(full.unchecked(), 0);
+            let mut quick = analyse_quick(t, &cfg, &mut model, 1, None, &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(quick.tokens, full.tokens);
+            assert_eq!(quick.unchecked(), quick.windows.len());
+            assert_eq!(quick.round_trip_ok(), None);
+            let mut batches = 0;
+            while let Some(next) =
+                check_some(&quick, &mut model, 7).unwrap_or_else(|e| panic!("{e}"))
+            {
+                assert!(next.unchecked() < quick.unchecked());
+                quick = next;
+                batches += 1;
+            }
+            assert!(batches >= quick.windows.len() / 7, "{batches} batches");
+            assert_eq!(quick.round_trip_ok(), Some(true));
+            for (x, y) in quick.windows.iter().zip(&full.windows) {
+                assert_eq!(*x.rec, *y.rec);
+            }
+            let (ok, n) = full.free_decode().unwrap_or((0, 0));
+            assert_eq!(quick.free_decode(), Some((ok, n)));
+            assert!(n > 0 && ok < n, "b={b}: {ok}/{n} windows free-decoded");
+        }
+    }
+
+    /// A full analysis of a text long enough to be cut into several speculative segments gives
+    /// the windows, bits and tokens of the library's plain encoder.
+    #[test]
+    fn segmented_full_analysis_equals_the_plain_encoder() {
+        let corpus =
+            b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+        let mut model = Unigram::fit(corpus);
+        let cancel = AtomicBool::new(false);
+        let mut seed = 99u64;
+        let text: Vec<u8> = (0..5000)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        for (b, tb, eb) in [(16, 16, 0), (24, 8, 0), (16, 16, 2048), (40, 7, 0)] {
+            let cfg = Config {
+                example_bytes: eb,
+                ..Config::equal_info(b, tb)
+            };
+            let a = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let enc = encode(&text, &cfg, &mut model, &RunOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let spans: Vec<Range<usize>> = a.windows.iter().map(|w| w.bytes.clone()).collect();
+            let want: Vec<Range<usize>> = enc.windows.iter().map(|w| w.bytes.clone()).collect();
+            assert_eq!(spans, want, "b={b} tb={tb} eb={eb}");
+            assert_eq!(a.tokens, enc.tokens, "b={b} tb={tb} eb={eb}");
+            assert!(a.stats.bytes_encoded > text.len(), "seams were re-encoded");
         }
     }
 }

@@ -276,7 +276,11 @@ impl App {
 
     /// True while the worker has work of ours (analysis, compare, model load).
     pub fn is_busy(&self) -> bool {
-        self.pending_analysis.is_some() || self.pending_compare.is_some() || self.model_loading
+        self.pending_analysis.is_some()
+            || self.pending_compare.is_some()
+            || self.model_loading
+            || (self.analysis_error.is_none()
+                && self.analysis.as_ref().is_some_and(|a| a.unchecked() > 0))
     }
 
     /// Replaces the text (as if typed or loaded).

@@ -3,7 +3,7 @@
 //! job of a kind supersedes an older one still queued, and the UI raises the cancel flag of the
 //! one running, so stale work stops early.
 
-use super::analysis::{analyse, compare_row, Analysis, CompareRow};
+use super::analysis::{analyse_quick, check_some, compare_row, Analysis, CompareRow};
 use super::model_source::{LoadedModel, ModelLoader};
 use crate::method::Config;
 use crate::model::ByteModel;
@@ -125,7 +125,12 @@ struct State {
     model: Box<dyn ByteModel>,
     generation: u64,
     cache: Option<Arc<Analysis>>,
+    /// The request whose analysis (the cache) still has decode checks pending.
+    checking: Option<u64>,
 }
+
+/// Windows checked per batch while no job waits (a new job waits at most one batch).
+const CHECK_BATCH: usize = 24;
 
 fn worker_loop(
     init: Box<dyn FnOnce() -> (LoadedModel, Option<String>) + Send>,
@@ -139,6 +144,7 @@ fn worker_loop(
         model: model.model,
         generation: 1,
         cache: None,
+        checking: None,
     };
     let send = |r: Reply| {
         let ok = replies.send(r).is_ok();
@@ -154,7 +160,44 @@ fn worker_loop(
         }
     }
     loop {
-        let Ok(first) = jobs.recv() else { return };
+        let first = if let Some(generation) = st.checking {
+            // Decode checks of the shown analysis run while no job waits, a batch at a time.
+            match jobs.try_recv() {
+                Ok(j) => j,
+                Err(TryRecvError::Disconnected) => return,
+                Err(TryRecvError::Empty) => {
+                    let Some(a) = st.cache.clone() else {
+                        st.checking = None;
+                        continue;
+                    };
+                    let result = match check_some(&a, st.model.as_mut(), CHECK_BATCH) {
+                        Ok(Some(checked)) => {
+                            let checked = Arc::new(checked);
+                            st.cache = Some(checked.clone());
+                            if checked.unchecked() == 0 {
+                                st.checking = None;
+                            }
+                            Ok(checked)
+                        }
+                        Ok(None) => {
+                            st.checking = None;
+                            continue;
+                        }
+                        Err(e) => {
+                            st.checking = None;
+                            Err(format!("decode check failed: {e}"))
+                        }
+                    };
+                    if !send(Reply::Analysis { generation, result }) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        } else {
+            let Ok(j) = jobs.recv() else { return };
+            j
+        };
         // Coalesce: keep the newest job of each kind, in the order models, analysis, compare.
         let mut model_job = None;
         let mut analyse_job = None;
@@ -186,6 +229,7 @@ fn worker_loop(
                         st.model = m;
                         st.generation += 1;
                         st.cache = None;
+                        st.checking = None;
                         let name = match &path {
                             Some(p) => format!("{} ({device})", p.display()),
                             None => format!("sample M1 ({device})"),
@@ -198,6 +242,7 @@ fn worker_loop(
                     st.model = m.model;
                     st.generation += 1;
                     st.cache = None;
+                    st.checking = None;
                     Ok((m.name, st.generation))
                 }
                 _ => Err("internal: not a model job".into()),
@@ -215,7 +260,8 @@ fn worker_loop(
         {
             if !cancel.load(Ordering::Relaxed) {
                 let prev = st.cache.clone();
-                let result = analyse(
+                st.checking = None;
+                let result = analyse_quick(
                     text,
                     &config,
                     st.model.as_mut(),
@@ -226,6 +272,9 @@ fn worker_loop(
                 let result = match result {
                     Ok(a) => {
                         let a = Arc::new(a);
+                        if a.unchecked() > 0 {
+                            st.checking = Some(generation);
+                        }
                         st.cache = Some(a.clone());
                         Some(Ok(a))
                     }

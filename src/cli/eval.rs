@@ -157,6 +157,16 @@ pub struct BenchArgs {
     /// Window size b.
     #[arg(long, default_value_t = 16)]
     pub window_bits: u32,
+    /// Also time the live view's worker path (the GUI's code): a full analysis of
+    /// `--live-bytes` bytes, then one-character edits in the middle, each analysed incrementally.
+    #[arg(long)]
+    pub live: bool,
+    /// Text size for `--live`.
+    #[arg(long, default_value_t = 4096)]
+    pub live_bytes: usize,
+    /// Edits timed by `--live`.
+    #[arg(long, default_value_t = 100)]
+    pub live_edits: usize,
 }
 
 pub fn bench(args: BenchArgs) -> Result<()> {
@@ -167,6 +177,12 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     };
     if base.is_empty() {
         bail!("empty input");
+    }
+    if args.live {
+        live_bench(&args, &base, model.as_mut())?;
+    }
+    if args.bytes == 0 {
+        return Ok(());
     }
     let data: Vec<u8> = base.iter().cycle().take(args.bytes).copied().collect();
     let mut cfg = Config::equal_info(args.window_bits, 16);
@@ -221,4 +237,117 @@ fn m1_flops_per_byte(args: &ModelArgs) -> Option<usize> {
     let text = std::fs::read_to_string(config).ok()?;
     let cfg = eqinfo::model::m1::Config::from_json(&text).ok()?;
     Some(cfg.matmul_flops_per_byte())
+}
+
+/// Milliseconds of a duration.
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The `q` quantile (nearest rank) of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// Times the GUI worker's path: `analyse_quick` (tokens shown) then `check_some` until every
+/// window is checked (round trip and side-information-free decoding verified).
+#[cfg(feature = "gui")]
+fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Result<()> {
+    use eqinfo::app::analysis::{analyse, analyse_quick, check_some, Analysis};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let cancel = AtomicBool::new(false);
+    let mut text: Vec<u8> = base.iter().cycle().take(args.live_bytes).copied().collect();
+    if text.len() < 16 {
+        bail!("--live-bytes must be at least 16");
+    }
+    let cfg = Config::equal_info(args.window_bits, 16);
+    let check_all = |a: Analysis, model: &mut dyn ByteModel| -> Result<Analysis> {
+        let mut a = a;
+        while let Some(next) = check_some(&a, model, 24)? {
+            a = next;
+        }
+        Ok(a)
+    };
+    let t = Instant::now();
+    let first = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
+    let full_tokens = t.elapsed();
+    let mut prev = check_all(first, model)?;
+    let full_checked = t.elapsed();
+    if prev.round_trip_ok() != Some(true) {
+        bail!("live: round trip failed");
+    }
+    let (mut lat_tokens, mut lat_checked) = (Vec::new(), Vec::new());
+    let (mut re_bytes, mut re_windows) = (0usize, 0usize);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..args.live_edits {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // A position in the middle half, a letter that differs from the one there.
+        let n = text.len();
+        let pos = n / 4 + (seed as usize) % (n / 2);
+        let mut c = b'a' + ((seed >> 32) % 26) as u8;
+        if c == text[pos] {
+            c = if c == b'z' { b'a' } else { c + 1 };
+        }
+        text[pos] = c;
+        let t = Instant::now();
+        let a = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, Some(&prev), &cancel)?;
+        lat_tokens.push(ms(t.elapsed()));
+        re_bytes += a.stats.bytes_encoded;
+        re_windows += a.stats.windows_computed;
+        let a = check_all(a, model)?;
+        lat_checked.push(ms(t.elapsed()));
+        if a.round_trip_ok() != Some(true) {
+            bail!("live: round trip failed after an edit");
+        }
+        prev = a;
+    }
+    // The incremental result must be the full one.
+    let full = analyse(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
+    if full.tokens != prev.tokens || full.round_trip_ok() != prev.round_trip_ok() {
+        bail!("live: incremental analysis differs from a full analysis");
+    }
+    lat_tokens.sort_by(f64::total_cmp);
+    lat_checked.sort_by(f64::total_cmp);
+    let edits = args.live_edits.max(1);
+    println!(
+        "Live view worker path, EqualInfoAC[b={}, 16-bit tokens], {} bytes",
+        args.window_bits,
+        text.len()
+    );
+    println!(
+        "  full analysis    tokens {:.0} ms, all windows checked {:.0} ms ({} windows)",
+        ms(full_tokens),
+        ms(full_checked),
+        prev.windows.len()
+    );
+    if !lat_tokens.is_empty() {
+        println!(
+            "  {} one-character edits: edit -> tokens p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+            lat_tokens.len(),
+            quantile(&lat_tokens, 0.5),
+            quantile(&lat_tokens, 0.95),
+            quantile(&lat_tokens, 1.0)
+        );
+        println!(
+            "  edit -> checks done p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; {:.1} bytes / {:.1} windows re-encoded per edit",
+            quantile(&lat_checked, 0.5),
+            quantile(&lat_checked, 0.95),
+            quantile(&lat_checked, 1.0),
+            re_bytes as f64 / edits as f64,
+            re_windows as f64 / edits as f64
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "gui"))]
+fn live_bench(_args: &BenchArgs, _base: &[u8], _model: &mut dyn ByteModel) -> Result<()> {
+    bail!("--live needs the `gui` feature (the live view's code)")
 }

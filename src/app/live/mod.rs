@@ -43,7 +43,11 @@ pub fn summary_text(a: &Analysis) -> String {
         a.bits_per_byte(),
         a.bytes_per_token(),
         ratio,
-        if a.round_trip_ok() { "verified" } else { "FAILED" },
+        match a.round_trip_ok() {
+            Some(true) => "verified".to_string(),
+            Some(false) => "FAILED".to_string(),
+            None => format!("being verified ({} windows to go)", a.unchecked()),
+        },
         free,
         a.stats.elapsed.as_secs_f64() * 1e3
     )

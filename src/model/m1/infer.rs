@@ -4,21 +4,24 @@
 //! ## Determinism (the lane contract)
 //! The arithmetic decoder must see bit-identical distributions to the encoder's although the two
 //! step different sets of lanes. So nothing a lane computes may depend on other lanes:
-//! - **Matmuls run on fixed-shape row chunks.** Lanes are grouped in chunks of [`CHUNK_ROWS`]
-//!   (lane `i` is row `i % CHUNK_ROWS` of chunk `i / CHUNK_ROWS`); a chunk with any active lane
-//!   is multiplied as one `(CHUNK_ROWS, K) x (K, N)` product, rows of inactive lanes zeroed. The
-//!   product always has the same shape, so gemm always takes the same blocking and kernels, and
-//!   each output element is the same sequence of multiply-adds over its own row only. A lane's
-//!   row values therefore do not depend on how many lanes exist, which are active, or what the
-//!   other rows hold; and since every row of a full microkernel tile is computed the same way,
-//!   not on its row position either (`tests/m1.rs` checks all of this bit for bit).
+//! - **On the CPU, matmuls are row-independent by construction** (the `eqinfo-kernel` crate): each output
+//!   element is one fixed chain of multiplies and adds over its own row, so only the lanes being
+//!   fed are multiplied, as consecutive rows, and a lane's values do not depend on how many lanes
+//!   exist, which are active, or what the other rows hold (`tests/m1.rs` checks this bit for
+//!   bit). One lane costs one row: the live view, which steps one lane, pays no padding.
+//! - **On a GPU, matmuls run on fixed-shape row chunks.** Lanes are grouped in chunks of
+//!   [`CHUNK_ROWS`] (lane `i` is row `i % CHUNK_ROWS` of chunk `i / CHUNK_ROWS`); a chunk with any
+//!   active lane is multiplied as one `(CHUNK_ROWS, K) x (K, N)` product, rows of inactive lanes
+//!   zeroed, so the library always takes the same blocking and kernels.
 //! - **Everything else is per lane, in plain Rust, in a fixed order**: LayerNorm, bias adds,
 //!   attention over the lane's own cache with its exact length (no padded reductions), softmax.
 //! - The empty-context state (BOS pushed through the network) is computed once at load time and
 //!   copied into a lane on `start`/`reset_lane`.
 //!
-//! Results depend on the backend (CPU vs CUDA vs Metal) and possibly on the gemm build; that is
-//! why the identity carries the backend and the container refuses a mismatch.
+//! Results depend on the backend (CPU vs CUDA vs Metal); that is why the identity carries the
+//! backend and the container refuses a mismatch. The CPU kernel's bits do not depend on the SIMD
+//! width it runs at (no FMA, fixed order); the CPU backend is recorded as `cpu-v2` since this
+//! kernel replaced the chunked gemm products of the first version, whose files it cannot decode.
 //!
 //! ## Sliding window
 //! A lane attends to BOS plus its latest `max_context - 1` bytes (ring buffer per layer); BOS is
@@ -31,17 +34,22 @@ use super::net::Net;
 use crate::error::{Error, Result};
 use crate::model::{ByteModel, ModelIdentity, VOCAB};
 use candle_core::{Device, Tensor};
+use eqinfo_kernel::Packed;
 
-/// Rows per matmul chunk (lanes are stepped in groups of this size).
+/// Rows per matmul chunk on a GPU (lanes are stepped there in groups of this size).
 pub const CHUNK_ROWS: usize = 16;
 
 fn ce(e: candle_core::Error) -> Error {
     Error::Model(format!("candle: {e}"))
 }
 
-/// A linear layer prepared for chunked inference: `wt` is the transposed weight (K, N).
+/// A linear layer prepared for lane stepping. On the CPU the weight is packed for the
+/// row-independent kernel of the `eqinfo-kernel` crate (any number of rows, a row's values independent of
+/// the others); on a GPU `wt` is the transposed weight (K, N) and products run on fixed
+/// [`CHUNK_ROWS`]-row chunks so that gemm always takes the same path.
 struct Dense {
     wt: Tensor,
+    packed: Option<Packed>,
     bias: Vec<f32>,
     k: usize,
     n: usize,
@@ -52,6 +60,12 @@ impl Dense {
         let w = lin.weight();
         let (n, k) = w.dims2().map_err(ce)?;
         let wt = w.t().map_err(ce)?.contiguous().map_err(ce)?;
+        let packed = if wt.device().is_cpu() {
+            let flat = wt.flatten_all().map_err(ce)?.to_vec1::<f32>().map_err(ce)?;
+            Some(Packed::new(&flat, k, n))
+        } else {
+            None
+        };
         let bias = match lin.bias() {
             Some(b) => b
                 .to_device(&Device::Cpu)
@@ -60,21 +74,35 @@ impl Dense {
                 .map_err(ce)?,
             None => vec![0.0; n],
         };
-        Ok(Self { wt, bias, k, n })
+        Ok(Self {
+            wt,
+            packed,
+            bias,
+            k,
+            n,
+        })
     }
 
-    /// `x`: CHUNK_ROWS * k values; returns CHUNK_ROWS * n values, bias added.
-    fn apply(&self, x: &[f32]) -> Result<Vec<f32>> {
-        debug_assert_eq!(x.len(), CHUNK_ROWS * self.k);
-        let xt = Tensor::from_slice(x, (CHUNK_ROWS, self.k), self.wt.device()).map_err(ce)?;
-        let y = xt.matmul(&self.wt).map_err(ce)?;
-        let mut y = y
-            .flatten_all()
-            .map_err(ce)?
-            .to_device(&Device::Cpu)
-            .map_err(ce)?
-            .to_vec1::<f32>()
-            .map_err(ce)?;
+    /// `x`: `rows * k` values; returns `rows * n` values, bias added. Off the CPU, `rows` must be
+    /// [`CHUNK_ROWS`].
+    fn apply(&self, x: &[f32], rows: usize) -> Result<Vec<f32>> {
+        debug_assert_eq!(x.len(), rows * self.k);
+        let mut y = Vec::new();
+        match &self.packed {
+            Some(p) => p.matmul(x, rows, &mut y),
+            None => {
+                let xt = Tensor::from_slice(x, (rows, self.k), self.wt.device()).map_err(ce)?;
+                y = xt
+                    .matmul(&self.wt)
+                    .map_err(ce)?
+                    .flatten_all()
+                    .map_err(ce)?
+                    .to_device(&Device::Cpu)
+                    .map_err(ce)?
+                    .to_vec1::<f32>()
+                    .map_err(ce)?;
+            }
+        }
         for row in y.chunks_exact_mut(self.n) {
             for (v, b) in row.iter_mut().zip(&self.bias) {
                 *v += b;
@@ -190,7 +218,10 @@ impl M1 {
     /// Builds the inference model from a network; `hash` identifies config + weights.
     pub(crate) fn from_net(net: Net, hash: String) -> Result<Self> {
         let cfg = net.cfg.clone();
-        let backend = crate::model::device::backend_name(net.bos.device());
+        let backend = match net.bos.device() {
+            Device::Cpu => "cpu-v2".to_string(),
+            dev => crate::model::device::backend_name(dev),
+        };
         let cpu_vec = |t: &Tensor| -> Result<Vec<f32>> {
             t.to_device(&Device::Cpu)
                 .map_err(ce)?
@@ -238,11 +269,40 @@ impl M1 {
             dist: vec![0.0; VOCAB],
         };
         let d = m.cfg.d_model;
-        let mut x = vec![0f32; CHUNK_ROWS * d];
+        let rows = if m.on_cpu() { 1 } else { CHUNK_ROWS };
+        let mut x = vec![0f32; rows * d];
         x[..d].copy_from_slice(&m.bos);
-        m.run_chunk(&mut x, &mut [(0, &mut empty)])?;
+        m.run_rows(&mut x, rows, &mut [(0, &mut empty)])?;
         m.empty = empty;
         Ok(m)
+    }
+
+    /// True when lanes step on the CPU kernel (any number of rows per product).
+    fn on_cpu(&self) -> bool {
+        self.layers.first().is_none_or(|l| l.qkv.packed.is_some())
+    }
+
+    /// GPU stepping: lane `i` is row `i % CHUNK_ROWS` of chunk `i / CHUNK_ROWS`, every chunk
+    /// with an active lane multiplied whole (fixed shapes, see the module docs).
+    fn feed_chunks(&self, lanes: &mut [Lane], bytes: &[Option<u8>]) -> Result<()> {
+        let d = self.cfg.d_model;
+        for (c, chunk) in lanes.chunks_mut(CHUNK_ROWS).enumerate() {
+            let in_bytes = &bytes[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.len()];
+            if in_bytes.iter().all(Option::is_none) {
+                continue;
+            }
+            let mut x = vec![0f32; CHUNK_ROWS * d];
+            let mut members: Vec<(usize, &mut Lane)> = Vec::new();
+            for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
+                if let Some(b) = *b {
+                    let b = b as usize;
+                    x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                    members.push((r, lane));
+                }
+            }
+            self.run_rows(&mut x, CHUNK_ROWS, &mut members)?;
+        }
+        Ok(())
     }
 
     /// The configuration.
@@ -260,23 +320,28 @@ impl M1 {
         self.lanes.len()
     }
 
-    /// Pushes one chunk through the network: `x` holds CHUNK_ROWS input embeddings (rows not in
+    /// Pushes `rows` rows through the network: `x` holds `rows` input embeddings (rows not in
     /// `members` are zero); each member `(row, lane)` gets its new entry appended to its caches
     /// and its distribution updated.
-    fn run_chunk(&self, x: &mut [f32], members: &mut [(usize, &mut Lane)]) -> Result<()> {
+    fn run_rows(
+        &self,
+        x: &mut [f32],
+        rows: usize,
+        members: &mut [(usize, &mut Lane)],
+    ) -> Result<()> {
         let cfg = &self.cfg;
         let (d, a, hd) = (cfg.d_model, cfg.attn_dim(), cfg.head_dim);
         let cap = cfg.max_context as u64;
         let scale = 1.0 / (hd as f32).sqrt();
-        let mut h = vec![0f32; CHUNK_ROWS * d];
-        let mut att = vec![0f32; CHUNK_ROWS * a];
+        let mut h = vec![0f32; rows * d];
+        let mut att = vec![0f32; rows * a];
         let mut scores: Vec<f32> = Vec::new();
         for (l, lw) in self.layers.iter().enumerate() {
             for (r, _) in members.iter() {
                 lw.ln1
                     .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
             }
-            let qkv = lw.qkv.apply(&h)?;
+            let qkv = lw.qkv.apply(&h, rows)?;
             for (r, lane) in members.iter_mut() {
                 let r = *r;
                 let p = lane.pos;
@@ -338,7 +403,7 @@ impl M1 {
                     }
                 }
             }
-            let y = lw.proj.apply(&att)?;
+            let y = lw.proj.apply(&att, rows)?;
             for (r, _) in members.iter() {
                 for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
                     *xv += yv;
@@ -346,11 +411,11 @@ impl M1 {
                 lw.ln2
                     .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
             }
-            let mut m = lw.fc1.apply(&h)?;
+            let mut m = lw.fc1.apply(&h, rows)?;
             for v in m.iter_mut() {
                 *v = v.max(0.0);
             }
-            let y = lw.fc2.apply(&m)?;
+            let y = lw.fc2.apply(&m, rows)?;
             for (r, _) in members.iter() {
                 for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
                     *xv += yv;
@@ -361,7 +426,7 @@ impl M1 {
             self.ln_f
                 .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
         }
-        let logits = self.head.apply(&h)?;
+        let logits = self.head.apply(&h, rows)?;
         for (r, lane) in members.iter_mut() {
             let row = &logits[*r * VOCAB..(*r + 1) * VOCAB];
             let mx = row.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
@@ -439,26 +504,26 @@ impl ByteModel for M1 {
         }
         let d = self.cfg.d_model;
         let mut lanes = std::mem::take(&mut self.lanes);
-        let mut result = Ok(());
-        for (c, chunk) in lanes.chunks_mut(CHUNK_ROWS).enumerate() {
-            let in_bytes = &bytes[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.len()];
-            if in_bytes.iter().all(Option::is_none) {
-                continue;
-            }
-            let mut x = vec![0f32; CHUNK_ROWS * d];
-            let mut members: Vec<(usize, &mut Lane)> = Vec::new();
-            for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
+        let result = if self.on_cpu() {
+            // Only the lanes being fed, as consecutive rows (rows are independent on the CPU).
+            let active = bytes.iter().filter(|b| b.is_some()).count();
+            let mut x = vec![0f32; active * d];
+            let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(active);
+            for (lane, b) in lanes.iter_mut().zip(bytes) {
                 if let Some(b) = *b {
-                    let b = b as usize;
+                    let (r, b) = (members.len(), b as usize);
                     x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
                     members.push((r, lane));
                 }
             }
-            if let Err(e) = self.run_chunk(&mut x, &mut members) {
-                result = Err(e);
-                break;
+            if active == 0 {
+                Ok(())
+            } else {
+                self.run_rows(&mut x, active, &mut members)
             }
-        }
+        } else {
+            self.feed_chunks(&mut lanes, bytes)
+        };
         self.lanes = lanes;
         result
     }
