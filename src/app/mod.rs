@@ -39,8 +39,8 @@ use worker::{Job, Reply, Worker};
 /// Largest file loaded into the live view (bytes).
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
-/// Opens the window; returns when it is closed.
-pub fn run() -> Result<(), String> {
+/// Opens the window (with `file` in the Live tab, when given); returns when it is closed.
+pub fn run(file: Option<PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("eqinfo — Equal-Info Windows explorer")
@@ -48,8 +48,18 @@ pub fn run() -> Result<(), String> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("eqinfo", options, Box::new(|cc| Ok(Box::new(App::new(cc)))))
-        .map_err(|e| e.to_string())
+    eframe::run_native(
+        "eqinfo",
+        options,
+        Box::new(move |cc| {
+            let mut app = App::new(cc);
+            if let Some(f) = &file {
+                app.open_text_path(f);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The text being analysed.

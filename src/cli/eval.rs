@@ -240,11 +240,13 @@ fn m1_flops_per_byte(args: &ModelArgs) -> Option<usize> {
 }
 
 /// Milliseconds of a duration.
+#[cfg(feature = "gui")]
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
 /// The `q` quantile (nearest rank) of sorted values.
+#[cfg(feature = "gui")]
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;

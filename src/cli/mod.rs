@@ -40,6 +40,11 @@ enum Command {
     TrainTokenizer(tokenizer::TrainTokenizerArgs),
     /// Learnability statistics of many files under many configurations (SPEC section 8).
     Stats(stats::StatsArgs),
+    /// Open the GUI (also what no subcommand does), optionally with a text file in the Live tab.
+    Gui {
+        /// A text file to open.
+        file: Option<std::path::PathBuf>,
+    },
     /// M2 learnability probe: train a small model on each method's tokens, report held-out
     /// bits/byte beside the uniform and unigram bounds (SPEC section 8.8).
     Probe(probe::ProbeArgs),
@@ -49,18 +54,8 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => {
-            #[cfg(feature = "gui")]
-            {
-                eqinfo::app::run().map_err(anyhow::Error::msg)
-            }
-            #[cfg(not(feature = "gui"))]
-            {
-                use clap::CommandFactory;
-                let _ = Cli::command().print_help();
-                Ok(())
-            }
-        }
+        None => gui(None),
+        Some(Command::Gui { file }) => gui(file),
         Some(Command::Compress(args)) => codec::compress(args),
         Some(Command::Decompress(args)) => codec::decompress(args),
         Some(Command::Tokens(args)) => codec::tokens(args),
@@ -78,5 +73,20 @@ pub fn run() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Opens the GUI (or prints the help in a build without it).
+fn gui(file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    #[cfg(feature = "gui")]
+    {
+        eqinfo::app::run(file).map_err(anyhow::Error::msg)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        use clap::CommandFactory;
+        let _ = file;
+        let _ = Cli::command().print_help();
+        Ok(())
     }
 }
