@@ -69,12 +69,20 @@ pub fn show_bars(ui: &mut Ui, id: &str, b: &BarPlot, height: f32) {
     let ref_col = ref_colour(ui);
     let x_labels = labels.clone();
     let hover_ref = ref_name.clone();
+    // Headroom above the tallest bar or mark, so the legend does not hide a mark.
+    let top = b
+        .bars
+        .iter()
+        .flat_map(|x| [x.value, x.reference.unwrap_or(0.0)])
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
     EPlot::new(id)
         .height(height)
         .legend(Legend::default())
         .x_axis_label(b.x_label.clone())
         .y_axis_label(b.y_label.clone())
         .include_y(0.0)
+        .include_y(top * 1.5)
         .allow_scroll(false)
         .x_axis_formatter(move |m: GridMark, _r: &RangeInclusive<f64>| {
             let i = m.value.round();
