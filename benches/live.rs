@@ -1,9 +1,11 @@
 //! Live-edit latency of the GUI's worker path: a one-character edit in the middle of a 4 KB text,
-//! analysed incrementally from the previous analysis, against a full analysis of the same text.
+//! analysed incrementally from the previous analysis (`analyse_quick`, what the worker answers
+//! first), against a full analysis of the same text. `eqinfo bench --live` reports the same path
+//! with percentiles and the time until the deferred decode checks are done.
 //! The model is the shipped sample M1 when it loads, else the built-in unigram (printed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use eqinfo::app::analysis::analyse;
+use eqinfo::app::analysis::{analyse, analyse_quick};
 use eqinfo::app::model_source::{default_loader, default_model, DEMO_TEXT};
 use eqinfo::method::Config;
 use std::hint::black_box;
@@ -34,7 +36,7 @@ fn bench_live(c: &mut Criterion) {
         };
         c.bench_function(&format!("full_analysis_4k_b{b}"), |bench| {
             bench.iter(|| {
-                let a = analyse(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel);
+                let a = analyse_quick(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel);
                 black_box(a.map(|a| a.tokens.len()).unwrap_or(0))
             })
         });
@@ -48,7 +50,7 @@ fn bench_live(c: &mut Criterion) {
                 flip = !flip;
                 let mut edited = (*text).clone();
                 edited[2048] = if flip { b'x' } else { b'q' };
-                let a = analyse(
+                let a = analyse_quick(
                     Arc::new(edited),
                     &cfg,
                     loaded.model.as_mut(),
