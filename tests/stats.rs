@@ -545,3 +545,157 @@ fn batch_progress_and_cancel() {
     );
     assert_eq!(r.summaries[0].as_ref().unwrap().files, 1);
 }
+
+/// The AC methods' recorded per-byte bit ranges (what the statistics use) are exactly the
+/// trace's, for AC, StaticAC, EqualInfo, Delay and reset-every-n, with the sample M1.
+#[test]
+fn recorded_byte_bits_equal_the_trace() {
+    use eqinfo::method::encode_recording;
+    let mut model = eqinfo::model::open::open_model(None, "cpu").expect("sample M1 loads");
+    let data = b"It is a truth universally acknowledged, that a single man in possession of a \
+good fortune, must be in want of a wife. caf\xc3\xa9 \xff."
+        .repeat(2);
+    let mut configs = vec![
+        Config::new(MethodKind::Ac),
+        Config::new(MethodKind::StaticAc),
+    ];
+    for (b, delay, reset) in [(16, false, 1), (24, true, 1), (32, false, 3)] {
+        let mut c = Config::equal_info(b, 8);
+        c.delay = delay;
+        c.reset_every = reset;
+        configs.push(c);
+    }
+    for mut cfg in configs {
+        cfg.example_bytes = 100;
+        let traced = encode(
+            &data,
+            &cfg,
+            &mut model,
+            &RunOptions {
+                trace: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let from_trace = stats::byte_bit_ranges(&traced).unwrap();
+        let (enc, rec) =
+            encode_recording(&data, &cfg, &mut model, &RunOptions::default(), usize::MAX).unwrap();
+        assert_eq!(enc.bits, traced.bits, "{}", cfg.label());
+        assert_eq!(rec.unwrap(), from_trace, "{}", cfg.label());
+        // Only the examples that start before `upto` are recorded.
+        let (_, part) =
+            encode_recording(&data, &cfg, &mut model, &RunOptions::default(), 150).unwrap();
+        assert_eq!(part.unwrap(), from_trace[..200], "{}", cfg.label());
+    }
+}
+
+/// Alignment and window position on the sample come out the same whether taken from the main
+/// run (as `analyze` now does) or from a separate traced encoding of the sample (as it did).
+#[test]
+fn sample_statistics_match_a_separate_traced_encoding() {
+    use eqinfo::stats::WindowPositionAccumulator;
+    let mut model = eqinfo::model::open::open_model(None, "cpu").expect("sample M1 loads");
+    let data = b"Emma Woodhouse, handsome, clever, and rich, with a comfortable home and happy \
+disposition, seemed to unite some of the best blessings of existence; and had lived nearly \
+twenty-one years in the world with very little to distress or vex her."
+        .to_vec();
+    let opts = StatsOptions {
+        kl: false,
+        free_decode: false,
+        trace_sample_bytes: 150,
+        ..Default::default()
+    };
+    for (mut cfg, ex) in [
+        (Config::equal_info(16, 8), 64),
+        (Config::new(MethodKind::Ac), 64),
+        (Config::new(MethodKind::StaticAc), 64),
+        (Config::equal_info(24, 16), 0),
+    ] {
+        cfg.example_bytes = ex;
+        let got = stats::analyze(&data, &cfg, &mut model, &opts, &RunOptions::default())
+            .unwrap()
+            .finish();
+        let sample = stats::trace_sample_len(data.len(), &cfg, &opts);
+        assert_eq!(sample, if ex == 64 { 128 } else { 150 });
+        let traced = encode(
+            &data[..sample],
+            &cfg,
+            &mut model,
+            &RunOptions {
+                trace: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ranges = stats::byte_bit_ranges(&traced).unwrap();
+        let want_align = alignment(&data[..sample], &ranges, cfg.token_bits);
+        assert_eq!(got.alignment.as_ref(), Some(&want_align), "{}", cfg.label());
+        let mut wp = WindowPositionAccumulator::default();
+        wp.add(&data[..sample], &traced, &ranges);
+        assert_eq!(
+            got.window_position,
+            Some(wp.report(opts.window_position_top, 5)),
+            "{}",
+            cfg.label()
+        );
+        assert!(want_align.chars > 0);
+    }
+}
+
+/// The subword method through the statistics: ratio from the tokenizer, 15-bit tokens, uniform
+/// bound log2(32768) / ratio, and alignment from token spans (no trace needed).
+#[test]
+fn subword_statistics() {
+    use eqinfo::method::subword::SubwordTokenizer;
+    let text = b"It is a truth universally acknowledged, that a single man in possession of a \
+good fortune, must be in want of a wife. "
+        .repeat(8);
+    let cfg = parse_config("subword").unwrap();
+    assert_eq!(cfg.token_bits, 15);
+    let s = stats::analyze(
+        &text,
+        &cfg,
+        &mut Uniform::default(),
+        &StatsOptions::default(),
+        &RunOptions::default(),
+    )
+    .unwrap()
+    .finish();
+    let tk = SubwordTokenizer::shipped().unwrap();
+    let ids = tk.tokenize(&text).unwrap();
+    assert_eq!(s.tokens, ids.len() as u64);
+    assert!(close(
+        s.bytes_per_token,
+        text.len() as f64 / ids.len() as f64,
+        1e-12
+    ));
+    assert!(close(
+        s.trivial.uniform_bits_per_byte,
+        15.0 / s.bytes_per_token,
+        1e-12
+    ));
+    let a = s.alignment.as_ref().expect("subword alignment");
+    // ASCII text: every character is inside one token.
+    assert_eq!(a.chars, text.len() as u64);
+    assert_eq!(a.chars_straddling, 0);
+    // A 3-byte character the tokenizer never merged straddles tokens.
+    let rare = "\u{2603}".as_bytes().to_vec();
+    let s2 = stats::analyze(
+        &rare,
+        &cfg,
+        &mut Uniform::default(),
+        &StatsOptions::default(),
+        &RunOptions::default(),
+    )
+    .unwrap()
+    .finish();
+    let n = tk.tokenize(&rare).unwrap().len() as u64;
+    let a2 = s2.alignment.unwrap();
+    assert_eq!(a2.chars, 1);
+    assert_eq!(a2.chars_straddling, u64::from(n > 1));
+    assert_eq!(
+        stats::plots::paper_c4_ratio(&cfg),
+        Some(4.28),
+        "the paper's SentencePiece mark"
+    );
+}

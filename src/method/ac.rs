@@ -75,6 +75,9 @@ struct Lane {
     windows: Vec<WindowSpan>,
     traces: Vec<ByteTrace>,
     dists: Vec<f32>,
+    /// Record each byte's emitted bit range (relative to the example's bits) in `byte_bits`.
+    record: bool,
+    byte_bits: Vec<Range<u64>>,
     done: bool,
 }
 
@@ -134,13 +137,16 @@ impl Lane {
             model_reset: false,
         });
         for (j, step) in self.steps.drain(..).take(len).enumerate() {
-            let Some((prob, rank, dist)) = step.trace else {
-                continue;
-            };
             let mut bits = bit_start + step.emit.start..bit_start + step.emit.end;
             if j + 1 == len {
                 bits.end = bit_start + code_bits;
             }
+            if self.record {
+                self.byte_bits.push(bits.clone());
+            }
+            let Some((prob, rank, dist)) = step.trace else {
+                continue;
+            };
             self.traces.push(ByteTrace {
                 byte: 0,
                 prob,
@@ -179,13 +185,16 @@ impl Lane {
     }
 }
 
-/// Encodes with AC (no windows) or EqualInfo (windows), per `config.method`.
+/// Encodes with AC (no windows) or EqualInfo (windows), per `config.method`, and returns with
+/// it the emitted bit range of every byte of the examples that start before `record_upto` (the
+/// same ranges as the trace's [`ByteTrace::bits`], without the trace's cost).
 pub(crate) fn encode_ac(
     data: &[u8],
     config: &Config,
     model: &mut dyn ByteModel,
     opts: &RunOptions,
-) -> Result<Encoded> {
+    record_upto: usize,
+) -> Result<(Encoded, Vec<Range<u64>>)> {
     let window_bits = (config.method == MethodKind::EqualInfo).then_some(config.window_bits as u64);
     let delay = config.delay && window_bits.is_some();
     let tables = Tables::new(model, config.precision)?;
@@ -197,6 +206,7 @@ pub(crate) fn encode_ac(
     });
     let group = model.preferred_lanes().max(1);
     let mut done_bytes = 0usize;
+    let mut byte_bits = Vec::new();
     for chunk in ranges.chunks(group) {
         let lanes = encode_group(
             data,
@@ -208,10 +218,16 @@ pub(crate) fn encode_ac(
             model,
             opts,
             done_bytes,
+            record_upto,
         )?;
         for lane in lanes {
             let start = asm.bit_pos();
             done_bytes += lane.range.len();
+            byte_bits.extend(
+                lane.byte_bits
+                    .iter()
+                    .map(|r| r.start + start..r.end + start),
+            );
             if let Some(t) = trace.as_mut() {
                 let w0 = asm.windows.len();
                 let first_byte = lane.range.start;
@@ -226,7 +242,7 @@ pub(crate) fn encode_ac(
             asm.push_example(lane.range.clone(), &lane.out, lane.windows);
         }
     }
-    Ok(asm.finish(data.len(), trace))
+    Ok((asm.finish(data.len(), trace), byte_bits))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -240,6 +256,7 @@ fn encode_group(
     model: &mut dyn ByteModel,
     opts: &RunOptions,
     done_before: usize,
+    record_upto: usize,
 ) -> Result<Vec<Lane>> {
     let n = chunk.len();
     model.start(n)?;
@@ -256,6 +273,8 @@ fn encode_group(
             windows: Vec::new(),
             traces: Vec::new(),
             dists: Vec::new(),
+            record: r.start < record_upto,
+            byte_bits: Vec::new(),
             done: false,
         })
         .collect();

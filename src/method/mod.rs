@@ -383,13 +383,71 @@ pub fn encode(
         MethodKind::Bytes => simple::encode_bytes(data, config),
         MethodKind::Gzip => simple::encode_gzip(data, config),
         MethodKind::Subword => subword::encode_subword(data, config),
+        MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo => {
+            Ok(encode_recording(data, config, model, opts, 0)?.0)
+        }
+    }
+}
+
+/// [`encode`], also returning for the arithmetic-coding methods the emitted bit range of every
+/// byte of the examples that start before `upto` (exactly the trace's [`ByteTrace::bits`], at
+/// the cost of one range per byte instead of a trace). None for the other methods (their
+/// byte-to-bit alignment follows from the encoding; see `stats::byte_bit_ranges`).
+pub fn encode_recording(
+    data: &[u8],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+    upto: usize,
+) -> Result<(Encoded, Option<Vec<Range<u64>>>)> {
+    config.validate()?;
+    match config.method {
         MethodKind::StaticAc => {
             let mut unigram = crate::model::Unigram::fit(data);
-            ac::encode_ac(data, config, &mut unigram, opts)
+            let (enc, bits) = ac::encode_ac(data, config, &mut unigram, opts, upto)?;
+            Ok((enc, Some(bits)))
         }
         MethodKind::Ac | MethodKind::EqualInfo => {
             config.validate_for_model(model)?;
-            ac::encode_ac(data, config, model, opts)
+            let (enc, bits) = ac::encode_ac(data, config, model, opts, upto)?;
+            Ok((enc, Some(bits)))
+        }
+        _ => Ok((encode(data, config, model, opts)?, None)),
+    }
+}
+
+impl Encoded {
+    /// The encoding of the first `k` examples alone: for methods whose examples are coded
+    /// independently (all but StaticAC, whose unigram is fitted on the whole input), exactly
+    /// what encoding their bytes alone gives. No trace.
+    pub fn prefix_examples(&self, k: usize) -> Encoded {
+        let k = k.min(self.examples.len());
+        let (input_len, bit_end, tok_end, win_end) = match k.checked_sub(1) {
+            Some(last) => {
+                let ex = &self.examples[last];
+                let tb = self.config.token_bits as u64;
+                (
+                    ex.bytes.end,
+                    ex.tokens.end as u64 * tb,
+                    ex.tokens.end,
+                    ex.windows.end,
+                )
+            }
+            None => (0, 0, 0, 0),
+        };
+        let bytes = self.bits.as_bytes();
+        let bits = BitWriter::from_bytes(
+            &bytes[..(bit_end.div_ceil(8) as usize).min(bytes.len())],
+            bit_end,
+        );
+        Encoded {
+            config: self.config.clone(),
+            input_len,
+            bits,
+            tokens: self.tokens[..tok_end].to_vec(),
+            examples: self.examples[..k].to_vec(),
+            windows: self.windows[..win_end].to_vec(),
+            trace: None,
         }
     }
 }

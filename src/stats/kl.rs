@@ -102,39 +102,108 @@ pub fn random_bits(len: u64, seed: u64) -> Vec<u8> {
     out
 }
 
-/// A view of bits `start..end` of MSB-first packed bytes.
-#[derive(Clone, Copy)]
-struct Bits<'a> {
-    bytes: &'a [u8],
-    start: u64,
-    end: u64,
+/// The bits of a stream, MSB-first, copied with 8 zero bytes of padding so that a 64-bit load at
+/// any bit position below the length stays in bounds (no per-bit bounds checks in the counters).
+struct Padded {
+    buf: Vec<u8>,
 }
 
-impl Bits<'_> {
-    fn len(&self) -> u64 {
-        self.end - self.start
+impl Padded {
+    /// The first `len` bits of `bytes` (`bytes` holds at least `ceil(len / 8)` bytes).
+    fn new(bytes: &[u8], len: u64) -> Self {
+        let n = (len.div_ceil(8) as usize).min(bytes.len());
+        let mut buf = Vec::with_capacity(n + 8);
+        buf.extend_from_slice(&bytes[..n]);
+        buf.resize(n + 8, 0);
+        Padded { buf }
     }
 
+    /// The 64 bits starting at bit `p` (the low `p % 8` bits are zero), `p` below the length.
     #[inline]
-    fn bit(&self, i: u64) -> u32 {
-        let p = self.start + i;
-        match self.bytes.get((p / 8) as usize) {
-            Some(b) => ((b >> (7 - p % 8)) & 1) as u32,
-            None => 0,
-        }
+    fn word(&self, p: u64) -> u64 {
+        let i = (p >> 3) as usize;
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&self.buf[i..i + 8]);
+        u64::from_be_bytes(w) << (p & 7)
     }
 
-    /// `n` (<= 16) bits starting at relative position `i`, as an integer.
+    /// `n` (1..=16) bits starting at bit `p`, as an integer.
     #[inline]
-    fn slice(&self, i: u64, n: u32) -> u32 {
-        let p = self.start + i;
-        let byte = (p / 8) as usize;
-        let mut word = 0u32;
-        for k in 0..3 {
-            word = (word << 8) | *self.bytes.get(byte + k).unwrap_or(&0) as u32;
+    fn get(&self, p: u64, n: u32) -> usize {
+        (self.word(p) >> (64 - n)) as usize
+    }
+}
+
+/// Counts the 16-grams starting at bit positions `s0..s1` (each must end within the stream) into
+/// `c`, eight positions per 64-bit load.
+fn count_16grams(bits: &Padded, s0: u64, s1: u64, c: &mut [u32; 1 << 16]) {
+    let mut p = s0;
+    while p < s1 && !p.is_multiple_of(8) {
+        c[bits.get(p, 16)] += 1;
+        p += 1;
+    }
+    while p + 8 <= s1 {
+        // Byte-aligned: all 64 bits are stream bits; the 16-gram at p + j is bits j..j+16.
+        let w = bits.word(p);
+        for j in 0..8 {
+            c[((w >> (48 - j)) & 0xFFFF) as usize] += 1;
         }
-        let shift = 24 - (p % 8) as u32 - n;
-        (word >> shift) & ((1u32 << n) - 1)
+        p += 8;
+    }
+    while p < s1 {
+        c[bits.get(p, 16)] += 1;
+        p += 1;
+    }
+}
+
+/// Adds the counts of the non-overlapping `n`-bit tokens `a..b` (token k is bits `k n..(k+1) n`)
+/// to `c` (length 2^n). Tokens of 1, 2, 4 and 8 bits are byte-aligned: their whole bytes go
+/// through a byte histogram (one increment per byte instead of one per token).
+fn count_tokens(bits: &Padded, n: u32, a: u64, b: u64, c: &mut [u64], hist: &mut [u64; 256]) {
+    let nn = n as u64;
+    if 8 % n == 0 {
+        let per = 8 / nn;
+        let mut k = a;
+        while k < b && !k.is_multiple_of(per) {
+            c[bits.get(k * nn, n)] += 1;
+            k += 1;
+        }
+        let whole = b.saturating_sub(k) / per;
+        if whole > 0 {
+            let (b0, b1) = ((k / per) as usize, (k / per + whole) as usize);
+            hist.fill(0);
+            for &byte in &bits.buf[b0..b1] {
+                hist[byte as usize] += 1;
+            }
+            let mask = (1usize << n) - 1;
+            for (v, &h) in hist.iter().enumerate() {
+                if h > 0 {
+                    for j in 0..per as u32 {
+                        c[(v >> (8 - (j + 1) * n)) & mask] += h;
+                    }
+                }
+            }
+            k += whole * per;
+        }
+        while k < b {
+            c[bits.get(k * nn, n)] += 1;
+            k += 1;
+        }
+        return;
+    }
+    // Several tokens per 64-bit load (57 bits are always valid after the shift).
+    let per = 57 / nn;
+    let mut k = a;
+    while k + per <= b {
+        let w = bits.word(k * nn);
+        for j in 0..per {
+            c[((w << (j * nn)) >> (64 - nn)) as usize] += 1;
+        }
+        k += per;
+    }
+    while k < b {
+        c[bits.get(k * nn, n)] += 1;
+        k += 1;
     }
 }
 
@@ -171,29 +240,10 @@ impl Counts {
     }
 }
 
-/// Overlapping n-gram counts for all n <= `max_n` in one pass, of the n-grams that start before
-/// relative position `limit`: count the `max_n`-grams, marginalize to shorter n (the top n bits
-/// of an (n+1)-gram), then add the n-grams that start too late to begin a `max_n`-gram.
-fn overlapping_counts(bits: Bits, max_n: u32, limit: u64) -> Counts {
-    let len = bits.len();
-    let mut c = Counts::zero(max_n);
-    if max_n == 0 {
-        return c;
-    }
-    let top = max_n as usize - 1;
-    let k = max_n as u64;
-    {
-        let mask = (1u32 << max_n) - 1;
-        let ctop = &mut c.per_n[top];
-        let mut w: u32 = 0;
-        for i in 0..len {
-            w = ((w << 1) | bits.bit(i)) & mask;
-            if i + 1 >= k && i + 1 - k < limit {
-                ctop[w as usize] += 1;
-            }
-        }
-    }
-    for n in (1..max_n as usize).rev() {
+/// Fills the counts of n = `top - 1` down to 1 from those of `top` (the top n bits of an
+/// (n+1)-gram are an n-gram at the same position).
+fn marginalize(c: &mut Counts, top: u32) {
+    for n in (1..top as usize).rev() {
         let (lo, hi) = c.per_n.split_at_mut(n);
         let longer = &hi[0];
         let shorter = &mut lo[n - 1];
@@ -201,14 +251,63 @@ fn overlapping_counts(bits: Bits, max_n: u32, limit: u64) -> Counts {
             *s = longer[2 * v] + longer[2 * v + 1];
         }
     }
-    for s in len.saturating_sub(k - 1)..len.min(limit) {
-        for n in 1..max_n {
-            if s + n as u64 <= len && s + k > len {
-                c.per_n[n as usize - 1][bits.slice(s, n) as usize] += 1;
+}
+
+/// The n-grams (n < 16) that start at `s0..s1` but too late in a stream of `len` bits to begin a
+/// 16-gram, as (n, value).
+fn tail_ngrams(bits: &Padded, len: u64, s0: u64, s1: u64) -> Vec<(u32, usize)> {
+    let k = MAX_N as u64;
+    let mut out = Vec::new();
+    for s in s0.max(len.saturating_sub(k - 1))..s1.min(len) {
+        for n in 1..MAX_N {
+            if s + n as u64 <= len {
+                out.push((n, bits.get(s, n)));
             }
         }
     }
-    c
+    out
+}
+
+/// Overlapping n-gram counts, n = 1..=16, of the n-grams that start at bit positions
+/// `start..end` of a stream of `len` bits (an n-gram may read past `end`, not past `len`), into
+/// `out` (overwritten): count the 16-grams, marginalize to shorter n, then add the n-grams that
+/// start too late to begin a 16-gram.
+#[cfg(test)]
+fn overlapping_counts(
+    bits: &Padded,
+    len: u64,
+    start: u64,
+    end: u64,
+    c16: &mut [u32; 1 << 16],
+    out: &mut Counts,
+) {
+    let s1 = end.min(len.saturating_sub(MAX_N as u64 - 1)).max(start);
+    c16.fill(0);
+    count_16grams(bits, start, s1, c16);
+    for (o, &x) in out.per_n[MAX_N as usize - 1].iter_mut().zip(c16.iter()) {
+        *o = x as u64;
+    }
+    marginalize(out, MAX_N);
+    for (n, v) in tail_ngrams(bits, len, start, end) {
+        out.per_n[n as usize - 1][v] += 1;
+    }
+}
+
+/// Counts the 16-grams starting at `s0..s1` into `t16` and their top `r` bits (r < 16) into `cr`.
+fn count_16grams_and_prefixes(
+    bits: &Padded,
+    s0: u64,
+    s1: u64,
+    t16: &mut [u64],
+    cr: &mut [u64],
+    r: u32,
+) {
+    let shift = MAX_N - r;
+    for p in s0..s1 {
+        let v = bits.get(p, 16);
+        t16[v] += 1;
+        cr[v >> shift] += 1;
+    }
 }
 
 /// Largest n (at most 16) with at least 2^n samples in `len` bits, for overlapping n-grams
@@ -258,7 +357,12 @@ pub fn plugin_entropy(counts: &[u64]) -> (f64, u64) {
         return (0.0, 0);
     }
     let mf = m as f64;
-    let s: f64 = counts.iter().map(|&c| c_log2_c(c)).sum();
+    // Empty bins add 0.0, which changes no sum: skip them.
+    let s: f64 = counts
+        .iter()
+        .filter(|&&c| c > 1)
+        .map(|&c| c_log2_c(c))
+        .sum();
     ((mf.log2() - s / mf).max(0.0), m)
 }
 
@@ -312,6 +416,7 @@ impl Side {
         if len == 0 {
             return;
         }
+        let bits = Padded::new(bytes, len);
         let parts = (partitions.max(1) as u64).min((len / MIN_PARTITION_BITS).max(1));
         let part_len = len / parts;
         // kl_mm per n, only for n with at least 2^n samples in the part (below that the estimate
@@ -330,7 +435,14 @@ impl Side {
                 .collect()
         };
         // Overlapping: part p holds the n-grams that start in its bits (they may read up to 15
-        // bits into the next part).
+        // bits into the next part). The stream's counts come from all its 16-grams (marginalized
+        // once) and the tail; a part's own counts are needed only up to its resolved n, r: a
+        // part with r = 16 counts its 16-grams in its own table, a smaller one counts their top
+        // r bits beside the stream's 16-grams.
+        let mut t16 = vec![0u64; 1 << 16];
+        let mut c16 = Box::new([0u32; 1 << 16]);
+        let mut c = Counts::zero(MAX_N);
+        let mut tails = Vec::new();
         for p in 0..parts {
             let start = p * part_len;
             let end = if p + 1 == parts {
@@ -338,37 +450,56 @@ impl Side {
             } else {
                 start + part_len
             };
-            let view = Bits {
-                bytes,
-                start,
-                end: (end + MAX_N as u64 - 1).min(len),
-            };
-            let c = overlapping_counts(view, MAX_N, end - start);
-            self.part_over
-                .push(kls(&c, max_resolved_n(end - start, false)));
-            self.over.add(&c);
+            let r = max_resolved_n(end - start, false);
+            let s1 = end.min(len.saturating_sub(MAX_N as u64 - 1)).max(start);
+            if r == MAX_N {
+                c16.fill(0);
+                count_16grams(&bits, start, s1, &mut c16);
+                let top = &mut c.per_n[MAX_N as usize - 1];
+                for ((o, t), &x) in top.iter_mut().zip(t16.iter_mut()).zip(c16.iter()) {
+                    *o = x as u64;
+                    *t += x as u64;
+                }
+            } else {
+                let cr = &mut c.per_n[r.max(1) as usize - 1];
+                cr.fill(0);
+                count_16grams_and_prefixes(&bits, start, s1, &mut t16, cr, r.max(1));
+            }
+            marginalize(&mut c, r);
+            let tail = tail_ngrams(&bits, len, start, end);
+            for &(n, v) in &tail {
+                if n <= r {
+                    c.per_n[n as usize - 1][v] += 1;
+                }
+            }
+            tails.extend(tail);
+            self.part_over.push(kls(&c, r));
         }
+        let mut stream = Counts::zero(MAX_N);
+        stream.per_n[MAX_N as usize - 1] = t16;
+        marginalize(&mut stream, MAX_N);
+        for (n, v) in tails {
+            stream.per_n[n as usize - 1][v] += 1;
+        }
+        self.over.add(&stream);
         // Tokens: for each n, part p holds a contiguous run of whole n-bit tokens.
-        let all = Bits {
-            bytes,
-            start: 0,
-            end: len,
-        };
         let mut part_tok = vec![vec![f64::NAN; MAX_N as usize]; parts as usize];
+        let mut hist = [0u64; 256];
         for n in 1..=MAX_N {
             let i = n as usize - 1;
             let t = len / n as u64;
-            let mut c = vec![0u64; 1usize << n];
+            let c = &mut c.per_n[i];
             for (p, kl_p) in part_tok.iter_mut().enumerate() {
                 let (a, b) = (p as u64 * t / parts, (p as u64 + 1) * t / parts);
+                if b - a < 1u64 << n {
+                    // No KL for this part: its tokens go straight into the totals.
+                    count_tokens(&bits, n, a, b, &mut self.tok.per_n[i], &mut hist);
+                    continue;
+                }
                 c.fill(0);
-                for k in a..b {
-                    c[all.slice(k * n as u64, n) as usize] += 1;
-                }
-                if b - a >= 1u64 << n {
-                    kl_p[i] = kl_of_counts(&c, n).map_or(f64::NAN, |(_, mm, _)| mm);
-                }
-                for (x, y) in self.tok.per_n[i].iter_mut().zip(&c) {
+                count_tokens(&bits, n, a, b, c, &mut hist);
+                kl_p[i] = kl_of_counts(c, n).map_or(f64::NAN, |(_, mm, _)| mm);
+                for (x, y) in self.tok.per_n[i].iter_mut().zip(c.iter()) {
                     *x += y;
                 }
             }
@@ -477,57 +608,220 @@ pub fn kl_report(bytes: &[u8], len: u64, partitions: usize, seed: u64) -> KlRepo
 mod tests {
     use super::*;
 
-    fn naive_overlap(bytes: &[u8], len: u64, n: u32) -> Vec<u64> {
-        let b = Bits {
-            bytes,
-            start: 0,
-            end: len,
-        };
-        let mut c = vec![0u64; 1 << n];
-        for s in 0..=(len.saturating_sub(n as u64)) {
-            if s + n as u64 <= len {
-                let mut v = 0usize;
-                for k in 0..n as u64 {
-                    v = (v << 1) | b.bit(s + k) as usize;
+    /// The straightforward implementation the fast counters replaced (bit by bit, one slice per
+    /// token): the oracle of the tests below.
+    mod reference {
+        use super::super::*;
+
+        #[derive(Clone, Copy)]
+        pub struct Bits<'a> {
+            pub bytes: &'a [u8],
+            pub start: u64,
+            pub end: u64,
+        }
+
+        impl Bits<'_> {
+            fn len(&self) -> u64 {
+                self.end - self.start
+            }
+            pub fn bit(&self, i: u64) -> u32 {
+                let p = self.start + i;
+                match self.bytes.get((p / 8) as usize) {
+                    Some(b) => ((b >> (7 - p % 8)) & 1) as u32,
+                    None => 0,
                 }
-                c[v] += 1;
+            }
+            pub fn slice(&self, i: u64, n: u32) -> u32 {
+                (0..n as u64).fold(0, |v, k| (v << 1) | self.bit(i + k))
             }
         }
-        c
-    }
 
-    #[test]
-    fn marginalized_counts_match_naive_counts() {
-        let bytes = random_bits(203, 7);
-        for len in [0u64, 1, 5, 15, 16, 17, 40, 203] {
-            let c = overlapping_counts(
-                Bits {
-                    bytes: &bytes,
+        pub fn overlapping_counts(bits: Bits, limit: u64) -> Counts {
+            let len = bits.len();
+            let mut c = Counts::zero(MAX_N);
+            for s in 0..len.min(limit) {
+                let k = (len - s).min(MAX_N as u64) as u32;
+                let v = bits.slice(s, k);
+                for n in 1..=k {
+                    c.per_n[n as usize - 1][(v >> (k - n)) as usize] += 1;
+                }
+            }
+            c
+        }
+
+        impl Side {
+            pub fn add_reference(&mut self, bytes: &[u8], len: u64, partitions: usize) {
+                self.bits += len;
+                if len == 0 {
+                    return;
+                }
+                let parts = (partitions.max(1) as u64).min((len / MIN_PARTITION_BITS).max(1));
+                let part_len = len / parts;
+                let kls = |c: &Counts, resolved: u32| -> Vec<f64> {
+                    c.per_n
+                        .iter()
+                        .enumerate()
+                        .map(|(i, cn)| {
+                            let n = i as u32 + 1;
+                            if n > resolved {
+                                return f64::NAN;
+                            }
+                            kl_of_counts(cn, n).map_or(f64::NAN, |(_, mm, _)| mm)
+                        })
+                        .collect()
+                };
+                for p in 0..parts {
+                    let start = p * part_len;
+                    let end = if p + 1 == parts {
+                        len
+                    } else {
+                        start + part_len
+                    };
+                    let view = Bits {
+                        bytes,
+                        start,
+                        end: (end + MAX_N as u64 - 1).min(len),
+                    };
+                    let c = overlapping_counts(view, end - start);
+                    self.part_over
+                        .push(kls(&c, max_resolved_n(end - start, false)));
+                    self.over.add(&c);
+                }
+                let all = Bits {
+                    bytes,
                     start: 0,
                     end: len,
-                },
-                MAX_N,
-                len,
-            );
-            for n in 1..=MAX_N {
-                assert_eq!(
-                    c.per_n[n as usize - 1],
-                    naive_overlap(&bytes, len, n),
-                    "len {len} n {n}"
-                );
+                };
+                let mut part_tok = vec![vec![f64::NAN; MAX_N as usize]; parts as usize];
+                for n in 1..=MAX_N {
+                    let i = n as usize - 1;
+                    let t = len / n as u64;
+                    let mut c = vec![0u64; 1usize << n];
+                    for (p, kl_p) in part_tok.iter_mut().enumerate() {
+                        let (a, b) = (p as u64 * t / parts, (p as u64 + 1) * t / parts);
+                        c.fill(0);
+                        for k in a..b {
+                            c[all.slice(k * n as u64, n) as usize] += 1;
+                        }
+                        if b - a >= 1u64 << n {
+                            kl_p[i] = kl_of_counts(&c, n).map_or(f64::NAN, |(_, mm, _)| mm);
+                        }
+                        for (x, y) in self.tok.per_n[i].iter_mut().zip(&c) {
+                            *x += y;
+                        }
+                    }
+                }
+                self.part_tok.extend(part_tok);
+            }
+        }
+    }
+
+    fn streams() -> Vec<(Vec<u8>, u64)> {
+        let mut out = Vec::new();
+        for len in [0u64, 1, 5, 15, 16, 17, 40, 63, 64, 65, 203, 1000, 2051] {
+            out.push((random_bits(len, 7 + len), len));
+        }
+        // Structured: a repeating text, a constant stream, and a biased one.
+        let text = b"It is a truth universally acknowledged, ".repeat(16);
+        out.push((text.clone(), text.len() as u64 * 8 - 3));
+        out.push((vec![0u8; 300], 2397));
+        let biased: Vec<u8> = random_bits(8000, 3)
+            .chunks(2)
+            .map(|c| c[0] & c.get(1).copied().unwrap_or(0xFF))
+            .collect();
+        out.push((biased.clone(), biased.len() as u64 * 8));
+        // Long enough for parts that resolve n = 16 (at least 65,551 bits each).
+        out.push((random_bits(140_000, 5), 139_997));
+        out
+    }
+
+    #[test]
+    fn fast_overlapping_counts_match_the_reference() {
+        for (bytes, len) in streams() {
+            let padded = Padded::new(&bytes, len);
+            let mut c16 = Box::new([0u32; 1 << 16]);
+            let mut got = Counts::zero(MAX_N);
+            for (start, end) in [
+                (0, len),
+                (0, len / 2),
+                (len / 3, len),
+                (len / 4, len / 2 + 1),
+            ] {
+                if start > end {
+                    continue;
+                }
+                overlapping_counts(&padded, len, start, end, &mut c16, &mut got);
+                let view = reference::Bits {
+                    bytes: &bytes,
+                    start,
+                    end: (end + MAX_N as u64 - 1).min(len),
+                };
+                let want = reference::overlapping_counts(view, end - start);
+                for n in 1..=MAX_N as usize {
+                    assert_eq!(
+                        got.per_n[n - 1],
+                        want.per_n[n - 1],
+                        "len {len} {start}..{end} n {n}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn slice_reads_msb_first() {
-        let b = Bits {
-            bytes: &[0b1010_0000, 0b1111_0000],
-            start: 0,
-            end: 16,
-        };
-        assert_eq!(b.slice(0, 3), 0b101);
-        assert_eq!(b.slice(6, 4), 0b0011);
-        assert_eq!(b.slice(0, 16), 0b1010_0000_1111_0000);
+    fn fast_token_counts_match_the_reference() {
+        let mut hist = [0u64; 256];
+        for (bytes, len) in streams() {
+            let padded = Padded::new(&bytes, len);
+            let all = reference::Bits {
+                bytes: &bytes,
+                start: 0,
+                end: len,
+            };
+            for n in 1..=MAX_N {
+                let t = len / n as u64;
+                for (a, b) in [(0, t), (t / 3, t), (1.min(t), t / 2 + (t > 1) as u64)] {
+                    if a > b {
+                        continue;
+                    }
+                    let mut got = vec![0u64; 1 << n];
+                    count_tokens(&padded, n, a, b, &mut got, &mut hist);
+                    let mut want = vec![0u64; 1 << n];
+                    for k in a..b {
+                        want[all.slice(k * n as u64, n) as usize] += 1;
+                    }
+                    assert_eq!(got, want, "len {len} n {n} tokens {a}..{b}");
+                }
+            }
+        }
+    }
+
+    /// Bit for bit the same report (counts, KL values and quantiles) as the reference.
+    #[test]
+    fn reports_equal_the_reference_implementation() {
+        for partitions in [1usize, 3, 20] {
+            let mut fast = KlAccumulator::new(partitions, 11);
+            let mut slow = KlAccumulator::new(partitions, 11);
+            for (bytes, len) in streams() {
+                fast.add_stream(&bytes, len);
+                slow.data.add_reference(&bytes, len, partitions);
+                let seed = slow.seed ^ slow.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+                slow.random
+                    .add_reference(&random_bits(len, seed), len, partitions);
+                slow.streams += 1;
+            }
+            let (f, s) = (fast.report(), slow.report());
+            // NaN-free by construction (points with no sample are left out), so == is exact.
+            assert_eq!(f, s, "partitions {partitions}");
+            assert!(!f.overlapping.is_empty());
+        }
+    }
+
+    #[test]
+    fn padded_reads_msb_first() {
+        let b = Padded::new(&[0b1010_0000, 0b1111_0000], 16);
+        assert_eq!(b.get(0, 3), 0b101);
+        assert_eq!(b.get(6, 4), 0b0011);
+        assert_eq!(b.get(0, 16), 0b1010_0000_1111_0000);
     }
 }

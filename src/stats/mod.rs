@@ -16,12 +16,17 @@
 //! | Fig. 9 character alignment | [`align`] | share of characters whose bits straddle tokens |
 //! | §5 side-information-free decoding | here | windows / examples recovered exactly |
 //!
-//! Per-byte bit ranges (alignment, window position) need the encoder's trace, which costs a
-//! copy of the model distribution per byte; they are measured on a sample: the first
-//! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples), re-encoded with
-//! the trace on (an input no longer than the sample is encoded once, with the trace).
-//! Examples are coded independently, so the sample's bits are those of the full run
-//! (except StaticAC, whose unigram is refitted on the sample, and a one-example input cut short).
+//! Per-byte bit ranges (alignment, window position) are measured on a sample: the first
+//! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples). The AC methods
+//! record each byte's emitted bit range while compressing (one range per byte of the sample's
+//! examples, not the GUI's trace); examples are coded independently, so the sample's bits are
+//! those of the full run, and the sample's statistics come from the main run's encoding. The
+//! sample is encoded alone only where that differs: StaticAC (its unigram is refitted on the
+//! sample) and a one-example input cut short. Bytes and Subword need no recording (their ranges
+//! follow from the encoding) and are measured on the whole input.
+//!
+//! Cost: the KL counters read 64 bits per load (eight overlapping 16-grams per load, several
+//! tokens per load, byte histograms for 1-, 2-, 4- and 8-bit tokens); see [`kl`].
 //!
 //! Invariant: every figure is a pure function of the input, the configuration, the model and
 //! [`StatsOptions`] (the random baseline is seeded), except the timings.
@@ -38,7 +43,9 @@ pub use stability::{PositionStability, PrefixStability, WindowPositionAccumulato
 pub use trivial::{TrivialAccumulator, TrivialBounds};
 
 use crate::error::Result;
-use crate::method::{encode, free_decode_report, Config, Encoded, MethodKind, RunOptions};
+use crate::method::{
+    encode_recording, free_decode_report, Config, Encoded, MethodKind, RunOptions,
+};
 use crate::model::ByteModel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -354,8 +361,15 @@ impl StatsAccumulator {
         let Some(ranges) = byte_bit_ranges(enc) else {
             return;
         };
+        self.add_byte_bits(data, enc, &ranges);
+    }
+
+    /// Adds alignment and window-position statistics of an encoding of `data` given each byte's
+    /// emitted bit range (as [`byte_bit_ranges`] gives them, or
+    /// [`crate::method::encode_recording`]).
+    pub fn add_byte_bits(&mut self, data: &[u8], enc: &Encoded, ranges: &[Range<u64>]) {
         if self.opts.alignment {
-            let a = align::alignment(data, &ranges, enc.config.token_bits);
+            let a = align::alignment(data, ranges, enc.config.token_bits);
             self.alignment
                 .get_or_insert_with(Default::default)
                 .merge(&a);
@@ -363,7 +377,7 @@ impl StatsAccumulator {
         if self.opts.window_position {
             self.window_position
                 .get_or_insert_with(Default::default)
-                .add(data, enc, &ranges);
+                .add(data, enc, ranges);
         }
     }
 
@@ -493,32 +507,48 @@ pub fn analyze(
     let mut acc = StatsAccumulator::new(config, opts);
     let wants_trace = (opts.alignment || opts.window_position) && config.method != MethodKind::Gzip;
     let sample = trace_sample_len(data.len(), config, opts);
-    // An input no longer than the sample is encoded once, with the trace, instead of twice.
     // Bytes and Subword need no trace: their byte-to-bit ranges follow from the encoding.
     let untraced = matches!(config.method, MethodKind::Bytes | MethodKind::Subword);
-    let trace_all = wants_trace && sample > 0 && sample == data.len() && !untraced;
-    let main_run = RunOptions {
-        trace: trace_all || run.trace,
-        cancel: run.cancel,
-        progress: run.progress,
-    };
+    // The AC methods record each byte's bit range (not a whole trace) while compressing. The main
+    // run's ranges serve when the sample is coded exactly as alone: the whole input, or whole
+    // examples of a method whose examples are independent (not StaticAC, fitted on its input).
+    let reuse = wants_trace
+        && sample > 0
+        && !untraced
+        && (sample == data.len()
+            || (config.example_bytes > 0 && config.method != MethodKind::StaticAc));
     let t0 = Instant::now();
-    let enc = encode(data, config, model, &main_run)?;
+    let (enc, ranges) = encode_recording(data, config, model, run, if reuse { sample } else { 0 })?;
     let encode_s = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
     acc.add_encoded(&enc);
     if wants_trace && sample > 0 {
-        if untraced || trace_all {
+        if untraced {
             acc.add_traced(data, &enc);
+        } else if reuse {
+            let ranges = ranges.unwrap_or_default();
+            if sample == data.len() {
+                acc.add_byte_bits(data, &enc, &ranges);
+            } else {
+                let k = enc
+                    .examples
+                    .iter()
+                    .take_while(|e| e.bytes.end <= sample)
+                    .count();
+                let head = enc.prefix_examples(k);
+                let r = &ranges[..sample.min(ranges.len())];
+                acc.add_byte_bits(&data[..sample], &head, r);
+            }
         } else {
+            // A sample cut out of one example, or StaticAC: encode the sample alone.
             let quiet = RunOptions {
-                trace: true,
+                trace: false,
                 cancel: run.cancel,
                 progress: None,
             };
-            let traced = encode(&data[..sample], config, model, &quiet)?;
-            acc.add_traced(&data[..sample], &traced);
+            let (head, r) = encode_recording(&data[..sample], config, model, &quiet, sample)?;
+            acc.add_byte_bits(&data[..sample], &head, &r.unwrap_or_default());
         }
     }
     let stats_s = t1.elapsed().as_secs_f64();
