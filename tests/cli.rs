@@ -45,7 +45,9 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> String {
 fn files_round_trip_for_every_method_and_are_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "in.txt", &text());
-    for method in ["bytes", "gzip", "static-ac", "ac", "equal-info"] {
+    for method in ["bytes", "gzip", "static-ac", "ac", "equal-info", "subword"] {
+        // Subword ids need 15 bits.
+        let token_bits = if method == "subword" { "15" } else { "8" };
         let eqi = dir
             .path()
             .join(format!("{method}.eqi"))
@@ -66,7 +68,7 @@ fn files_round_trip_for_every_method_and_are_deterministic() {
             "--model",
             "uniform",
             "--token-bits",
-            "8",
+            token_bits,
             "--window-bits",
             "24",
             "--example-bytes",
@@ -249,4 +251,64 @@ fn info_and_tokens_describe_the_data() {
         v["free_decode"]["window_ok"],
         serde_json::json!([true, true])
     );
+}
+
+/// `eqinfo train-tokenizer` writes a byte-level BPE that loads back, of the size asked for, and
+/// reports its bytes/token on held-out text; `--method subword` picks 15-bit tokens by default.
+#[test]
+fn train_tokenizer_and_subword_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(
+        dir.path(),
+        "train.txt",
+        &"It is a truth universally acknowledged, that a single man in possession of a good \
+          fortune must be in want of a wife. Caf\u{e9} \u{2014} na\u{ef}ve.\n"
+            .repeat(20)
+            .into_bytes(),
+    );
+    let held = write(
+        dir.path(),
+        "held.txt",
+        b"a single man in possession of a good fortune\n",
+    );
+    let out_json = dir.path().join("bpe.json").display().to_string();
+    let out = eqinfo(
+        &[
+            "train-tokenizer",
+            &train,
+            "--vocab",
+            "300",
+            "-o",
+            &out_json,
+            "--eval",
+            &held,
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let tk =
+        eqinfo::method::subword::SubwordTokenizer::from_json(&std::fs::read(&out_json).unwrap())
+            .expect("the trained file loads");
+    assert_eq!(tk.vocab_size(), 300);
+    assert_eq!(tk.token_bits(), 9);
+    let report = String::from_utf8_lossy(&out.stdout);
+    let ids = tk
+        .tokenize(b"a single man in possession of a good fortune\n")
+        .unwrap();
+    assert!(
+        report.contains(&format!("{} tokens", ids.len())),
+        "{report}"
+    );
+    // Non-UTF-8 training text is refused with a message.
+    let bad = write(dir.path(), "bad.bin", b"ok \xff\xfe no");
+    assert_clean_failure(
+        &eqinfo(&["train-tokenizer", &bad, "-o", &out_json], None),
+        "not UTF-8",
+    );
+    // --method subword without --token-bits: v = 32768.
+    let input = write(dir.path(), "in.txt", &text());
+    let out = eqinfo(&["tokens", &input, "--method", "subword"], None);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Subword[BPE, v=32768]"));
 }

@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 /// Method and parameters.
 #[derive(Args, Debug, Clone)]
 pub struct MethodArgs {
-    /// bytes, gzip, static-ac, ac, equal-info.
+    /// bytes, gzip, static-ac, ac, equal-info, subword.
     #[arg(long, default_value = "equal-info")]
     pub method: String,
     /// Window size b in bits (equal-info), 8..=256.
     #[arg(long, default_value_t = 16)]
     pub window_bits: u32,
-    /// Bits per token, 1..=16 (vocabulary 2^bits).
-    #[arg(long, default_value_t = 16)]
-    pub token_bits: u32,
+    /// Bits per token, 1..=16 (vocabulary 2^bits). Default: 16; 15 for subword (its 32,768 ids).
+    #[arg(long)]
+    pub token_bits: Option<u32>,
     /// Quantization precision β, 10..=16.
     #[arg(long, default_value_t = eqinfo::coding::DEFAULT_PRECISION)]
     pub precision: u32,
@@ -45,7 +45,7 @@ impl MethodArgs {
         let cfg = Config {
             method,
             window_bits: self.window_bits,
-            token_bits: self.token_bits,
+            token_bits: self.token_bits.unwrap_or(Config::new(method).token_bits),
             precision: self.precision,
             example_bytes: self.example_bytes,
             delay: self.delay,

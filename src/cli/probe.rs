@@ -25,7 +25,7 @@ pub struct ProbeArgs {
     pub preset: String,
     /// A configuration, repeatable or comma-separated (`equal-info:b=16:v=65536`, `ac:v=256`,
     /// `bytes`, ...). Default: Bytes, StaticAC[v=256], AC[v=256], EqualInfoAC[b=16, v=256],
-    /// EqualInfoAC[b=16, v=65536], GZip[v=256].
+    /// EqualInfoAC[b=16, v=65536], GZip[v=256], Subword[BPE, v=32768].
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
     /// Byte model driving AC and EqualInfo: an M1 directory, a unigram .json, `uniform`, or
