@@ -32,6 +32,9 @@ pub const MAX_N: u32 = 16;
 /// Shortest partition (in bits) worth measuring; fewer parts are used for short streams.
 pub const MIN_PARTITION_BITS: u64 = 64;
 
+/// Streams at least this long count their random baseline on a second thread.
+const PARALLEL_BITS: u64 = 1 << 20;
+
 /// KL for one n.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KlPoint {
@@ -191,8 +194,23 @@ fn count_tokens(bits: &Padded, n: u32, a: u64, b: u64, c: &mut [u64], hist: &mut
         }
         return;
     }
-    // Several tokens per 64-bit load (57 bits are always valid after the shift).
+    macro_rules! by_width {
+        ($($w:literal)*) => {
+            match n {
+                $($w => count_tokens_n::<$w>(bits, a, b, c),)*
+                _ => count_tokens_n::<16>(bits, a, b, c),
+            }
+        };
+    }
+    by_width!(3 5 6 7 9 10 11 12 13 14 15 16);
+}
+
+/// [`count_tokens`] for `N`-bit tokens: several tokens per 64-bit load (57 bits are always
+/// valid after the shift), the width known at compile time.
+fn count_tokens_n<const N: u32>(bits: &Padded, a: u64, b: u64, c: &mut [u64]) {
+    let nn = N as u64;
     let per = 57 / nn;
+    let c = &mut c[..1 << N];
     let mut k = a;
     while k + per <= b {
         let w = bits.word(k * nn);
@@ -202,7 +220,7 @@ fn count_tokens(bits: &Padded, n: u32, a: u64, b: u64, c: &mut [u64], hist: &mut
         k += per;
     }
     while k < b {
-        c[bits.get(k * nn, n)] += 1;
+        c[bits.get(k * nn, N)] += 1;
         k += 1;
     }
 }
@@ -566,14 +584,28 @@ impl KlAccumulator {
         }
     }
 
-    /// Adds the first `len` bits of MSB-first packed `bytes`, and as many random bits.
+    /// Adds the first `len` bits of MSB-first packed `bytes`, and as many random bits. The two
+    /// are counted on two threads (they share nothing; the result does not depend on it).
     pub fn add_stream(&mut self, bytes: &[u8], len: u64) {
         let len = len.min(bytes.len() as u64 * 8);
-        self.data.add(bytes, len, self.partitions);
         // A different random stream per stream added, reproducible from the seed.
         let seed = self.seed ^ self.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-        let rnd = random_bits(len, seed);
-        self.random.add(&rnd, len, self.partitions);
+        let parts = self.partitions;
+        let (data, random) = (&mut self.data, &mut self.random);
+        let mut add_random = move || random.add(&random_bits(len, seed), len, parts);
+        if len < PARALLEL_BITS {
+            data.add(bytes, len, parts);
+            add_random();
+        } else {
+            std::thread::scope(|s| {
+                let handle = s.spawn(add_random);
+                data.add(bytes, len, parts);
+                // A panic in the counter is a bug; pass it on.
+                if let Err(p) = handle.join() {
+                    std::panic::resume_unwind(p);
+                }
+            });
+        }
         self.streams += 1;
     }
 
@@ -815,6 +847,25 @@ mod tests {
             assert_eq!(f, s, "partitions {partitions}");
             assert!(!f.overlapping.is_empty());
         }
+    }
+
+    /// A stream long enough for the second thread gives what counting both sides in turn gives.
+    #[test]
+    fn threaded_random_side_equals_sequential() {
+        let len = PARALLEL_BITS + 12_345;
+        let bytes = random_bits(len, 99);
+        let mut threaded = KlAccumulator::new(4, 5);
+        threaded.add_stream(&bytes, len);
+        threaded.add_stream(&bytes[..1000], 8000);
+        let mut seq = KlAccumulator::new(4, 5);
+        for (b, l) in [(&bytes[..], len), (&bytes[..1000], 8000)] {
+            seq.data.add(b, l, 4);
+            let seed = 5 ^ seq.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+            seq.random.add(&random_bits(l, seed), l, 4);
+            seq.streams += 1;
+        }
+        assert_eq!(threaded.report(), seq.report());
+        assert_eq!(threaded.report().bits, len + 8000);
     }
 
     #[test]
