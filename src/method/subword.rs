@@ -230,9 +230,10 @@ where
     use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
     use tokenizers::pre_tokenizers::byte_level::ByteLevel;
     use tokenizers::{NormalizerWrapper, PostProcessorWrapper, TokenizerBuilder};
-    if !(257..=1 << 20).contains(&vocab) {
+    if !(257..=1 << 16).contains(&vocab) {
         return Err(Error::BadParams(format!(
-            "subword vocabulary must be in 257..=1048576 (256 bytes + merges), got {vocab}"
+            "subword vocabulary must be in 257..=65536 (256 bytes + merges; ids fit 16-bit \
+             tokens), got {vocab}"
         )));
     }
     let mut trainer = BpeTrainerBuilder::new()
