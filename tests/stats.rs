@@ -699,3 +699,38 @@ good fortune, must be in want of a wife. "
         "the paper's SentencePiece mark"
     );
 }
+
+/// The prefix-edit experiment codes many variants side by side (AC, EqualInfo with M1): its
+/// distances equal those of the variants encoded one at a time.
+#[test]
+fn prefix_stability_equals_one_variant_at_a_time() {
+    use eqinfo::stats::stability::{common_words, prefix_stability, DEFAULT_SENTENCE};
+    let mut model = eqinfo::model::open::open_model(None, "cpu").expect("sample M1 loads");
+    let words = common_words(7);
+    let mut delay = Config::equal_info(24, 8);
+    delay.delay = true;
+    let mut short = Config::new(MethodKind::Ac);
+    short.example_bytes = 20; // every variant spans several examples
+    for cfg in [
+        Config::new(MethodKind::Ac),
+        Config::equal_info(16, 16),
+        delay,
+        short,
+    ] {
+        let got = prefix_stability(&cfg, &mut model, &words, DEFAULT_SENTENCE, None).unwrap();
+        let seqs: Vec<Vec<u32>> = words
+            .iter()
+            .map(|w| {
+                let text = format!("{w} {DEFAULT_SENTENCE}");
+                encode(text.as_bytes(), &cfg, &mut model, &RunOptions::default())
+                    .unwrap()
+                    .tokens
+            })
+            .collect();
+        let want = pairwise_histogram(&seqs, None).unwrap();
+        assert_eq!(got.distances, want, "{}", cfg.label());
+        assert_eq!(got.pairs, 21);
+        let mean_tokens = seqs.iter().map(Vec::len).sum::<usize>() as f64 / 7.0;
+        assert_eq!(got.mean_tokens, mean_tokens, "{}", cfg.label());
+    }
+}

@@ -195,10 +195,23 @@ pub(crate) fn encode_ac(
     opts: &RunOptions,
     record_upto: usize,
 ) -> Result<(Encoded, Vec<Range<u64>>)> {
+    let ranges = example_ranges(data.len(), config.example_bytes);
+    encode_ac_examples(data, &ranges, config, model, opts, record_upto)
+}
+
+/// [`encode_ac`] with the examples given: `ranges` must cut `data` into consecutive non-empty
+/// ranges from 0 to its end (each is coded independently, as an example).
+pub(crate) fn encode_ac_examples(
+    data: &[u8],
+    ranges: &[Range<usize>],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+    record_upto: usize,
+) -> Result<(Encoded, Vec<Range<u64>>)> {
     let window_bits = (config.method == MethodKind::EqualInfo).then_some(config.window_bits as u64);
     let delay = config.delay && window_bits.is_some();
     let tables = Tables::new(model, config.precision)?;
-    let ranges = example_ranges(data.len(), config.example_bytes);
     let mut asm = Assembler::new(config);
     let mut trace = opts.trace.then(|| Trace {
         precision: config.precision,

@@ -416,6 +416,43 @@ pub fn encode_recording(
     }
 }
 
+/// The tokens of each of several texts, each encoded alone with `config` (as [`encode`] of that
+/// text gives them). AC and EqualInfo code all the texts' examples in one run, many model lanes
+/// side by side (the lane contract makes that the same as one text at a time); the other methods
+/// encode one text at a time (StaticAC fits its unigram on each text).
+pub fn encode_texts_tokens(
+    texts: &[&[u8]],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+) -> Result<Vec<Vec<u32>>> {
+    if !matches!(config.method, MethodKind::Ac | MethodKind::EqualInfo) {
+        return texts
+            .iter()
+            .map(|t| Ok(encode(t, config, model, opts)?.tokens))
+            .collect();
+    }
+    config.validate()?;
+    config.validate_for_model(model)?;
+    let mut data = Vec::new();
+    let mut ranges = Vec::new();
+    let mut owner = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let off = data.len();
+        data.extend_from_slice(t);
+        for r in example_ranges(t.len(), config.example_bytes) {
+            ranges.push(off + r.start..off + r.end);
+            owner.push(i);
+        }
+    }
+    let (enc, _) = ac::encode_ac_examples(&data, &ranges, config, model, opts, 0)?;
+    let mut out = vec![Vec::new(); texts.len()];
+    for (ex, &i) in enc.examples.iter().zip(&owner) {
+        out[i].extend_from_slice(&enc.tokens[ex.tokens.clone()]);
+    }
+    Ok(out)
+}
+
 impl Encoded {
     /// The encoding of the first `k` examples alone: for methods whose examples are coded
     /// independently (all but StaticAC, whose unigram is fitted on the whole input), exactly

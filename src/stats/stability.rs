@@ -15,7 +15,7 @@
 
 use super::Histogram;
 use crate::error::{Error, Result};
-use crate::method::{encode, Config, Encoded, RunOptions};
+use crate::method::{encode_texts_tokens, Config, Encoded, RunOptions};
 use crate::model::ByteModel;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -129,12 +129,10 @@ pub fn prefix_stability(
         cancel,
         ..Default::default()
     };
-    let mut seqs = Vec::with_capacity(words.len());
-    for w in words {
-        let text = format!("{w} {sentence}");
-        let enc = encode(text.as_bytes(), config, model, &run)?;
-        seqs.push(enc.tokens);
-    }
+    let texts: Vec<String> = words.iter().map(|w| format!("{w} {sentence}")).collect();
+    let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+    // Each variant alone, the model's lanes stepping many variants together.
+    let seqs = encode_texts_tokens(&refs, config, model, &run)?;
     let distances = pairwise_histogram(&seqs, cancel)?;
     let mean_tokens = if seqs.is_empty() {
         0.0
