@@ -57,12 +57,12 @@ pub struct ProbeOptions {
 /// A named preset.
 ///
 /// * `quick`: sized for 2 CPU cores and about 250 KB of text (e.g. 200 KB train + 50 KB
-///   held out). Its M2 part is small; the cost that dominates on a CPU is compressing the texts
-///   with M1 for AC and EqualInfo (the two EqualInfo sizes share one encoding). The 15-minute
-///   target for all six default configurations has not been timed on idle cores (see the probe
-///   issue). M2: 2 layers, d_model 128, 4 heads of 32, MLP 512 (about 0.4M body parameters);
-///   embedding width 32 for v = 65,536. Budget: 300 steps of 8 segments of 128 tokens
-///   (307,200 training tokens), lr 3e-3, 30 warm-up steps.
+///   held out): all seven default configurations in about 15 minutes on idle cores (measured in
+///   the probe issue's note). The large vocabularies dominate: a step with v = 65,536 costs about
+///   ten of a v = 256 step (the output layer), so the budget is set by them. M2: 2 layers,
+///   d_model 128, 4 heads of 32, MLP 512 (about 0.4M body parameters); embedding width 32 for
+///   v = 65,536. Budget: 150 steps of 8 segments of 128 tokens (153,600 training tokens), lr
+///   3e-3, 15 warm-up steps.
 /// * `gpu`: 4 layers, d_model 256, 4 heads of 64, MLP 1024 (3.2M body parameters); embedding
 ///   width 128 for v = 65,536. Budget: 4,000 steps of 32 segments of 256 tokens (32.8M training
 ///   tokens), lr 1e-3, 200 warm-up steps. Meant for a CUDA/Metal build and a few MB of text.
@@ -78,12 +78,12 @@ pub fn preset(name: &str) -> Result<ProbeOptions> {
                 large_vocab_embed_dim: 32,
             },
             Budget {
-                steps: 300,
+                steps: 150,
                 batch: 8,
                 seq_len: 128,
                 lr: 3e-3,
                 min_lr_frac: 0.1,
-                warmup: 30,
+                warmup: 15,
                 weight_decay: 0.01,
                 clip: 1.0,
                 seed: 0,
