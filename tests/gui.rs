@@ -194,3 +194,36 @@ fn interval_view_steps_through_the_window() {
     h.run();
     h.get_by_label_contains("Window 1 ");
 }
+
+/// Leaving the Compare tab stops its job at once (the live view shares the worker), and coming
+/// back recomputes the rows.
+#[test]
+fn leaving_compare_cancels_its_rows_and_returning_redoes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("long.txt");
+    // Long enough that seven Compare rows take a while in a debug build.
+    let text: String = DEMO_TEXT.repeat(80);
+    std::fs::write(&path, &text).expect("write");
+    let mut h = harness(Settings::default());
+    settle(&mut h);
+    h.state_mut().open_text_path(&path);
+    settle(&mut h);
+    assert_eq!(
+        h.state().analysis.as_ref().map(|a| a.len()),
+        Some(text.len())
+    );
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    assert!(h.state().is_busy(), "the Compare rows were requested");
+    h.get_by_label("Live").click();
+    h.run_steps(2);
+    assert!(
+        !h.state().is_busy(),
+        "leaving Compare must drop its pending job"
+    );
+    h.get_by_label("Compare").click();
+    settle(&mut h);
+    let n = h.state().settings.compare_rows.len();
+    assert_eq!(h.state().compare_results.len(), n);
+    assert!(h.state().compare_results.iter().all(Result::is_ok));
+}

@@ -864,6 +864,14 @@ impl eframe::App for App {
         if self.settings.compare_rows != before_rows {
             self.compare_dirty = true;
         }
+        if self.settings.tab != Tab::Compare {
+            if let Some(p) = self.pending_compare.take() {
+                // Leaving Compare stops its rows (redone on return): the live view's analyses
+                // share the worker and must not wait behind rows nobody sees.
+                p.cancel.store(true, Ordering::Relaxed);
+                self.compare_dirty = true;
+            }
+        }
         if self.compare_dirty && self.settings.tab == Tab::Compare && !self.model_loading {
             self.request_compare();
         }
