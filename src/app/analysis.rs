@@ -631,29 +631,20 @@ fn encode_segmented(
             continue;
         }
         // A seam: the true chain re-encoded until it lands on a speculative start.
-        let mut chunk = (avg * 3).max(16);
-        'seam: loop {
-            let end = (pos + chunk).min(data.len());
-            let recs = encode_segment(&data[pos..end], config, model, cancel, stats, checks)?;
-            let complete = if end == data.len() {
-                recs.len()
-            } else {
-                recs.len().saturating_sub(1)
-            };
-            if complete == 0 {
-                chunk *= 2;
-                continue;
-            }
-            for rec in recs.into_iter().take(complete) {
-                pos += rec.len.max(1);
-                out.push(Arc::new(rec));
-                stats.windows_computed += 1;
-                if pos >= data.len() || spec.contains_key(&pos) {
-                    break 'seam;
-                }
-            }
-            chunk *= 2;
-        }
+        let run = Chain {
+            data,
+            config,
+            checks,
+        };
+        pos = run.encode_until(
+            pos,
+            (avg * 3).max(16),
+            &mut out,
+            model,
+            cancel,
+            stats,
+            |b| spec.contains_key(&b),
+        )?;
     }
     Ok(out)
 }
@@ -695,44 +686,95 @@ fn reencode_example(
         .saturating_sub(1);
     let mut out: Vec<Arc<WindowRec>> = old_ws[..j].to_vec();
     stats.windows_reused += j;
-    let mut pos = old_starts.get(j).copied().unwrap_or(0);
+    let pos = old_starts.get(j).copied().unwrap_or(0);
     let unchanged_from = new.len() - suf;
     let avg = (old.len() / old_ws.len().max(1)).max(1);
-    // Start small (an edit usually re-aligns within a few windows), double when it does not.
-    let mut chunk = (avg * 3).max(16);
-    loop {
-        let end = (pos + chunk).min(new.len());
-        let recs = encode_segment(&new[pos..end], config, model, cancel, stats, checks)?;
-        let complete = if end == new.len() {
-            recs.len()
-        } else {
-            recs.len().saturating_sub(1)
-        };
-        if complete == 0 {
-            chunk *= 2;
-            continue;
+    // Where the new chain meets an old window start (shifted by the edit) in the unchanged
+    // suffix: every old window from there on is the new one.
+    let realigned = |boundary: usize| -> Option<usize> {
+        if boundary < unchanged_from || boundary >= new.len() {
+            return None;
         }
-        let mut boundary = pos;
-        for rec in recs.into_iter().take(complete) {
-            boundary += rec.len;
-            out.push(Arc::new(rec));
-            stats.windows_computed += 1;
-            if boundary >= unchanged_from && boundary < new.len() {
-                let old_pos = boundary as i64 - delta;
-                if old_pos > 0 {
-                    if let Ok(k) = old_starts.binary_search(&(old_pos as usize)) {
-                        stats.windows_reused += old_ws.len() - k;
-                        out.extend_from_slice(&old_ws[k..]);
-                        return Ok(out);
-                    }
+        let old_pos = usize::try_from(boundary as i64 - delta)
+            .ok()
+            .filter(|&p| p > 0)?;
+        old_starts.binary_search(&old_pos).ok()
+    };
+    // Start small (an edit usually re-aligns within a few windows), double when it does not.
+    let run = Chain {
+        data: new,
+        config,
+        checks,
+    };
+    let end = run.encode_until(
+        pos,
+        (avg * 3).max(16),
+        &mut out,
+        model,
+        cancel,
+        stats,
+        |b| realigned(b).is_some(),
+    )?;
+    if let Some(k) = realigned(end) {
+        stats.windows_reused += old_ws.len() - k;
+        out.extend_from_slice(&old_ws[k..]);
+    }
+    Ok(out)
+}
+
+/// Sequential re-encoding of the true window chain of one example (EqualInfoAC, reset every
+/// window, no Delay), shared by the edit path and the seams of the segmented full analysis.
+struct Chain<'a> {
+    data: &'a [u8],
+    config: &'a Config,
+    checks: bool,
+}
+
+impl Chain<'_> {
+    /// Encodes windows from the boundary `pos` in growing chunks (the first of `chunk` bytes,
+    /// doubling), pushing each complete window to `out`, until a boundary satisfies `stop` or
+    /// the data ends; returns that boundary. The last window of a chunk is complete only when
+    /// the chunk reaches the end of the data (otherwise the byte after it is unknown).
+    #[allow(clippy::too_many_arguments)]
+    fn encode_until(
+        &self,
+        mut pos: usize,
+        mut chunk: usize,
+        out: &mut Vec<Arc<WindowRec>>,
+        model: &mut dyn ByteModel,
+        cancel: &AtomicBool,
+        stats: &mut RunStats,
+        stop: impl Fn(usize) -> bool,
+    ) -> crate::Result<usize> {
+        let data = self.data;
+        loop {
+            if pos >= data.len() {
+                return Ok(pos);
+            }
+            let end = (pos + chunk).min(data.len());
+            let recs = encode_segment(
+                &data[pos..end],
+                self.config,
+                model,
+                cancel,
+                stats,
+                self.checks,
+            )?;
+            let complete = if end == data.len() {
+                recs.len()
+            } else {
+                recs.len().saturating_sub(1)
+            };
+            for rec in recs.into_iter().take(complete) {
+                pos += rec.len.max(1);
+                out.push(Arc::new(rec));
+                stats.windows_computed += 1;
+                if pos >= data.len() || stop(pos) {
+                    return Ok(pos);
                 }
             }
+            chunk *= 2;
         }
-        if boundary >= new.len() {
-            return Ok(out);
-        }
-        pos = boundary;
-        chunk *= 2;
     }
 }
 
