@@ -430,17 +430,20 @@ fn window_recs(
         .collect()
 }
 
-/// Encodes `data` as one example with `config` and returns its window records.
-fn encode_segment(
+/// Encodes `data` with `config` cut into examples of `example_bytes` (0: one example), traced,
+/// and returns the encoding with its window records.
+#[allow(clippy::too_many_arguments)]
+fn encode_traced(
     data: &[u8],
     config: &Config,
+    example_bytes: usize,
     model: &mut dyn ByteModel,
     cancel: &AtomicBool,
     stats: &mut RunStats,
     checks: bool,
-) -> crate::Result<Vec<WindowRec>> {
+) -> crate::Result<(Encoded, Vec<WindowRec>)> {
     let cfg = Config {
-        example_bytes: 0,
+        example_bytes,
         ..config.clone()
     };
     let opts = RunOptions {
@@ -451,7 +454,19 @@ fn encode_segment(
     let enc = encode(data, &cfg, model, &opts)?;
     stats.bytes_encoded += data.len();
     let recs = window_recs(&enc, data, model, None, checks);
-    Ok(recs)
+    Ok((enc, recs))
+}
+
+/// Encodes `data` as one example with `config` and returns its window records.
+fn encode_segment(
+    data: &[u8],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    cancel: &AtomicBool,
+    stats: &mut RunStats,
+    checks: bool,
+) -> crate::Result<Vec<WindowRec>> {
+    Ok(encode_traced(data, config, 0, model, cancel, stats, checks)?.1)
 }
 
 /// Whether windows inside an example can be recomputed one by one.
@@ -598,18 +613,7 @@ fn encode_segmented(
     }
     // At least 512 bytes per segment (few seams), at most the model's preferred lanes.
     let seg = data.len().div_ceil(model.preferred_lanes().max(1)).max(512);
-    let cfg = Config {
-        example_bytes: seg,
-        ..config.clone()
-    };
-    let opts = RunOptions {
-        trace: true,
-        cancel: Some(cancel),
-        progress: None,
-    };
-    let enc = encode(data, &cfg, model, &opts)?;
-    stats.bytes_encoded += data.len();
-    let recs = window_recs(&enc, data, model, None, checks);
+    let (enc, recs) = encode_traced(data, config, seg, model, cancel, stats, checks)?;
     // Valid speculative windows by start: all but the cut last window of a non-final segment.
     let last_example = enc.examples.len().saturating_sub(1);
     let mut spec: HashMap<usize, Arc<WindowRec>> = HashMap::new();
