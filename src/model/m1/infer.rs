@@ -5,7 +5,7 @@
 //! The arithmetic decoder must see bit-identical distributions to the encoder's although the two
 //! step different sets of lanes. So nothing a lane computes may depend on other lanes:
 //! - **On the CPU, matmuls are row-independent by construction** (the `eqinfo-kernel` crate): each output
-//!   element is one fixed chain of multiplies and adds over its own row, so only the lanes being
+//!   element is one fixed chain of fused multiply-adds over its own row, so only the lanes being
 //!   fed are multiplied, as consecutive rows, and a lane's values do not depend on how many lanes
 //!   exist, which are active, or what the other rows hold (`tests/m1.rs` checks this bit for
 //!   bit). One lane costs one row: the live view, which steps one lane, pays no padding.
@@ -20,7 +20,7 @@
 //!
 //! Results depend on the backend (CPU vs CUDA vs Metal); that is why the identity carries the
 //! backend and the container refuses a mismatch. The CPU kernel's bits do not depend on the SIMD
-//! width it runs at (no FMA, fixed order); the CPU backend is recorded as `cpu-v2` since this
+//! width it runs at (correctly rounded FMA in a fixed order); the CPU backend is recorded as `cpu-v2` since this
 //! kernel replaced the chunked gemm products of the first version, whose files it cannot decode.
 //!
 //! ## Sliding window
@@ -48,7 +48,9 @@ fn ce(e: candle_core::Error) -> Error {
 /// the others); on a GPU `wt` is the transposed weight (K, N) and products run on fixed
 /// [`CHUNK_ROWS`]-row chunks so that gemm always takes the same path.
 struct Dense {
-    wt: Tensor,
+    /// Off the CPU: the transposed weight (K, N).
+    wt: Option<Tensor>,
+    /// On the CPU: the packed weight.
     packed: Option<Packed>,
     bias: Vec<f32>,
     k: usize,
@@ -60,11 +62,11 @@ impl Dense {
         let w = lin.weight();
         let (n, k) = w.dims2().map_err(ce)?;
         let wt = w.t().map_err(ce)?.contiguous().map_err(ce)?;
-        let packed = if wt.device().is_cpu() {
+        let (wt, packed) = if wt.device().is_cpu() {
             let flat = wt.flatten_all().map_err(ce)?.to_vec1::<f32>().map_err(ce)?;
-            Some(Packed::new(&flat, k, n))
+            (None, Some(Packed::new(&flat, k, n)))
         } else {
-            None
+            (Some(wt), None)
         };
         let bias = match lin.bias() {
             Some(b) => b
@@ -88,12 +90,13 @@ impl Dense {
     fn apply(&self, x: &[f32], rows: usize) -> Result<Vec<f32>> {
         debug_assert_eq!(x.len(), rows * self.k);
         let mut y = Vec::new();
-        match &self.packed {
-            Some(p) => p.matmul(x, rows, &mut y),
-            None => {
-                let xt = Tensor::from_slice(x, (rows, self.k), self.wt.device()).map_err(ce)?;
+        match (&self.packed, &self.wt) {
+            (Some(p), _) => p.matmul(x, rows, &mut y),
+            (None, None) => return Err(Error::Model("internal: a layer without weights".into())),
+            (None, Some(wt)) => {
+                let xt = Tensor::from_slice(x, (rows, self.k), wt.device()).map_err(ce)?;
                 y = xt
-                    .matmul(&self.wt)
+                    .matmul(wt)
                     .map_err(ce)?
                     .flatten_all()
                     .map_err(ce)?
