@@ -13,6 +13,7 @@ pub mod app;
 pub mod batch;
 pub mod coding;
 pub mod container;
+pub mod live;
 pub mod method;
 pub mod probe;
 pub mod stats;

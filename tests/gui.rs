@@ -113,7 +113,7 @@ fn incremental_edit_matches_a_full_analysis() {
     let full = h2.state().analysis.clone().expect("analysis");
     assert_eq!(full.stats.windows_reused, 0);
     assert_eq!(inc.tokens, full.tokens);
-    let lens = |a: &eqinfo::app::analysis::Analysis| -> Vec<std::ops::Range<usize>> {
+    let lens = |a: &eqinfo::live::Analysis| -> Vec<std::ops::Range<usize>> {
         a.windows.iter().map(|w| w.bytes.clone()).collect()
     };
     assert_eq!(lens(&inc), lens(&full));

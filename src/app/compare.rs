@@ -2,7 +2,7 @@
 //! bits/byte and token count, and every row's windows drawn on one shared byte axis so that the
 //! boundaries line up with the text. Rows can be added, removed and edited.
 
-use super::analysis::CompareRow;
+use crate::live::CompareRow;
 use super::state::{default_compare_rows, method_name};
 use super::theme;
 use crate::method::{Config, MethodKind};

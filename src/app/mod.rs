@@ -6,7 +6,6 @@
 //! |---|---|
 //! | `state` | persisted settings, apart from runtime state |
 //! | `worker` | the background thread owning the model; jobs and replies over channels |
-//! | `analysis` | what the live view draws, and the incremental engine (no egui) |
 //! | `model_source` | the pluggable model loader, the default model, the demo text |
 //! | `live` | the Live tab: editor, summary, byte view, interval view |
 //! | `compare` | the Compare tab |
@@ -14,7 +13,7 @@
 //! | `plots` | plain builders of plot data |
 //! | `theme` | colours and glyphs |
 
-pub mod analysis;
+
 pub mod batch_plots;
 pub mod batch_tab;
 pub mod compare;
@@ -26,7 +25,7 @@ pub mod state;
 pub mod theme;
 pub mod worker;
 
-use analysis::{Analysis, CompareRow};
+use crate::live::{Analysis, CompareRow};
 use model_source::{LoadedModel, ModelLoader};
 use state::{Settings, Tab, SETTINGS_KEY};
 use std::path::{Path, PathBuf};
@@ -530,7 +529,7 @@ impl App {
                     theme::surprisal_bits(info.trace.prob),
                     info.trace.rank,
                     info.window,
-                    analysis::bit_string(
+                    crate::live::bit_string(
                         a.bits
                             .get(info.bits.start as usize..info.bits.end as usize)
                             .unwrap_or(&[])

@@ -1,7 +1,7 @@
 //! Plain builders of plot and drawing data (no egui): the partition of a coder interval by a
 //! quantized CDF, the dyadic stop interval, the growth of "bits needed" through a window.
 
-use crate::app::analysis::WindowRec;
+use crate::live::WindowRec;
 use crate::coding::{CoderState, FreqTable};
 
 /// One symbol's slice of the current interval, in the interval's relative coordinates.

@@ -240,13 +240,11 @@ fn m1_flops_per_byte(args: &ModelArgs) -> Option<usize> {
 }
 
 /// Milliseconds of a duration.
-#[cfg(feature = "gui")]
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
 /// The `q` quantile (nearest rank) of sorted values.
-#[cfg(feature = "gui")]
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -257,9 +255,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// Times the GUI worker's path: `analyse_quick` (tokens shown) then `check_some` until every
 /// window is checked (round trip and side-information-free decoding verified).
-#[cfg(feature = "gui")]
 fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Result<()> {
-    use eqinfo::app::analysis::{analyse, analyse_quick, check_some, Analysis};
+    use eqinfo::live::{analyse, analyse_quick, check_some, Analysis};
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     let cancel = AtomicBool::new(false);
@@ -349,7 +346,3 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     Ok(())
 }
 
-#[cfg(not(feature = "gui"))]
-fn live_bench(_args: &BenchArgs, _base: &[u8], _model: &mut dyn ByteModel) -> Result<()> {
-    bail!("--live needs the `gui` feature (the live view's code)")
-}

@@ -2,7 +2,7 @@
 //! their cells, window bands with numbers and flags above, the tokens of each window below, and
 //! linked hover (byte -> window, tokens, bits; token -> bytes). Only visible lines are painted.
 
-use crate::app::analysis::Analysis;
+use crate::live::Analysis;
 use crate::app::state::{ColourScale, TokenFormat};
 use crate::app::theme::{self, Glyph};
 use crate::method::tokens;
@@ -424,7 +424,7 @@ pub fn byte_tooltip_ui(ui: &mut Ui, analysis: &Analysis, b: usize) {
     let emitted: String = analysis
         .bits
         .get(info.bits.start as usize..info.bits.end as usize)
-        .map(crate::app::analysis::bit_string)
+        .map(crate::live::bit_string)
         .unwrap_or_default();
     ui.label(format!(
         "window {} position {}   bits emitted: {} {}",

@@ -4,7 +4,7 @@
 //! dyadic grid and the interval a stop would pick, the bits emitted so far, the growth of "bits
 //! needed" against b, and the exact coder registers.
 
-use crate::app::analysis::{bit_string, Analysis};
+use crate::live::{bit_string, Analysis};
 use crate::app::live::byte_view::top_n;
 use crate::app::plots::{bits_needed_points, partition, stop_dyadic, zoom, Slice};
 use crate::app::theme;

@@ -4,7 +4,7 @@
 pub mod byte_view;
 pub mod interval;
 
-use super::analysis::Analysis;
+use crate::live::Analysis;
 use super::state::ColourScale;
 use super::theme;
 use super::App;
