@@ -2,13 +2,15 @@
 //! container stores) and the paper's side-information-free window decoder (App. D.5), whose
 //! success rate is measured, not assumed.
 
-use super::ac::{resets_at, Tables};
+use super::lanes::{drive_all, LaneCtx, LaneJob, Step, Tables};
 use super::simple::{bits_to_bytes, inflate};
-use super::{Config, Encoded, MethodKind};
+use super::window::resets_at;
+use super::{Config, Encoded, MethodKind, RunOptions};
 use crate::coding::{BitReader, BitWriter, CoderState, Decoder};
 use crate::error::{Error, Result};
 use crate::model::ByteModel;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// Decodes an [`Encoded`] whose bits, examples and windows (with their byte counts) are known.
 /// For StaticAC, `model` must be the unigram the encoder fitted; for AC and EqualInfo, the same
@@ -42,81 +44,250 @@ pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-struct DecLane<'a> {
-    windows: std::ops::Range<usize>,
-    next_window: usize,
+/// A window to decode: its bits in some stream, its byte count (the side information; unused
+/// by the side-information-free decoder) and whether the model is reset at its start.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowBits<'a> {
+    /// The stream holding the window.
+    pub(crate) bits: &'a BitWriter,
+    /// The window's bits in it.
+    pub(crate) range: Range<u64>,
+    /// Bytes it holds.
+    pub(crate) bytes: usize,
+    /// The model is reset at its start (the first window of an example always starts fresh).
+    pub(crate) reset: bool,
+}
+
+/// The exact decoder of one example: its windows with their byte counts.
+struct ExactJob<'a> {
+    windows: Vec<WindowBits<'a>>,
+    next: usize,
     remaining: usize,
-    pos: usize,
-    end: usize,
     dec: Option<Decoder<'a>>,
+    out: Vec<u8>,
+    total: usize,
+}
+
+impl LaneJob for ExactJob<'_> {
+    fn step(&mut self, ctx: &mut LaneCtx) -> Result<Step> {
+        if self.out.len() == self.total {
+            return Ok(Step::Done);
+        }
+        while self.remaining == 0 {
+            let Some(w) = self.windows.get(self.next) else {
+                return Err(Error::Corrupt(
+                    "windows hold fewer bytes than the example".into(),
+                ));
+            };
+            if self.next > 0 && w.reset {
+                ctx.reset();
+            }
+            self.remaining = w.bytes;
+            self.dec = Some(Decoder::new(BitReader::new(
+                w.bits,
+                w.range.start,
+                w.range.end,
+            )));
+            self.next += 1;
+        }
+        let table = ctx.table()?;
+        let Some(dec) = self.dec.as_mut() else {
+            return Err(Error::Decode("no decoder for window".into()));
+        };
+        let sym = dec.decode(&table);
+        self.out.push(sym);
+        self.remaining -= 1;
+        Ok(if self.out.len() < self.total {
+            Step::Feed(sym)
+        } else {
+            Step::Last
+        })
+    }
+
+    fn bytes_done(&self) -> usize {
+        self.out.len()
+    }
+}
+
+/// Decodes examples exactly, each given as its windows (in order) and its byte count, many
+/// examples side by side on the model's lanes. Returns each example's bytes.
+pub(crate) fn decode_examples_exact(
+    examples: Vec<(Vec<WindowBits<'_>>, usize)>,
+    precision: u32,
+    model: &mut dyn ByteModel,
+) -> Result<Vec<Vec<u8>>> {
+    let tables = Tables::new(model, precision)?;
+    let total = examples.iter().map(|e| e.1).sum();
+    let mut items: Vec<Option<(Vec<WindowBits<'_>>, usize)>> =
+        examples.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(items.len());
+    let mut next = 0usize;
+    let idx: Vec<usize> = (0..items.len()).collect();
+    drive_all(
+        model,
+        &tables,
+        &idx,
+        &RunOptions::default(),
+        total,
+        |_| {
+            let (windows, total) = items[next].take().unwrap_or_default();
+            next += 1;
+            Ok(ExactJob {
+                windows,
+                next: 0,
+                remaining: 0,
+                dec: None,
+                out: Vec::new(),
+                total,
+            })
+        },
+        |job| {
+            out.push(job.out);
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [u8]) -> Result<()> {
-    let tables = Tables::new(model, cfg.precision)?;
-    let group = model.preferred_lanes().max(1);
-    for chunk in enc.examples.chunks(group) {
-        let n = chunk.len();
-        model.start(n)?;
-        let mut lanes: Vec<DecLane> = chunk
-            .iter()
-            .map(|ex| DecLane {
-                windows: ex.windows.clone(),
-                next_window: ex.windows.start,
-                remaining: 0,
-                pos: ex.bytes.start,
-                end: ex.bytes.end,
-                dec: None,
-            })
-            .collect();
-        let mut feeds: Vec<Option<u8>> = vec![None; n];
-        loop {
-            let mut active = false;
-            for (li, lane) in lanes.iter_mut().enumerate() {
-                feeds[li] = None;
-                if lane.pos == lane.end {
-                    continue;
-                }
-                while lane.remaining == 0 {
-                    if lane.next_window >= lane.windows.end {
-                        return Err(Error::Corrupt(
-                            "windows hold fewer bytes than the example".into(),
-                        ));
-                    }
-                    let w = &enc.windows[lane.next_window];
-                    let w_in_ex = lane.next_window - lane.windows.start;
-                    if w_in_ex > 0 && resets_at(cfg.reset_every, w_in_ex) {
-                        model.reset_lane(li);
-                    }
-                    lane.remaining = w.bytes.len();
-                    lane.dec = Some(Decoder::new(BitReader::new(
-                        &enc.bits,
-                        w.bit_start,
-                        w.bit_start + w.bit_len,
-                    )));
-                    lane.next_window += 1;
-                }
-                active = true;
-                let table = tables.get(model, li)?;
-                let Some(dec) = lane.dec.as_mut() else {
-                    return Err(Error::Decode("no decoder for window".into()));
-                };
-                let sym = dec.decode(&table);
-                out[lane.pos] = sym;
-                lane.pos += 1;
-                lane.remaining -= 1;
-                if lane.pos < lane.end {
-                    feeds[li] = Some(sym);
-                }
-            }
-            if !active {
-                break;
-            }
-            if feeds.iter().any(Option::is_some) {
-                model.feed(&feeds)?;
-            }
-        }
+    let examples = enc
+        .examples
+        .iter()
+        .map(|ex| {
+            let windows = enc
+                .windows
+                .get(ex.windows.clone())
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(k, w)| WindowBits {
+                    bits: &enc.bits,
+                    range: w.bit_start..w.bit_start + w.bit_len,
+                    bytes: w.bytes.len(),
+                    reset: resets_at(cfg.reset_every, k),
+                })
+                .collect();
+            (windows, ex.bytes.len())
+        })
+        .collect();
+    let decoded = decode_examples_exact(examples, cfg.precision, model)?;
+    for (ex, bytes) in enc.examples.iter().zip(decoded) {
+        let Some(slot) = out.get_mut(ex.bytes.clone()) else {
+            return Err(Error::Corrupt("example outside the output".into()));
+        };
+        slot.copy_from_slice(&bytes);
     }
     Ok(())
+}
+
+/// What the side-information-free decoder made of one window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FreeDecoded {
+    /// The bytes it read while they fit in b bits (the candidates are prefixes of these).
+    pub(crate) bytes: Vec<u8>,
+    /// The prefix length it chose (0 when no prefix reproduces the window's bits).
+    pub(crate) len: usize,
+}
+
+/// The side-information-free decoder of one window (see [`free_decode_report`]).
+struct FreeJob<'a> {
+    dec: Decoder<'a>,
+    st: CoderState,
+    bits: BitWriter,
+    window: BitWriter,
+    out: Vec<u8>,
+    matches: Vec<usize>,
+    b: u64,
+    cap: usize,
+    done: bool,
+}
+
+impl LaneJob for FreeJob<'_> {
+    fn step(&mut self, ctx: &mut LaneCtx) -> Result<Step> {
+        if self.done {
+            return Ok(Step::Done);
+        }
+        let table = ctx.table()?;
+        let sym = self.dec.decode(&table);
+        let mut st = self.st;
+        let mut bits = self.bits.clone();
+        st.encode_with(&table, sym, |bit| bits.push(bit));
+        if st.bits_needed() > self.b || self.out.len() >= self.cap {
+            self.done = true;
+            return Ok(Step::Done);
+        }
+        self.st = st;
+        self.bits = bits;
+        self.out.push(sym);
+        // Does this prefix's own padded code reproduce the window?
+        let mut code = self.bits.clone();
+        st.finish_with(|bit| code.push(bit));
+        let len = code.len();
+        code.push_run(false, self.b.saturating_sub(len));
+        if code == self.window {
+            self.matches.push(self.out.len());
+        }
+        Ok(Step::Feed(sym))
+    }
+
+    fn bytes_done(&self) -> usize {
+        self.out.len()
+    }
+}
+
+/// Runs the side-information-free decoder on windows of EqualInfoAC with the model reset at
+/// every window (`cfg.window_bits`, `cfg.precision`; Delay picks the shortest matching prefix,
+/// greedy the longest), many windows side by side on the model's lanes.
+pub(crate) fn free_decode_windows(
+    windows: &[WindowBits<'_>],
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+) -> Result<Vec<FreeDecoded>> {
+    let b = cfg.window_bits as u64;
+    let tables = Tables::new(model, cfg.precision)?;
+    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
+    // least (2^β - 255) / 2^β. A hard stop all the same.
+    let cap = 1 + (b as usize) * (1usize << cfg.precision);
+    let mut out = Vec::with_capacity(windows.len());
+    drive_all(
+        model,
+        &tables,
+        windows,
+        &RunOptions::default(),
+        0,
+        |w| {
+            let mut window = BitWriter::new();
+            for i in w.range.clone() {
+                window.push(w.bits.get(i));
+            }
+            Ok(FreeJob {
+                dec: Decoder::new(BitReader::new(w.bits, w.range.start, w.range.end)),
+                st: CoderState::default(),
+                bits: BitWriter::new(),
+                window,
+                out: Vec::new(),
+                matches: Vec::new(),
+                b,
+                cap,
+                done: false,
+            })
+        },
+        |job| {
+            let len = if cfg.delay {
+                job.matches.first()
+            } else {
+                job.matches.last()
+            }
+            .copied()
+            .unwrap_or(0);
+            out.push(FreeDecoded {
+                bytes: job.out,
+                len,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// How well the side-information-free decoder recovers the windows.
@@ -175,95 +346,22 @@ pub fn free_decode_report(
                 .into(),
         ));
     }
-    let b = cfg.window_bits as u64;
-    let tables = Tables::new(model, cfg.precision)?;
-    let group = model.preferred_lanes().max(1);
-    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
-    // least (2^β - 255) / 2^β. A hard stop all the same.
-    let cap = 1 + (b as usize) * (1usize << cfg.precision);
+    let windows: Vec<WindowBits> = enc
+        .windows
+        .iter()
+        .map(|w| WindowBits {
+            bits: &enc.bits,
+            range: w.bit_start..w.bit_start + w.bit_len,
+            bytes: w.bytes.len(),
+            reset: true,
+        })
+        .collect();
+    let decoded = free_decode_windows(&windows, cfg, model)?;
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());
-    for chunk in enc.windows.chunks(group) {
-        let n = chunk.len();
-        model.start(n)?;
-        struct L<'a> {
-            dec: Decoder<'a>,
-            st: CoderState,
-            bits: BitWriter,
-            window: BitWriter,
-            out: Vec<u8>,
-            matches: Vec<usize>,
-            done: bool,
-        }
-        let mut lanes: Vec<L> = chunk
-            .iter()
-            .map(|w| {
-                let mut window = BitWriter::new();
-                for i in 0..w.bit_len {
-                    window.push(enc.bits.get(w.bit_start + i));
-                }
-                L {
-                    dec: Decoder::new(BitReader::new(
-                        &enc.bits,
-                        w.bit_start,
-                        w.bit_start + w.bit_len,
-                    )),
-                    st: CoderState::default(),
-                    bits: BitWriter::new(),
-                    window,
-                    out: Vec::new(),
-                    matches: Vec::new(),
-                    done: false,
-                }
-            })
-            .collect();
-        let mut feeds: Vec<Option<u8>> = vec![None; n];
-        loop {
-            let mut active = false;
-            for (li, lane) in lanes.iter_mut().enumerate() {
-                feeds[li] = None;
-                if lane.done {
-                    continue;
-                }
-                let table = tables.get(model, li)?;
-                let sym = lane.dec.decode(&table);
-                let mut st = lane.st;
-                let mut bits = lane.bits.clone();
-                st.encode_with(&table, sym, |bit| bits.push(bit));
-                if st.bits_needed() > b || lane.out.len() >= cap {
-                    lane.done = true;
-                    continue;
-                }
-                lane.st = st;
-                lane.bits = bits;
-                lane.out.push(sym);
-                // Does this prefix's own padded code reproduce the window?
-                let mut code = lane.bits.clone();
-                st.finish_with(|bit| code.push(bit));
-                let len = code.len();
-                code.push_run(false, b - len);
-                if code == lane.window {
-                    lane.matches.push(lane.out.len());
-                }
-                active = true;
-                feeds[li] = Some(sym);
-            }
-            if !active {
-                break;
-            }
-            model.feed(&feeds)?;
-        }
-        for (lane, w) in lanes.iter().zip(chunk) {
-            let len = if cfg.delay {
-                lane.matches.first()
-            } else {
-                lane.matches.last()
-            }
-            .copied()
-            .unwrap_or(0);
-            decoded_len.push(len);
-            window_ok.push(lane.out[..len] == data[w.bytes.clone()]);
-        }
+    for (d, w) in decoded.iter().zip(&enc.windows) {
+        decoded_len.push(d.len);
+        window_ok.push(Some(&d.bytes[..d.len]) == data.get(w.bytes.clone()));
     }
     let examples_ok = enc
         .examples

@@ -16,10 +16,12 @@
 
 pub mod ac;
 pub mod decode;
+pub(crate) mod lanes;
 pub mod simple;
 pub mod subword;
 pub mod tokens;
 pub mod trace;
+pub mod window;
 
 pub use decode::{decode, free_decode_report, FreeDecodeReport};
 pub use trace::{ByteTrace, Trace};
