@@ -269,74 +269,8 @@ pub fn run_batch(
     report
 }
 
-/// Parses a configuration written like `equal-info:b=16:v=65536`, `ac:v=256`, `gzip`, `bytes`,
-/// `static-ac:bits=8`, `subword`. Keys: `b` (window bits), `v` (vocabulary size, a power of two:
-/// `v=256`, `v=65536`, also `v=65k`) or `bits` (token bits, 1..=16), `p` (precision β), `ex` (example bytes, 0 = whole input), `delay`, `reset`
-/// (reset every n windows). Unset keys keep [`Config::default`] values, except the token size,
-/// which defaults to 8 bits (v = 256) for Bytes and to 15 bits (v = 32768, the shipped
-/// tokenizer's ids) for Subword.
+/// Parses a configuration written like `equal-info:b=16:v=65536` (see [`Config`]'s `FromStr`,
+/// the one home of that syntax).
 pub fn parse_config(spec: &str) -> Result<Config> {
-    let mut parts = spec.trim().split(':');
-    let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    let method = match name.as_str() {
-        "equal-info" | "equalinfo" | "eq" | "equal-info-ac" => crate::method::MethodKind::EqualInfo,
-        other => crate::method::MethodKind::from_cli_name(other).ok_or_else(|| {
-            Error::BadParams(format!(
-                "unknown method '{other}' in '{spec}' (use bytes, gzip, static-ac, ac, equal-info, subword)"
-            ))
-        })?,
-    };
-    let mut c = Config::new(method);
-    if method == crate::method::MethodKind::Bytes {
-        c.token_bits = 8;
-    }
-    for kv in parts {
-        let kv = kv.trim();
-        if kv.is_empty() {
-            continue;
-        }
-        if kv == "delay" {
-            c.delay = true;
-            continue;
-        }
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| Error::BadParams(format!("'{kv}' in '{spec}' is not key=value")))?;
-        let v = match v.trim() {
-            "65k" | "64k" => "65536",
-            other => other,
-        };
-        let num: u64 = v
-            .parse()
-            .map_err(|_| Error::BadParams(format!("'{v}' in '{spec}' is not a whole number")))?;
-        let small = |n: u64| -> Result<u32> {
-            u32::try_from(n).map_err(|_| Error::BadParams(format!("{n} is too large in '{spec}'")))
-        };
-        match k.trim() {
-            "b" => c.window_bits = small(num)?,
-            "v" => {
-                if !num.is_power_of_two() {
-                    return Err(Error::BadParams(format!(
-                        "v = {num} in '{spec}' is not a power of two"
-                    )));
-                }
-                c.token_bits = num.trailing_zeros();
-            }
-            "bits" => c.token_bits = small(num)?,
-            "p" => c.precision = small(num)?,
-            "ex" => {
-                c.example_bytes = usize::try_from(num)
-                    .map_err(|_| Error::BadParams(format!("{num} is too large in '{spec}'")))?
-            }
-            "reset" => c.reset_every = small(num)?,
-            "delay" => c.delay = num != 0,
-            other => {
-                return Err(Error::BadParams(format!(
-                    "unknown key '{other}' in '{spec}' (use b, v, bits, p, ex, delay, reset)"
-                )))
-            }
-        }
-    }
-    c.validate()?;
-    Ok(c)
+    spec.parse()
 }

@@ -144,6 +144,39 @@ fn uniform_windows_by_hand() {
     assert_eq!(enc.tokens, vec![0x61, 0x62, 0x06, 0x36, 0x40]);
 }
 
+/// The alignment's padding rule, worked by hand on the windows above: 'a' owns bits 0..8, 'b'
+/// 8..16 (its window's stop code is empty), padding 16..20; 'c' 20..28, 'd' 28..36, padding
+/// 36..40. Token 2 (bits 16..24) is window 0's padding and the start of 'c': the padding belongs
+/// to window 0's last byte 'b', so the token's bytes are "bc".
+#[test]
+fn padding_tokens_belong_to_their_windows_last_byte() {
+    let mut cfg = Config::equal_info(20, 8);
+    cfg.example_bytes = 0;
+    let traced = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let enc = method::encode(b"abcd", &cfg, &mut Uniform::default(), &traced).unwrap();
+    let align = enc.alignment().unwrap();
+    assert_eq!(align.token_spans(5), vec![0..1, 1..2, 1..3, 2..4, 3..4]);
+    // The inverse: 'b' ends window 0, so its tokens include the padding token 2.
+    assert_eq!(align.tokens_of_bytes(1..2), 1..3);
+    assert_eq!(align.tokens_of_bytes(0..1), 0..1);
+    // 'd' ends window 1 and the stream: tokens 3 and 4.
+    assert_eq!(align.tokens_of_bytes(3..4), 3..5);
+    // 2-bit tokens: tokens 8 and 9 (bits 16..20) are padding only and belong to 'b' alone;
+    // token 10 (bits 20..22) is the start of 'c'; tokens 18 and 19 are window 1's padding.
+    let mut cfg2 = Config::equal_info(20, 2);
+    cfg2.example_bytes = 0;
+    let enc = method::encode(b"abcd", &cfg2, &mut Uniform::default(), &traced).unwrap();
+    let spans = enc.alignment().unwrap().token_spans(20);
+    assert_eq!(spans[7], 1..2);
+    assert_eq!((spans[8].clone(), spans[9].clone()), (1..2, 1..2));
+    assert_eq!(spans[10], 2..3);
+    assert_eq!((spans[18].clone(), spans[19].clone()), (3..4, 3..4));
+    assert_eq!(enc.alignment().unwrap().tokens_of_bytes(1..2), 4..10);
+}
+
 #[test]
 fn straddling_tokens_b24_v65k() {
     // b = 24 holds exactly three uniform bytes; 16-bit tokens straddle the windows.
@@ -158,6 +191,7 @@ fn straddling_tokens_b24_v65k() {
     assert_eq!(enc.windows[1].bit_start, 24);
     assert_eq!(enc.tokens, vec![0x6162, 0x6364, 0x6566]);
     // Token 1 takes its bits from window 0 ('c') and window 1 ('d').
+    let align = enc.alignment().unwrap();
     let t = enc.trace.unwrap();
     assert_eq!(t.bytes[2].bits, 16..24);
     assert_eq!(t.bytes[3].bits, 24..32);
@@ -168,9 +202,12 @@ fn straddling_tokens_b24_v65k() {
     );
     assert_eq!((t.bytes[2].window, t.bytes[3].window), (0, 1));
     // Token -> bytes: "ab", "cd" (across the window boundary), "ef".
-    assert_eq!(t.token_spans(3, 16), vec![0..2, 2..4, 4..6]);
+    assert_eq!(align.token_spans(3), vec![0..2, 2..4, 4..6]);
     // With 5-bit tokens, token 1 (bits 5..10) holds the end of 'a' and the start of 'b'.
-    assert_eq!(t.token_spans(10, 5)[1], 0..2);
+    let mut cfg5 = cfg.clone();
+    cfg5.token_bits = 5;
+    let enc5 = method::encode(b"abcdef", &cfg5, &mut Uniform::default(), &trace_opts).unwrap();
+    assert_eq!(enc5.alignment().unwrap().token_spans(10)[1], 0..2);
 }
 
 fn skewed_text() -> Vec<u8> {

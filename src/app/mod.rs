@@ -528,11 +528,7 @@ impl App {
                     theme::surprisal_bits(info.trace.prob),
                     info.trace.rank,
                     info.window,
-                    crate::live::bit_string(
-                        a.bits
-                            .get(info.bits.start as usize..info.bits.end as usize)
-                            .unwrap_or(&[])
-                    )
+                    crate::live::bit_range_string(&a.bits, info.bits.clone())
                 )),
                 None => out.push_str(&format!(
                     "{i}\t{byte}\t\t\t\t{}\t\n",

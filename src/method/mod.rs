@@ -15,6 +15,7 @@
 //! number of tokens.
 
 pub mod ac;
+mod config;
 pub mod decode;
 pub(crate) mod lanes;
 pub mod simple;
@@ -23,10 +24,11 @@ pub mod tokens;
 pub mod trace;
 pub mod window;
 
+pub use config::{Config, MethodKind};
 pub use decode::{decode, free_decode_report, FreeDecodeReport};
-pub use trace::{ByteTrace, Trace};
+pub use trace::{Alignment, ByteTrace, Trace};
 
-use crate::coding::{BitWriter, DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION};
+use crate::coding::BitWriter;
 use crate::error::{Error, Result};
 use crate::model::ByteModel;
 use serde::{Deserialize, Serialize};
@@ -35,230 +37,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The paper's example size in bytes.
 pub const DEFAULT_EXAMPLE_BYTES: usize = 10_240;
-
-/// Which method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MethodKind {
-    /// The bytes themselves.
-    Bytes,
-    /// zlib per example.
-    Gzip,
-    /// AC with a unigram fitted on the input.
-    StaticAc,
-    /// AC with the model, one coder per example.
-    Ac,
-    /// Equal-Info windows.
-    EqualInfo,
-    /// Byte-level BPE subword ids (the shipped 32k tokenizer).
-    Subword,
-}
-
-impl MethodKind {
-    /// All methods, in display order.
-    pub const ALL: [MethodKind; 6] = [
-        MethodKind::Bytes,
-        MethodKind::Gzip,
-        MethodKind::StaticAc,
-        MethodKind::Ac,
-        MethodKind::EqualInfo,
-        MethodKind::Subword,
-    ];
-
-    /// The name used on the command line.
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            MethodKind::Bytes => "bytes",
-            MethodKind::Gzip => "gzip",
-            MethodKind::StaticAc => "static-ac",
-            MethodKind::Ac => "ac",
-            MethodKind::EqualInfo => "equal-info",
-            MethodKind::Subword => "subword",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn from_cli_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.cli_name() == s)
-    }
-
-    /// True for the methods driven by the byte model given by the user.
-    pub fn uses_model(self) -> bool {
-        matches!(self, MethodKind::Ac | MethodKind::EqualInfo)
-    }
-
-    /// True for the arithmetic-coding methods (precision matters).
-    pub fn is_ac(self) -> bool {
-        matches!(
-            self,
-            MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo
-        )
-    }
-}
-
-/// All parameters of a compression run.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    /// The method.
-    pub method: MethodKind,
-    /// Window size b in bits (EqualInfo only), 8..=256.
-    pub window_bits: u32,
-    /// Bits per token, 1..=16 (v = 2^token_bits).
-    pub token_bits: u32,
-    /// Quantization precision β, 10..=16.
-    pub precision: u32,
-    /// Bytes per independent example; 0 = whole input.
-    pub example_bytes: usize,
-    /// EqualInfo: the Delay variant (paper App. A.2).
-    pub delay: bool,
-    /// EqualInfo: reset the model every n windows (1 = every window, the paper's rule;
-    /// 0 = never within an example).
-    pub reset_every: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            method: MethodKind::EqualInfo,
-            window_bits: 16,
-            token_bits: 16,
-            precision: DEFAULT_PRECISION,
-            example_bytes: DEFAULT_EXAMPLE_BYTES,
-            delay: false,
-            reset_every: 1,
-        }
-    }
-}
-
-impl Config {
-    /// A configuration of `method` with the other fields at their defaults, except that Subword
-    /// gets the shipped tokenizer's token size ([`subword::SUBWORD_TOKEN_BITS`], v = 32,768).
-    pub fn new(method: MethodKind) -> Self {
-        let token_bits = match method {
-            MethodKind::Subword => subword::SUBWORD_TOKEN_BITS,
-            _ => Config::default().token_bits,
-        };
-        Config {
-            method,
-            token_bits,
-            ..Config::default()
-        }
-    }
-
-    /// EqualInfoAC[b, v=2^token_bits].
-    pub fn equal_info(window_bits: u32, token_bits: u32) -> Self {
-        Config {
-            method: MethodKind::EqualInfo,
-            window_bits,
-            token_bits,
-            ..Config::default()
-        }
-    }
-
-    /// Vocabulary size 2^token_bits.
-    pub fn vocab(&self) -> u64 {
-        1u64 << self.token_bits
-    }
-
-    /// The paper's style of name, e.g. `EqualInfoAC[b=16, v=65536]`.
-    pub fn label(&self) -> String {
-        let v = self.vocab();
-        match self.method {
-            MethodKind::Bytes => format!("Bytes[v={v}]"),
-            MethodKind::Gzip => format!("GZip[v={v}]"),
-            MethodKind::StaticAc => format!("StaticAC[v={v}]"),
-            MethodKind::Ac => format!("AC[v={v}]"),
-            MethodKind::Subword => format!("Subword[BPE, v={v}]"),
-            MethodKind::EqualInfo => {
-                let mut s = format!("EqualInfoAC[b={}, v={v}", self.window_bits);
-                if self.delay {
-                    s.push_str(", delay");
-                }
-                if self.reset_every != 1 {
-                    if self.reset_every == 0 {
-                        s.push_str(", reset=never");
-                    } else {
-                        s.push_str(&format!(", reset={}", self.reset_every));
-                    }
-                }
-                s.push(']');
-                s
-            }
-        }
-    }
-
-    /// Checks everything that does not depend on the model. See also
-    /// [`Config::validate_for_model`].
-    pub fn validate(&self) -> Result<()> {
-        if !(1..=16).contains(&self.token_bits) {
-            return Err(Error::BadParams(format!(
-                "token bits must be in 1..=16, got {}",
-                self.token_bits
-            )));
-        }
-        if self.method.is_ac() && !(MIN_PRECISION..=MAX_PRECISION).contains(&self.precision) {
-            return Err(Error::BadParams(format!(
-                "precision β must be in {MIN_PRECISION}..={MAX_PRECISION}, got {}",
-                self.precision
-            )));
-        }
-        if self.method == MethodKind::Subword && self.token_bits < subword::SUBWORD_TOKEN_BITS {
-            return Err(Error::BadParams(format!(
-                "the subword tokenizer's ids need {} bits per token (v = {}), got token bits {}",
-                subword::SUBWORD_TOKEN_BITS,
-                1u64 << subword::SUBWORD_TOKEN_BITS,
-                self.token_bits
-            )));
-        }
-        if self.method == MethodKind::EqualInfo {
-            if !(8..=256).contains(&self.window_bits) {
-                return Err(Error::BadParams(format!(
-                    "window bits b must be in 8..=256, got {}",
-                    self.window_bits
-                )));
-            }
-            if self.delay && self.reset_every != 1 {
-                return Err(Error::BadParams(
-                    "the Delay variant needs the model reset at every window (reset-every 1)"
-                        .into(),
-                ));
-            }
-            if self.reset_every != 1 && self.window_bits < self.precision {
-                return Err(Error::BadParams(format!(
-                    "with reset-every {} a window may start in any context, where one byte can \
-                     need up to β = {} bits: window bits b = {} is too small (use b >= β)",
-                    self.reset_every, self.precision, self.window_bits
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks the parameters against the model: with the model reset at every window, every
-    /// window's first byte is coded with the empty-context distribution, so the window size must
-    /// hold each of the 256 bytes alone. Checked exactly, before any work.
-    pub fn validate_for_model(&self, model: &mut dyn ByteModel) -> Result<()> {
-        self.validate()?;
-        if self.method == MethodKind::EqualInfo && self.reset_every == 1 {
-            model.start(1)?;
-            let table = crate::coding::quantize(model.dist(0), self.precision)
-                .map_err(|e| Error::BadDistribution(e.to_string()))?;
-            let fresh = crate::coding::CoderState::default();
-            let worst = (0..=255u8)
-                .map(|s| (fresh.after(&table, s).bits_needed(), s))
-                .max()
-                .unwrap_or((0, 0));
-            if worst.0 > self.window_bits as u64 {
-                return Err(Error::BadParams(format!(
-                    "window bits b = {} cannot hold byte 0x{:02x} alone: it needs {} bits at \
-                     precision β = {} with this model (use b >= {} or a lower β)",
-                    self.window_bits, worst.1, worst.0, self.precision, worst.0
-                )));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// One independent example of the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,7 +106,20 @@ impl Encoded {
         (self.tokens.len() as u64 * self.config.token_bits as u64) as f64 / self.input_len as f64
     }
 
-    /// Number of windows per example in order.
+    /// The byte <-> bit <-> token alignment (None where [`trace::byte_bit_ranges`] has no
+    /// per-byte bits: GZip, and an AC method encoded without a trace).
+    pub fn alignment(&self) -> Option<trace::Alignment> {
+        Some(trace::Alignment::new(
+            trace::byte_bit_ranges(self)?,
+            self.windows
+                .iter()
+                .map(|w| (w.bytes.clone(), w.bit_start..w.bit_start + w.bit_len))
+                .collect(),
+            self.config.token_bits,
+        ))
+    }
+
+    /// The windows of example `example`, in order.
     pub fn windows_of(&self, example: usize) -> &[WindowSpan] {
         &self.windows[self.examples[example].windows.clone()]
     }
@@ -394,7 +185,7 @@ pub fn encode(
 /// [`encode`], also returning for the arithmetic-coding methods the emitted bit range of every
 /// byte of the examples that start before `upto` (exactly the trace's [`ByteTrace::bits`], at
 /// the cost of one range per byte instead of a trace). None for the other methods (their
-/// byte-to-bit alignment follows from the encoding; see `stats::byte_bit_ranges`).
+/// byte-to-bit alignment follows from the encoding; see [`trace::byte_bit_ranges`]).
 pub fn encode_recording(
     data: &[u8],
     config: &Config,

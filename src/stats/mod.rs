@@ -243,34 +243,7 @@ pub struct ConfigStats {
     pub free_decode_seconds: f64,
 }
 
-/// The per-byte emitted bit ranges of an encoding: from its trace for the AC methods, computed for
-/// Bytes and Subword (every byte of a token gets the token's bits); None for GZip (no
-/// byte-to-bit alignment) or an untraced AC encoding.
-pub fn byte_bit_ranges(enc: &Encoded) -> Option<Vec<Range<u64>>> {
-    match enc.config.method {
-        MethodKind::Bytes => {
-            let mut out = vec![0..0; enc.input_len];
-            for ex in &enc.examples {
-                for (k, i) in ex.bytes.clone().enumerate() {
-                    if let Some(slot) = out.get_mut(i) {
-                        let s = ex.bit_start + 8 * k as u64;
-                        *slot = s..s + 8;
-                    }
-                }
-            }
-            Some(out)
-        }
-        MethodKind::Gzip => None,
-        MethodKind::Subword => crate::method::subword::byte_bit_ranges(enc),
-        _ => {
-            let t = enc.trace.as_ref()?;
-            if t.bytes.len() != enc.input_len {
-                return None;
-            }
-            Some(t.bytes.iter().map(|b| b.bits.clone()).collect())
-        }
-    }
-}
+pub use crate::method::trace::byte_bit_ranges;
 
 /// Statistics of one configuration, poolable over inputs.
 #[derive(Debug, Clone)]

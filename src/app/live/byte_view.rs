@@ -421,11 +421,7 @@ pub fn byte_tooltip_ui(ui: &mut Ui, analysis: &Analysis, b: usize) {
         t.freq,
         analysis.config.precision
     ));
-    let emitted: String = analysis
-        .bits
-        .get(info.bits.start as usize..info.bits.end as usize)
-        .map(crate::live::bit_string)
-        .unwrap_or_default();
+    let emitted = crate::live::bit_range_string(&analysis.bits, info.bits.clone());
     ui.label(format!(
         "window {} position {}   bits emitted: {} {}",
         info.window,

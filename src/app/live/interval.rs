@@ -174,7 +174,9 @@ pub fn interval_ui(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, ste
     // Bits so far: emitted, stop code, padding.
     bits_row_ui(
         ui,
-        &rec.bits,
+        &(0..rec.bits.len())
+            .map(|i| rec.bits.get(i))
+            .collect::<Vec<bool>>(),
         &t.after,
         analysis.config.window_bits as usize,
     );

@@ -1,0 +1,230 @@
+//! The decode checks of window records: the exact decoder (which knows each window's byte
+//! count) must give the window's bytes back, and the side-information-free decoder (paper
+//! App. D.5) is run and judged. Both run on the library's lane decoders
+//! ([`crate::method::decode`]) straight from the records' bits.
+//!
+//! For EqualInfoAC with the model reset at every window and no Delay a window decodes alone
+//! exactly as it does in its stream, so its checks can run one window at a time, after the
+//! tokens are shown ([`check_some`]). Every other configuration is checked by whole examples.
+
+use super::engine::window_incremental;
+use super::{Analysis, ExampleRecs, WindowRec};
+use crate::error::{Error, Result};
+use crate::method::decode::{decode_examples_exact, free_decode_windows, WindowBits};
+use crate::method::window::resets_at;
+use crate::method::{decode, Config, Encoded, MethodKind};
+use crate::model::ByteModel;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// The checked copy of a record.
+fn checked(rec: &WindowRec, round_trip_ok: bool, free: Option<(bool, usize)>) -> WindowRec {
+    WindowRec {
+        coded: rec.coded.clone(),
+        checked: true,
+        free_ok: free.map(|f| f.0),
+        free_len: free.map(|f| f.1),
+        round_trip_ok,
+    }
+}
+
+/// Whether the configuration has a side-information-free decoder to judge.
+fn has_free_decoder(config: &Config) -> bool {
+    config.method == MethodKind::EqualInfo && config.reset_every == 1
+}
+
+/// Checks windows each alone (EqualInfoAC, model reset at every window): `windows` are the
+/// windows' bytes in `text` and their records.
+fn check_windows(
+    text: &[u8],
+    config: &Config,
+    windows: &[(Range<usize>, Arc<WindowRec>)],
+    model: &mut dyn ByteModel,
+) -> Result<Vec<WindowRec>> {
+    let bits: Vec<WindowBits> = windows
+        .iter()
+        .map(|(_, rec)| WindowBits {
+            bits: &rec.bits,
+            range: 0..rec.bits.len(),
+            bytes: rec.len,
+            reset: true,
+        })
+        .collect();
+    let free = free_decode_windows(&bits, config, model)?;
+    let exact = decode_examples_exact(
+        bits.iter().map(|w| (vec![w.clone()], w.bytes)).collect(),
+        config.precision,
+        model,
+    )?;
+    Ok(windows
+        .iter()
+        .zip(free)
+        .zip(exact)
+        .map(|(((r, rec), f), d)| {
+            let truth = text.get(r.clone()).unwrap_or_default();
+            let free_ok = f.bytes.get(..f.len) == Some(truth);
+            checked(rec, d == truth, Some((free_ok, f.len)))
+        })
+        .collect())
+}
+
+/// Checked records of the windows `todo` (each alone, [`check_windows`]), by the address of the
+/// unchecked record they replace.
+fn check_pending(
+    text: &[u8],
+    config: &Config,
+    todo: &[(Range<usize>, Arc<WindowRec>)],
+    model: &mut dyn ByteModel,
+) -> Result<HashMap<*const WindowRec, Arc<WindowRec>>> {
+    let done = check_windows(text, config, todo, model)?;
+    Ok(todo
+        .iter()
+        .zip(done)
+        .map(|((_, old), new)| (Arc::as_ptr(old), Arc::new(new)))
+        .collect())
+}
+
+/// Runs the checks of every unchecked window of `examples`, each alone (EqualInfoAC, model
+/// reset at every window, no Delay).
+pub(crate) fn check_all_windows(
+    text: &[u8],
+    config: &Config,
+    examples: &mut [ExampleRecs],
+    model: &mut dyn ByteModel,
+) -> Result<()> {
+    let mut todo: Vec<(Range<usize>, Arc<WindowRec>)> = Vec::new();
+    for (range, recs) in examples.iter() {
+        let mut pos = range.start;
+        for rec in recs {
+            if !rec.checked {
+                todo.push((pos..pos + rec.len, rec.clone()));
+            }
+            pos += rec.len;
+        }
+    }
+    let by_ptr = check_pending(text, config, &todo, model)?;
+    for (_, recs) in examples.iter_mut() {
+        for rec in recs.iter_mut() {
+            if let Some(n) = by_ptr.get(&Arc::as_ptr(rec)) {
+                *rec = n.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks whole examples of an AC method (`model`: the encoder's model; StaticAC's fitted
+/// unigram): exact decoding of each example from its windows, and the side-information-free
+/// decoder on every window where it applies.
+pub(crate) fn check_examples(
+    text: &[u8],
+    config: &Config,
+    examples: &mut [ExampleRecs],
+    model: &mut dyn ByteModel,
+) -> Result<()> {
+    let decoded: Vec<Option<Vec<u8>>>;
+    let mut free = Vec::new();
+    {
+        let per_example: Vec<(Vec<WindowBits>, usize)> = examples
+            .iter()
+            .map(|(range, recs)| {
+                let ws = recs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, rec)| WindowBits {
+                        bits: &rec.bits,
+                        range: 0..rec.bits.len(),
+                        bytes: rec.len,
+                        reset: resets_at(config.reset_every, k),
+                    })
+                    .collect();
+                (ws, range.len())
+            })
+            .collect();
+        if has_free_decoder(config) {
+            let all: Vec<WindowBits> = per_example.iter().flat_map(|e| e.0.clone()).collect();
+            free = free_decode_windows(&all, config, model)?;
+        }
+        // An example the exact decoder cannot finish counts as a failed round trip.
+        decoded = decode_examples_exact(per_example, config.precision, model)
+            .map(|d| d.into_iter().map(Some).collect())
+            .unwrap_or_else(|_| vec![None; examples.len()]);
+    }
+    let mut free = free.into_iter();
+    for ((range, recs), dec) in examples.iter_mut().zip(decoded) {
+        let mut pos = range.start;
+        for rec in recs.iter_mut() {
+            let bytes = pos..pos + rec.len;
+            let truth = text.get(bytes.clone()).unwrap_or_default();
+            let ok = dec
+                .as_ref()
+                .and_then(|d| d.get(bytes.start - range.start..bytes.end - range.start))
+                == Some(truth);
+            let f = free
+                .next()
+                .map(|f| (f.bytes.get(..f.len) == Some(truth), f.len));
+            *rec = Arc::new(checked(rec, ok, f));
+            pos = bytes.end;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the records of an encoding by [`crate::method::encode`] of a method without model
+/// windows (Bytes, GZip, Subword) with the library's decoder.
+pub(crate) fn check_encoded(
+    enc: &Encoded,
+    text: &[u8],
+    examples: &mut [ExampleRecs],
+    model: &mut dyn ByteModel,
+) {
+    let decoded = decode(enc, model).ok();
+    for (range, recs) in examples.iter_mut() {
+        let mut pos = range.start;
+        for rec in recs.iter_mut() {
+            let bytes = pos..pos + rec.len;
+            let ok = decoded.as_ref().and_then(|d| d.get(bytes.clone())) == text.get(bytes.clone());
+            *rec = Arc::new(checked(rec, ok, None));
+            pos = bytes.end;
+        }
+    }
+}
+
+/// Runs the pending decode checks of up to `max_windows` windows of `a` (see
+/// [`super::analyse_quick`]) and returns the analysis with those windows' records checked, or
+/// None when nothing is pending. Each window is decoded alone, which gives exactly its checks in
+/// the whole stream (see the module docs).
+pub fn check_some(
+    a: &Analysis,
+    model: &mut dyn ByteModel,
+    max_windows: usize,
+) -> Result<Option<Analysis>> {
+    let mut todo: Vec<(Range<usize>, Arc<WindowRec>)> = Vec::new();
+    let mut seen: HashMap<*const WindowRec, usize> = HashMap::new();
+    for w in &a.windows {
+        if todo.len() >= max_windows.max(1) {
+            break;
+        }
+        if !w.rec.checked && !seen.contains_key(&Arc::as_ptr(&w.rec)) {
+            seen.insert(Arc::as_ptr(&w.rec), todo.len());
+            todo.push((w.bytes.clone(), w.rec.clone()));
+        }
+    }
+    if todo.is_empty() {
+        return Ok(None);
+    }
+    if !window_incremental(&a.config) {
+        return Err(Error::BadParams(
+            "internal: pending checks for a configuration decoded as a whole".into(),
+        ));
+    }
+    let by_ptr = check_pending(&a.text, &a.config, &todo, model)?;
+    let mut out = a.clone();
+    for w in out.windows.iter_mut() {
+        if let Some(n) = by_ptr.get(&Arc::as_ptr(&w.rec)) {
+            w.rec = n.clone();
+        }
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,145 @@
+//! The live engine's own tests: incremental equals full, deferred checks equal inline checks,
+//! the segmented full analysis equals the plain encoder.
+
+use super::*;
+use crate::method::{encode, Config, RunOptions};
+use crate::model::Unigram;
+use std::sync::atomic::AtomicBool;
+
+fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *seed >> 33
+}
+
+/// Incremental re-analysis after random edits equals a full analysis, for several window
+/// sizes, token sizes and example sizes (several examples included).
+#[test]
+fn incremental_equals_full_after_random_edits() {
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let mut seed = 7u64;
+    for (b, tb, eb) in [
+        (16, 16, 0),
+        (24, 16, 0),
+        (32, 8, 100),
+        (64, 16, 0),
+        (16, 5, 37),
+    ] {
+        let cfg = Config {
+            example_bytes: eb,
+            ..Config::equal_info(b, tb)
+        };
+        let mut text: Vec<u8> = (0..300)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev = analyse(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..12 {
+            let pos = lcg(&mut seed) as usize % (text.len() + 1);
+            match lcg(&mut seed) % 3 {
+                0 => text.insert(pos, corpus[lcg(&mut seed) as usize % corpus.len()]),
+                1 if pos < text.len() => {
+                    text.remove(pos);
+                }
+                _ => {
+                    let n = (lcg(&mut seed) % 6) as usize;
+                    let ins: Vec<u8> = (0..n).map(|_| b'a' + (lcg(&mut seed) % 26) as u8).collect();
+                    text.splice(pos..pos, ins);
+                }
+            }
+            let t = Arc::new(text.clone());
+            let inc = analyse(t.clone(), &cfg, &mut model, 1, Some(&prev), &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let full =
+                analyse(t, &cfg, &mut model, 1, None, &cancel).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(inc.tokens, full.tokens, "b={b} tb={tb} eb={eb}");
+            assert_eq!(inc.bits, full.bits);
+            let spans = |a: &Analysis| {
+                a.windows
+                    .iter()
+                    .map(|w| w.bytes.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(spans(&inc), spans(&full));
+            for (x, y) in inc.windows.iter().zip(&full.windows) {
+                assert_eq!(*x.rec, *y.rec);
+            }
+            assert_eq!(inc.round_trip_ok(), Some(true));
+            prev = inc;
+        }
+    }
+}
+
+/// The quick path (tokens first, checks afterwards in batches) ends with exactly the records
+/// of a fully checked analysis, including a window the side-information-free decoder gets
+/// wrong, and reports the round trip as pending until the last batch.
+#[test]
+fn deferred_checks_equal_inline_checks() {
+    // NUL is likely and the lowest symbol, so a window's zero padding also decodes as extra
+    // NULs when the byte that did not fit was a letter: the side-information-free decoder
+    // then gets such windows wrong.
+    let corpus = b"\0\0\0\0\0\0x\0\0\0\0\0\0\0\0\0yz\0\0\0\0\0\0\0\0q";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let text: Vec<u8> = corpus.iter().cycle().take(600).copied().collect();
+    for b in [16u32, 24] {
+        let cfg = Config {
+            example_bytes: 0,
+            ..Config::equal_info(b, 16)
+        };
+        let t = Arc::new(text.clone());
+        let full = analyse(t.clone(), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(full.unchecked(), 0);
+        let mut quick =
+            analyse_quick(t, &cfg, &mut model, 1, None, &cancel).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(quick.tokens, full.tokens);
+        assert_eq!(quick.unchecked(), quick.windows.len());
+        assert_eq!(quick.round_trip_ok(), None);
+        let mut batches = 0;
+        while let Some(next) = check_some(&quick, &mut model, 7).unwrap_or_else(|e| panic!("{e}")) {
+            assert!(next.unchecked() < quick.unchecked());
+            quick = next;
+            batches += 1;
+        }
+        assert!(batches >= quick.windows.len() / 7, "{batches} batches");
+        assert_eq!(quick.round_trip_ok(), Some(true));
+        for (x, y) in quick.windows.iter().zip(&full.windows) {
+            assert_eq!(*x.rec, *y.rec);
+        }
+        let (ok, n) = full.free_decode().unwrap_or((0, 0));
+        assert_eq!(quick.free_decode(), Some((ok, n)));
+        assert!(n > 0 && ok < n, "b={b}: {ok}/{n} windows free-decoded");
+    }
+}
+
+/// A full analysis of a text long enough to be cut into several speculative segments gives
+/// the windows, bits and tokens of the library's plain encoder.
+#[test]
+fn segmented_full_analysis_equals_the_plain_encoder() {
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let mut seed = 99u64;
+    let text: Vec<u8> = (0..5000)
+        .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+        .collect();
+    for (b, tb, eb) in [(16, 16, 0), (24, 8, 0), (16, 16, 2048), (40, 7, 0)] {
+        let cfg = Config {
+            example_bytes: eb,
+            ..Config::equal_info(b, tb)
+        };
+        let a = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let enc = encode(&text, &cfg, &mut model, &RunOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let spans: Vec<Range<usize>> = a.windows.iter().map(|w| w.bytes.clone()).collect();
+        let want: Vec<Range<usize>> = enc.windows.iter().map(|w| w.bytes.clone()).collect();
+        assert_eq!(spans, want, "b={b} tb={tb} eb={eb}");
+        assert_eq!(a.tokens, enc.tokens, "b={b} tb={tb} eb={eb}");
+        assert!(a.stats.bytes_encoded > text.len(), "seams were re-encoded");
+    }
+}
