@@ -2,9 +2,10 @@
 //! 2014): seedable, fast, and its whole state is one `u64`, so an M1 checkpoint can store it and a
 //! resumed run continues the same stream.
 //!
-//! It lives here, outside `model`, because it is plain std code used on both sides of the candle
-//! line: M1 and M2 training (crops, initialization, segment sampling) and the statistics' random
-//! baseline (`stats::kl::random_bits`), which must not depend on a candle module.
+//! It lives here, outside `model`, because it is plain std code used on both sides of the
+//! `model` boundary: M1 and M2 training (crops, initialization, segment sampling) and the
+//! statistics' random baseline (`stats::kl::random_bits`), which must not depend on the tensor
+//! library's module tree.
 
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +81,11 @@ mod tests {
             assert!((0.0..1.0).contains(&u));
             sum += r.normal();
         }
-        assert!((sum / 1000.0).abs() < 0.15, "mean of 1000 normals {}", sum / 1000.0);
+        assert!(
+            (sum / 1000.0).abs() < 0.15,
+            "mean of 1000 normals {}",
+            sum / 1000.0
+        );
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json, format!("{{\"state\":{}}}", r.state));
         let back: SplitMix64 = serde_json::from_str(&json).unwrap();

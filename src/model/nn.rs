@@ -292,7 +292,11 @@ mod tests {
         };
         let (ours, theirs) = (sorted_vars(&init()), sorted_vars(&init()));
         let decay: Vec<bool> = ours.iter().map(|(n, v)| decays(n, v)).collect();
-        assert_eq!(decay, [false, true, false], "fc.bias, fc.weight, tok_emb.weight");
+        assert_eq!(
+            decay,
+            [false, true, false],
+            "fc.bias, fc.weight, tok_emb.weight"
+        );
         let params = |wd| ParamsAdamW {
             lr: 0.01,
             beta1: 0.9,
@@ -312,7 +316,12 @@ mod tests {
         let mut cp = candle_nn::AdamW::new(pick(false), params(0.0)).unwrap();
         let loss = |vars: &[(String, Var)]| {
             vars.iter()
-                .map(|(_, v)| (v.as_tensor().sqr().unwrap() * 3.0).unwrap().sum_all().unwrap())
+                .map(|(_, v)| {
+                    (v.as_tensor().sqr().unwrap() * 3.0)
+                        .unwrap()
+                        .sum_all()
+                        .unwrap()
+                })
                 .reduce(|a, b| (a + b).unwrap())
                 .unwrap()
         };
@@ -340,14 +349,22 @@ mod tests {
         let vars = sorted_vars(&vm);
         let mut opt = AdamW::new(&vars).unwrap();
         let g = vars[0].1.as_tensor().sqr().unwrap().sum_all().unwrap();
-        opt.step(&g.backward().unwrap(), 0.1, 0.0, Some(0.5)).unwrap();
+        opt.step(&g.backward().unwrap(), 0.1, 0.0, Some(0.5))
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("optim.safetensors");
         opt.save(&p).unwrap();
         let mut back = AdamW::new(&vars).unwrap();
         back.load(&p, &Device::Cpu).unwrap();
         assert_eq!(back.t, 1);
-        let m = |o: &AdamW| o.slots[0].m.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let m = |o: &AdamW| {
+            o.slots[0]
+                .m
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
         assert_eq!(m(&back), m(&opt));
         // Grads were 2, 4, scaled by 0.5 -> first moment 0.1, 0.2.
         assert_eq!(m(&opt), [0.1f32 * 1.0, 0.1 * 2.0]);

@@ -19,9 +19,10 @@
 //!   token sequence, cut into segments aligned to its start (see [`crate::model::m2::train`]).
 //!
 //! This module is orchestration only: presets, encoding and re-cutting, the bounds and the
-//! report. The network, its training loop and its loss are `model::m2` (candle appears only under
-//! `model`); their types are re-exported here. The AC and EqualInfo encodings that differ only in
-//! token size are computed once and re-cut (the bit stream does not depend on the token size).
+//! report. The network, its training loop and its loss are `model::m2` (the tensor library is
+//! used only under `model`); their types are re-exported here. The AC and EqualInfo encodings
+//! that differ only in token size are computed once and re-cut (the bit stream does not depend
+//! on the token size).
 
 pub use crate::model::m2::{segments, train_m2, Budget, M2Net, M2Outcome, M2Shape, LARGE_VOCAB};
 
