@@ -65,4 +65,5 @@ pub mod container;
 pub mod live;
 pub mod method;
 pub mod probe;
+pub mod rng;
 pub mod stats;

@@ -4,12 +4,12 @@
 //! runner's progress, cancel and determinism on a tiny budget.
 
 use eqinfo::method::{encode, Config, MethodKind, RunOptions};
-use eqinfo::model::m1::train::SplitMix64;
 use eqinfo::model::Unigram;
 use eqinfo::probe::{
     bits_per_byte, default_configs, example_tokens, preset, run_probe, train_m2,
     unigram_cross_entropy_bits, Budget, Hooks, M2Shape, Phase, ProbeOptions, ProbeProgress,
 };
+use eqinfo::rng::SplitMix64;
 use eqinfo::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;

@@ -1,5 +1,7 @@
-//! Next-byte models behind one trait, [`ByteModel`]. This is the only module tree where candle
-//! appears (in `m1`); everything above it sees probability vectors.
+//! Next-byte models behind one trait, [`ByteModel`], and the probe's token model. This is the
+//! only module tree where candle appears: `m1` (the byte transformer), `m2` (the probe's
+//! network and trainer), `nn` (the helpers both trainers share), `device` and `roofline`;
+//! everything above it sees probability vectors, token ids and the library's `Error`.
 //!
 //! ## The lane contract (determinism)
 //! A model steps many independent byte sequences ("lanes") together, so that a transformer can
@@ -14,6 +16,8 @@
 
 pub mod device;
 pub mod m1;
+pub mod m2;
+pub mod nn;
 pub mod open;
 pub mod roofline;
 pub mod uniform;

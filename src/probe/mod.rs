@@ -13,21 +13,18 @@
 //!   own train/held-out split ([`unigram_cross_entropy_bits`]).
 //! * Equal budgets: every configuration trains with the same [`Budget`] (steps, batch, sequence
 //!   length in tokens, schedule, seed) and the same transformer body ([`M2Shape`]); only the
-//!   vocabulary (and, above [`net::LARGE_VOCAB`], a factorized embedding) differs. As in the paper,
+//!   vocabulary (and, above [`LARGE_VOCAB`], a factorized embedding) differs. As in the paper,
 //!   the budget is counted in tokens, so configurations with more bytes per token see more text.
 //! * Sequences: each compressed example (`Config::example_bytes` of text, 10,240 by default) is a
-//!   token sequence, cut into segments aligned to its start (see [`train`]).
+//!   token sequence, cut into segments aligned to its start (see [`crate::model::m2::train`]).
 //!
-//! This module and `model` are the only ones that use candle. The AC and EqualInfo encodings
+//! This module is orchestration only: presets, encoding and re-cutting, the bounds and the
+//! report. The network, its training loop and its loss are `model::m2` (the tensor library is
+//! used only under `model`); their types are re-exported here. The AC and EqualInfo encodings
 //! that differ only in token size are computed once and re-cut (the bit stream does not depend
 //! on the token size).
 
-pub mod net;
-pub mod train;
-pub mod xent;
-
-pub use net::{M2Net, M2Shape, LARGE_VOCAB};
-pub use train::{segments, train_m2, Budget, M2Outcome};
+pub use crate::model::m2::{segments, train_m2, Budget, M2Net, M2Outcome, M2Shape, LARGE_VOCAB};
 
 use crate::error::{Error, Result};
 use crate::method::{self, Config, Encoded, MethodKind, RunOptions};
@@ -269,7 +266,7 @@ pub struct ProbeReport {
     pub options: ProbeOptions,
     /// The byte model that drove AC and EqualInfo.
     pub model: ModelIdentity,
-    /// The candle device M2 ran on.
+    /// The device M2 ran on, as given to [`run_probe`] (`cpu`, `cuda[:N]`, `metal[:N]`).
     pub device: String,
     /// One result per configuration, in the order given.
     pub results: Vec<ConfigResult>,
@@ -349,7 +346,7 @@ pub struct Hooks<'a> {
 
 /// Runs the probe: for each configuration, compress `train_text` and `heldout_text`, train an M2
 /// on the training tokens and score it on the held-out tokens. `model` drives AC and EqualInfo;
-/// `device` names the candle device for M2 (`cpu`, `cuda[:N]`, `metal[:N]`). Results come back
+/// `device` names the device M2 trains on (`cpu`, `cuda[:N]`, `metal[:N]`). Results come back
 /// in the order of `configs`; see [`Hooks`] for progress and cancel.
 pub fn run_probe(
     train_text: &[u8],

@@ -11,67 +11,21 @@
 //! crops only (`short_len` bytes, with a proportionally larger batch, so every step sees about
 //! the same number of bytes).
 //!
-//! The optimizer is AdamW with the same update rule as `candle_nn::AdamW` (decoupled weight
-//! decay, bias-corrected moments), written out here so that its moments can be saved in a
+//! The optimizer is `model::nn::AdamW`, the same update rule as `candle_nn::AdamW` (decoupled
+//! weight decay, bias-corrected moments), written out so that its moments can be saved in a
 //! checkpoint and restored by `--resume` (candle_nn keeps them private). Weight decay applies to
-//! the matrices of the linear layers only, not to embeddings, BOS, LayerNorm or biases.
+//! the matrices of the linear layers only, not to embeddings, BOS, LayerNorm or biases. The
+//! schedule, clipping and initialization are `model::nn`'s too, shared with M2.
 
 use super::config::Config;
 use super::net::Net;
 use crate::error::{Error, Result};
-use candle_core::{DType, Device, Tensor, Var};
+use crate::model::nn::{self, name_seed, sorted_vars, AdamW, Schedule};
+use crate::rng::SplitMix64;
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-fn ce(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle: {e}"))
-}
-
-/// A small, fast, seedable generator (SplitMix64): enough for crops and initialization, and its
-/// state is one u64 that a checkpoint can store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SplitMix64 {
-    pub state: u64,
-}
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next_u64() as u128 * n as u128) >> 64) as u64
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(1e-300);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
-}
-
-fn name_seed(seed: u64, name: &str) -> u64 {
-    // FNV-1a over the name, mixed with the seed: initialization does not depend on map order.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h ^ seed.rotate_left(17)
-}
 
 /// Training options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,15 +75,19 @@ impl Default for TrainOptions {
 }
 
 impl TrainOptions {
-    /// Learning rate at a step (0-based): linear warm-up, then cosine decay to `min_lr_frac * lr`.
-    pub fn lr_at(&self, step: usize) -> f64 {
-        if step < self.warmup {
-            return self.lr * (step + 1) as f64 / self.warmup as f64;
+    /// The learning-rate schedule: linear warm-up, then cosine decay to `min_lr_frac * lr`.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            steps: self.steps,
+            lr: self.lr,
+            min_lr_frac: self.min_lr_frac,
+            warmup: self.warmup,
         }
-        let span = self.steps.saturating_sub(self.warmup).max(1) as f64;
-        let t = ((step - self.warmup) as f64 / span).min(1.0);
-        let min = self.lr * self.min_lr_frac;
-        min + (self.lr - min) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+
+    /// Learning rate at a step (0-based), by [`TrainOptions::schedule`].
+    pub fn lr_at(&self, step: usize) -> f64 {
+        self.schedule().lr_at(step)
     }
 }
 
@@ -156,121 +114,6 @@ pub struct TrainState {
     pub elapsed_s: f64,
     pub options: TrainOptions,
     pub history: Vec<(usize, f64)>,
-}
-
-/// Own AdamW (see the module docs) with saveable moments.
-struct AdamW {
-    vars: Vec<(String, Var, Var, Var, bool)>,
-    t: usize,
-}
-
-impl AdamW {
-    fn new(named: &[(String, Var)]) -> Result<Self> {
-        let mut vars = Vec::new();
-        for (name, v) in named {
-            let m = Var::zeros(v.shape(), DType::F32, v.device()).map_err(ce)?;
-            let s = Var::zeros(v.shape(), DType::F32, v.device()).map_err(ce)?;
-            let decay = v.rank() == 2 && name.ends_with(".weight") && !name.starts_with("tok_emb");
-            vars.push((name.clone(), v.clone(), m, s, decay));
-        }
-        Ok(Self { vars, t: 0 })
-    }
-
-    fn step(
-        &mut self,
-        grads: &candle_core::backprop::GradStore,
-        lr: f64,
-        wd: f64,
-        gscale: f64,
-    ) -> Result<()> {
-        self.t += 1;
-        let (b1, b2, eps) = (0.9f64, 0.95f64, 1e-8f64);
-        let sm = 1.0 / (1.0 - b1.powi(self.t as i32));
-        let sv = 1.0 / (1.0 - b2.powi(self.t as i32));
-        for (_, theta, m, v, decay) in &self.vars {
-            let Some(g) = grads.get(theta) else { continue };
-            let g = (g * gscale).map_err(ce)?;
-            let nm =
-                ((m.as_tensor() * b1).map_err(ce)? + (&g * (1.0 - b1)).map_err(ce)?).map_err(ce)?;
-            let nv = ((v.as_tensor() * b2).map_err(ce)?
-                + (g.sqr().map_err(ce)? * (1.0 - b2)).map_err(ce)?)
-            .map_err(ce)?;
-            let upd = ((&nm * sm).map_err(ce)?
-                / ((&nv * sv).map_err(ce)?.sqrt().map_err(ce)? + eps).map_err(ce)?)
-            .map_err(ce)?;
-            let keep = if *decay { 1.0 - lr * wd } else { 1.0 };
-            let nt =
-                ((theta.as_tensor() * keep).map_err(ce)? - (upd * lr).map_err(ce)?).map_err(ce)?;
-            m.set(&nm).map_err(ce)?;
-            v.set(&nv).map_err(ce)?;
-            theta.set(&nt).map_err(ce)?;
-        }
-        Ok(())
-    }
-
-    fn save(&self, path: &Path) -> Result<()> {
-        let mut map: HashMap<String, Tensor> = HashMap::new();
-        for (name, _, m, v, _) in &self.vars {
-            map.insert(format!("m.{name}"), m.as_tensor().clone());
-            map.insert(format!("v.{name}"), v.as_tensor().clone());
-        }
-        map.insert(
-            "t".into(),
-            Tensor::new(&[self.t as u32], &Device::Cpu).map_err(ce)?,
-        );
-        candle_core::safetensors::save(&map, path).map_err(ce)
-    }
-
-    fn load(&mut self, path: &Path, dev: &Device) -> Result<()> {
-        let map = candle_core::safetensors::load(path, dev).map_err(ce)?;
-        let get = |k: &str| {
-            map.get(k).ok_or_else(|| {
-                Error::Model(format!("{}: missing optimizer tensor {k}", path.display()))
-            })
-        };
-        for (name, _, m, v, _) in &self.vars {
-            m.set(get(&format!("m.{name}"))?).map_err(ce)?;
-            v.set(get(&format!("v.{name}"))?).map_err(ce)?;
-        }
-        let t = get("t")?.to_vec1::<u32>().map_err(ce)?;
-        self.t = t.first().copied().unwrap_or(0) as usize;
-        Ok(())
-    }
-}
-
-/// Initializes every variable from the seed: N(0, 0.02) for matrices and embeddings (output
-/// projections of residual branches scaled by 1/sqrt(2 n_layers)), ones for LayerNorm weights,
-/// zeros for biases.
-pub fn init_weights(varmap: &VarMap, cfg: &Config, seed: u64) -> Result<()> {
-    let named = sorted_vars(varmap);
-    let resid_scale = 1.0 / ((2 * cfg.n_layers) as f64).sqrt();
-    for (name, var) in named {
-        let n = var.elem_count();
-        let dims = var.dims().to_vec();
-        let data: Vec<f32> = if name.contains("ln") && name.ends_with(".weight") {
-            vec![1.0; n]
-        } else if name.ends_with(".bias") {
-            vec![0.0; n]
-        } else {
-            let mut rng = SplitMix64::new(name_seed(seed, &name));
-            let std = if name.ends_with("proj.weight") || name.ends_with("fc2.weight") {
-                0.02 * resid_scale
-            } else {
-                0.02
-            };
-            (0..n).map(|_| (rng.normal() * std) as f32).collect()
-        };
-        let t = Tensor::from_vec(data, dims, var.device()).map_err(ce)?;
-        var.set(&t).map_err(ce)?;
-    }
-    Ok(())
-}
-
-fn sorted_vars(varmap: &VarMap) -> Vec<(String, Var)> {
-    let data = varmap.data().lock().unwrap_or_else(|p| p.into_inner());
-    let mut v: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
 }
 
 /// A trainable M1: the variables, the network built on them, the optimizer and the state.
@@ -314,8 +157,8 @@ impl Trainer {
         }
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
-        let net = Net::new(&cfg, vb).map_err(ce)?;
-        init_weights(&varmap, &cfg, opts.seed)?;
+        let net = Net::new(&cfg, vb)?;
+        nn::init_weights(&varmap, cfg.n_layers, opts.seed)?;
         let opt = AdamW::new(&sorted_vars(&varmap))?;
         let state = TrainState {
             step: 0,
@@ -409,17 +252,17 @@ impl Trainer {
             let off = self.state.rng.below(max_off + 1) as usize;
             data.extend(self.train[off..off + len].iter().map(|&b| b as u32));
         }
-        Tensor::from_vec(data, (rows, len), &self.dev).map_err(ce)
+        Ok(Tensor::from_vec(data, (rows, len), &self.dev)?)
     }
 
     /// Mean cross-entropy (nats) of crops (B, T): inputs are all but the last byte, after BOS.
     fn loss(&self, crops: &Tensor) -> Result<Tensor> {
-        let (b, t) = crops.dims2().map_err(ce)?;
-        let inp = crops.narrow(1, 0, t - 1).map_err(ce)?;
-        let logits = self.net.forward(&inp).map_err(ce)?;
-        let logits = logits.reshape((b * t, self.cfg.vocab)).map_err(ce)?;
-        let tgt = crops.reshape(b * t).map_err(ce)?;
-        candle_nn::loss::cross_entropy(&logits, &tgt).map_err(ce)
+        let (b, t) = crops.dims2()?;
+        let inp = crops.narrow(1, 0, t - 1)?;
+        let logits = self.net.forward(&inp)?;
+        let logits = logits.reshape((b * t, self.cfg.vocab))?;
+        let tgt = crops.reshape(b * t)?;
+        Ok(candle_nn::loss::cross_entropy(&logits, &tgt)?)
     }
 
     /// One optimization step; returns the report.
@@ -437,29 +280,15 @@ impl Trainer {
         };
         let crops = self.batch_tensor(len, rows)?;
         let loss = self.loss(&crops)?;
-        let grads = loss.backward().map_err(ce)?;
-        // Global-norm clipping over all gradients.
-        let mut sq = 0f64;
-        for (_, v) in sorted_vars(&self.varmap) {
-            if let Some(g) = grads.get(&v) {
-                sq += g
-                    .sqr()
-                    .map_err(ce)?
-                    .sum_all()
-                    .map_err(ce)?
-                    .to_scalar::<f32>()
-                    .map_err(ce)? as f64;
-            }
-        }
-        let norm = sq.sqrt();
-        let gscale = if self.opts.clip > 0.0 && norm > self.opts.clip {
-            self.opts.clip / norm
-        } else {
-            1.0
-        };
+        let grads = loss.backward()?;
+        // Global-norm clipping over all gradients. M1 has always multiplied by the factor, 1 when
+        // not clipping (x * 1 maps -0 to +0), so it passes Some(1.0) there: the same bits as ever.
+        let norm = nn::grad_norm(&grads, &sorted_vars(&self.varmap))?;
+        let gscale = nn::clip_factor(norm, self.opts.clip).unwrap_or(1.0);
         let lr = self.opts.lr_at(step);
-        self.opt.step(&grads, lr, self.opts.weight_decay, gscale)?;
-        let loss_nats = loss.to_scalar::<f32>().map_err(ce)? as f64;
+        self.opt
+            .step(&grads, lr, self.opts.weight_decay, Some(gscale))?;
+        let loss_nats = loss.to_scalar::<f32>()? as f64;
         self.state.step += 1;
         self.state.bytes_seen += (len * rows) as u64;
         self.state.elapsed_s += t0.elapsed().as_secs_f64();
@@ -498,19 +327,15 @@ impl Trainer {
             for g in by_len {
                 let len = g[0].len();
                 let data: Vec<u32> = g.iter().flat_map(|s| s.iter().map(|&b| b as u32)).collect();
-                let crops = Tensor::from_vec(data, (g.len(), len), &self.dev).map_err(ce)?;
+                let crops = Tensor::from_vec(data, (g.len(), len), &self.dev)?;
                 let loss = if len == 1 {
-                    let logits = self
-                        .net
-                        .forward(&crops.narrow(1, 0, 0).map_err(ce)?)
-                        .map_err(ce)?;
-                    let logits = logits.reshape((g.len(), self.cfg.vocab)).map_err(ce)?;
-                    candle_nn::loss::cross_entropy(&logits, &crops.reshape(g.len()).map_err(ce)?)
-                        .map_err(ce)?
+                    let logits = self.net.forward(&crops.narrow(1, 0, 0)?)?;
+                    let logits = logits.reshape((g.len(), self.cfg.vocab))?;
+                    candle_nn::loss::cross_entropy(&logits, &crops.reshape(g.len())?)?
                 } else {
                     self.loss(&crops)?
                 };
-                let l = loss.to_scalar::<f32>().map_err(ce)? as f64;
+                let l = loss.to_scalar::<f32>()? as f64;
                 total_bits += l / std::f64::consts::LN_2 * (len * g.len()) as f64;
                 total_bytes += len * g.len();
             }
@@ -568,7 +393,7 @@ pub fn random_model_files(cfg: &Config, seed: u64, std: f64, dir: &Path) -> Resu
     cfg.validate()?;
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
-    Net::new(cfg, vb).map_err(ce)?;
+    Net::new(cfg, vb)?;
     for (name, var) in sorted_vars(&varmap) {
         let n = var.elem_count();
         let mut rng = SplitMix64::new(name_seed(seed, &name));
@@ -579,8 +404,8 @@ pub fn random_model_files(cfg: &Config, seed: u64, std: f64, dir: &Path) -> Resu
         } else {
             (0..n).map(|_| (std * rng.normal()) as f32).collect()
         };
-        let t = Tensor::from_vec(data, var.dims(), &Device::Cpu).map_err(ce)?;
-        var.set(&t).map_err(ce)?;
+        let t = Tensor::from_vec(data, var.dims(), &Device::Cpu)?;
+        var.set(&t)?;
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     std::fs::write(dir.join("config.json"), cfg.to_json())

@@ -9,24 +9,22 @@
 //!
 //! Each step draws `batch` segments uniformly with replacement (SplitMix64 seeded by the budget's
 //! seed); short segments are zero-padded and the padding is masked out of the loss. The
-//! optimizer is AdamW (β = 0.9, 0.95; decoupled weight decay on the matrices of linear layers
-//! only) with linear warm-up, cosine decay to `min_lr_frac * lr` (M1's schedule, `TrainOptions::
-//! lr_at`) and global-norm gradient clipping. Initialization is M1's (`init_weights`).
+//! optimizer, schedule, clipping and initialization are M1's, from `model::nn`: AdamW (β = 0.9,
+//! 0.95; decoupled weight decay on the matrices of linear layers only), linear warm-up and cosine
+//! decay to `min_lr_frac * lr` ([`Schedule`]), global-norm gradient clipping, and
+//! [`init_weights`].
 //!
 //! Determinism: with the same sequences, budget, shape and thread count the run is repeatable
 //! bit for bit (no hash-map order enters a floating-point sum: variables are visited by name).
 
 use super::net::{M2Net, M2Shape};
 use crate::error::{Error, Result};
-use crate::model::m1::train::{init_weights, SplitMix64, TrainOptions};
-use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use crate::model::nn::{self, init_weights, sorted_vars, AdamW, Schedule};
+use crate::rng::SplitMix64;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-fn ce(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle (M2): {e}"))
-}
 
 /// The training budget: identical for every configuration of a probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,13 +72,13 @@ impl Budget {
         Ok(())
     }
 
-    fn schedule(&self) -> TrainOptions {
-        TrainOptions {
+    /// The learning-rate schedule of this budget.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
             steps: self.steps,
             lr: self.lr,
             min_lr_frac: self.min_lr_frac,
             warmup: self.warmup,
-            ..TrainOptions::default()
         }
     }
 }
@@ -131,8 +129,8 @@ fn pack(segs: &[&[u32]], seq_len: usize, dev: &Device) -> Result<(Tensor, Tensor
         mask[r * seq_len..r * seq_len + n].fill(1.0);
         real += n;
     }
-    let ids = Tensor::from_vec(ids, (rows, seq_len), dev).map_err(ce)?;
-    let mask = Tensor::from_vec(mask, (rows, seq_len), dev).map_err(ce)?;
+    let ids = Tensor::from_vec(ids, (rows, seq_len), dev)?;
+    let mask = Tensor::from_vec(mask, (rows, seq_len), dev)?;
     Ok((ids, mask, real))
 }
 
@@ -144,13 +142,6 @@ fn masked_nll_sum(net: &M2Net, ids: &Tensor, mask: &Tensor) -> candle_core::Resu
     let v = logits.dim(2)?;
     let nll = super::xent::nll_rows(&logits.reshape((b * t, v))?, &ids.reshape(b * t)?)?;
     (nll * mask.reshape(b * t)?)?.sum_all()
-}
-
-fn sorted_vars(varmap: &VarMap) -> Vec<(String, Var)> {
-    let data = varmap.data().lock().unwrap_or_else(|p| p.into_inner());
-    let mut v: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
 }
 
 /// Trains an M2 over `vocab` token ids on `train` sequences for `budget`, then scores every
@@ -201,29 +192,10 @@ pub fn train_m2(
 
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, dev);
-    let net = M2Net::new(shape, vocab, seq_len, vb).map_err(ce)?;
-    init_weights(&varmap, net.body(), budget.seed)?;
+    let net = M2Net::new(shape, vocab, seq_len, vb)?;
+    init_weights(&varmap, shape.n_layers, budget.seed)?;
     let vars = sorted_vars(&varmap);
-    let (decay, no_decay): (Vec<_>, Vec<_>) = vars.iter().partition(|(name, v)| {
-        v.rank() == 2 && name.ends_with(".weight") && name != "tok_emb.weight"
-    });
-    let params = |wd| ParamsAdamW {
-        lr: budget.lr,
-        beta1: 0.9,
-        beta2: 0.95,
-        eps: 1e-8,
-        weight_decay: wd,
-    };
-    let mut opt_decay = AdamW::new(
-        decay.iter().map(|(_, v)| v.clone()).collect(),
-        params(budget.weight_decay),
-    )
-    .map_err(ce)?;
-    let mut opt_plain = AdamW::new(
-        no_decay.iter().map(|(_, v)| v.clone()).collect(),
-        params(0.0),
-    )
-    .map_err(ce)?;
+    let mut opt = AdamW::new(&vars)?;
     let schedule = budget.schedule();
     let mut rng = SplitMix64::new(budget.seed ^ 0x0004_2000_5EED);
     let mut out = M2Outcome {
@@ -239,34 +211,12 @@ pub fn train_m2(
             .map(|_| train_segs[rng.below(train_segs.len() as u64) as usize])
             .collect();
         let (ids, mask, real) = pack(&picks, seq_len, dev)?;
-        let loss =
-            (masked_nll_sum(&net, &ids, &mask).map_err(ce)? / real.max(1) as f64).map_err(ce)?;
-        let mut grads = loss.backward().map_err(ce)?;
-        let mut sq = 0f64;
-        for (_, v) in &vars {
-            if let Some(g) = grads.get(v) {
-                sq += g
-                    .sqr()
-                    .and_then(|s| s.sum_all())
-                    .and_then(|s| s.to_scalar::<f32>())
-                    .map_err(ce)? as f64;
-            }
-        }
-        let norm = sq.sqrt();
-        if budget.clip > 0.0 && norm > budget.clip {
-            let scale = budget.clip / norm;
-            for (_, v) in &vars {
-                if let Some(g) = grads.remove(v) {
-                    grads.insert(v, (g * scale).map_err(ce)?);
-                }
-            }
-        }
+        let loss = (masked_nll_sum(&net, &ids, &mask)? / real.max(1) as f64)?;
+        let grads = loss.backward()?;
+        let scale = nn::clip_factor(nn::grad_norm(&grads, &vars)?, budget.clip);
         let lr = schedule.lr_at(step);
-        opt_decay.set_learning_rate(lr);
-        opt_plain.set_learning_rate(lr);
-        opt_decay.step(&grads).map_err(ce)?;
-        opt_plain.step(&grads).map_err(ce)?;
-        let bits = loss.to_scalar::<f32>().map_err(ce)? as f64 / std::f64::consts::LN_2;
+        opt.step(&grads, lr, budget.weight_decay, scale)?;
+        let bits = loss.to_scalar::<f32>()? as f64 / std::f64::consts::LN_2;
         out.train_curve.push(bits as f32);
         on_step(step + 1, bits);
     }
@@ -278,9 +228,7 @@ pub fn train_m2(
     for group in heldout_segs.chunks(budget.batch) {
         check_cancel()?;
         let (ids, mask, real) = pack(group, seq_len, dev)?;
-        let s = masked_nll_sum(&net, &ids, &mask)
-            .and_then(|s| s.to_scalar::<f32>())
-            .map_err(ce)?;
+        let s = masked_nll_sum(&net, &ids, &mask)?.to_scalar::<f32>()?;
         nll += s as f64;
         tokens += real as u64;
     }
