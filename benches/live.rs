@@ -5,12 +5,15 @@
 //! The model is the shipped sample M1 when it loads, else the built-in unigram (printed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use eqinfo::app::model_source::{default_loader, default_model, DEMO_TEXT};
 use eqinfo::live::{analyse, analyse_quick};
 use eqinfo::method::Config;
+use eqinfo::model::{ByteModel, Unigram};
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+
+/// The GUI's demo text (shown on first start).
+const DEMO_TEXT: &str = include_str!("../assets/demo.txt");
 
 fn text_4k() -> Vec<u8> {
     let mut t = Vec::with_capacity(4096);
@@ -25,8 +28,16 @@ fn text_4k() -> Vec<u8> {
 }
 
 fn bench_live(c: &mut Criterion) {
-    let (mut loaded, why) = default_model(&default_loader(), "cpu");
-    eprintln!("model: {} {}", loaded.name, why.unwrap_or_default());
+    let mut model: Box<dyn ByteModel> = match eqinfo::model::open::open_model(None, "cpu") {
+        Ok(m) => {
+            eprintln!("model: the sample M1");
+            m
+        }
+        Err(e) => {
+            eprintln!("model: a unigram fitted on the demo text ({e})");
+            Box::new(Unigram::fit(DEMO_TEXT.as_bytes()))
+        }
+    };
     let cancel = AtomicBool::new(false);
     let text = Arc::new(text_4k());
     for b in [16u32, 64] {
@@ -36,11 +47,11 @@ fn bench_live(c: &mut Criterion) {
         };
         c.bench_function(&format!("full_analysis_4k_b{b}"), |bench| {
             bench.iter(|| {
-                let a = analyse_quick(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel);
+                let a = analyse_quick(text.clone(), &cfg, model.as_mut(), 1, None, &cancel);
                 black_box(a.map(|a| a.tokens.len()).unwrap_or(0))
             })
         });
-        let base = match analyse(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel) {
+        let base = match analyse(text.clone(), &cfg, model.as_mut(), 1, None, &cancel) {
             Ok(a) => a,
             Err(e) => panic!("analysis failed: {e}"),
         };
@@ -53,7 +64,7 @@ fn bench_live(c: &mut Criterion) {
                 let a = analyse_quick(
                     Arc::new(edited),
                     &cfg,
-                    loaded.model.as_mut(),
+                    model.as_mut(),
                     1,
                     Some(&base),
                     &cancel,
@@ -69,12 +80,12 @@ fn bench_live(c: &mut Criterion) {
         let inc = analyse(
             edited.clone(),
             &cfg,
-            loaded.model.as_mut(),
+            model.as_mut(),
             1,
             Some(&base),
             &cancel,
         );
-        let full = analyse(edited, &cfg, loaded.model.as_mut(), 1, None, &cancel);
+        let full = analyse(edited, &cfg, model.as_mut(), 1, None, &cancel);
         match (inc, full) {
             (Ok(i), Ok(f)) => {
                 assert_eq!(
