@@ -1,4 +1,5 @@
-//! Bits to tokens and back, and the token-to-text alignment.
+//! Bits to tokens and back, and the bit range of a token (the byte <-> token alignment is
+//! [`super::trace::Alignment`]).
 //!
 //! Tokens are consecutive `token_bits`-bit slices of the bit stream, MSB first; a token's id is the
 //! unsigned integer of its bits. When the window size is not a multiple of the token size, tokens
