@@ -74,6 +74,13 @@ pub trait ByteModel: Send {
         64
     }
 
+    /// Uses up to `threads` CPU threads per batched step (1: the caller's thread only). A
+    /// lane's distributions must not depend on it (the lane contract); models that cannot use
+    /// threads ignore it.
+    fn set_threads(&mut self, threads: usize) {
+        let _ = threads;
+    }
+
     /// Scores a whole sequence from an empty context: row `i` (256 values) is the distribution of
     /// byte `i` given bytes `..i`. Returns `bytes.len()` rows, flattened. A transformer overrides
     /// this with one batched forward; the default steps one lane.
@@ -109,6 +116,9 @@ impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
     }
     fn preferred_lanes(&self) -> usize {
         (**self).preferred_lanes()
+    }
+    fn set_threads(&mut self, threads: usize) {
+        (**self).set_threads(threads)
     }
     fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
         (**self).score(bytes)

@@ -39,6 +39,9 @@ use eqinfo_kernel::Packed;
 /// Rows per matmul chunk on a GPU (lanes are stepped there in groups of this size).
 pub const CHUNK_ROWS: usize = 16;
 
+/// Fewest fed lanes per thread worth a thread of their own (CPU).
+pub const MIN_ROWS_PER_THREAD: usize = 8;
+
 fn ce(e: candle_core::Error) -> Error {
     Error::Model(format!("candle: {e}"))
 }
@@ -215,6 +218,8 @@ pub struct M1 {
     slopes: Vec<f32>,
     empty: Lane,
     lanes: Vec<Lane>,
+    /// CPU threads per step (lane groups run on their own threads; see [`M1::feed_cpu`]).
+    threads: usize,
 }
 
 impl M1 {
@@ -264,6 +269,7 @@ impl M1 {
             head,
             empty: Lane::default(),
             lanes: Vec::new(),
+            threads: 1,
         };
         let mut empty = Lane {
             k: vec![Vec::new(); m.cfg.n_layers],
@@ -306,6 +312,58 @@ impl M1 {
             self.run_rows(&mut x, CHUNK_ROWS, &mut members)?;
         }
         Ok(())
+    }
+
+    /// CPU stepping: only the lanes being fed, as consecutive rows (rows are independent on the
+    /// CPU). With more than one thread the fed lanes are cut into contiguous groups, one per
+    /// thread, each pushed through the network on its own (the kernel's row independence makes
+    /// every lane's bits the same whatever the grouping, so the thread count never changes a
+    /// distribution). Below [`MIN_ROWS_PER_THREAD`] rows per thread the caller's thread does it
+    /// all (a thread costs more than a few rows).
+    fn feed_cpu(&self, lanes: &mut [Lane], bytes: &[Option<u8>]) -> Result<()> {
+        let mut members: Vec<(u8, &mut Lane)> = lanes
+            .iter_mut()
+            .zip(bytes)
+            .filter_map(|(lane, b)| b.map(|b| (b, lane)))
+            .collect();
+        if members.is_empty() {
+            return Ok(());
+        }
+        let groups = self.threads.min(members.len() / MIN_ROWS_PER_THREAD).max(1);
+        let per = members.len().div_ceil(groups);
+        if groups == 1 {
+            return self.feed_group(&mut members);
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = members
+                .chunks_mut(per)
+                .map(|group| s.spawn(move || self.feed_group(group)))
+                .collect();
+            let mut result = Ok(());
+            for h in handles {
+                let r = h
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Model("an M1 stepping thread panicked".into())));
+                if result.is_ok() {
+                    result = r;
+                }
+            }
+            result
+        })
+    }
+
+    /// Feeds one byte to each lane of a group, as consecutive rows.
+    fn feed_group(&self, group: &mut [(u8, &mut Lane)]) -> Result<()> {
+        let d = self.cfg.d_model;
+        let rows = group.len();
+        let mut x = vec![0f32; rows * d];
+        let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(rows);
+        for (r, (b, lane)) in group.iter_mut().enumerate() {
+            let b = *b as usize;
+            x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+            members.push((r, &mut **lane));
+        }
+        self.run_rows(&mut x, rows, &mut members)
     }
 
     /// The configuration.
@@ -505,25 +563,9 @@ impl ByteModel for M1 {
                 self.lanes.len()
             )));
         }
-        let d = self.cfg.d_model;
         let mut lanes = std::mem::take(&mut self.lanes);
         let result = if self.on_cpu() {
-            // Only the lanes being fed, as consecutive rows (rows are independent on the CPU).
-            let active = bytes.iter().filter(|b| b.is_some()).count();
-            let mut x = vec![0f32; active * d];
-            let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(active);
-            for (lane, b) in lanes.iter_mut().zip(bytes) {
-                if let Some(b) = *b {
-                    let (r, b) = (members.len(), b as usize);
-                    x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
-                    members.push((r, lane));
-                }
-            }
-            if active == 0 {
-                Ok(())
-            } else {
-                self.run_rows(&mut x, active, &mut members)
-            }
+            self.feed_cpu(&mut lanes, bytes)
         } else {
             self.feed_chunks(&mut lanes, bytes)
         };
@@ -533,6 +575,10 @@ impl ByteModel for M1 {
 
     fn preferred_lanes(&self) -> usize {
         4 * CHUNK_ROWS
+    }
+
+    fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
     }
 
     /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (attention in
