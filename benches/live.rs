@@ -5,8 +5,8 @@
 //! The model is the shipped sample M1 when it loads, else the built-in unigram (printed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use eqinfo::live::{analyse, analyse_quick};
 use eqinfo::app::model_source::{default_loader, default_model, DEMO_TEXT};
+use eqinfo::live::{analyse, analyse_quick};
 use eqinfo::method::Config;
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;

@@ -16,4 +16,5 @@ pub mod container;
 pub mod live;
 pub mod method;
 pub mod probe;
+pub mod report;
 pub mod stats;

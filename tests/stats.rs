@@ -6,11 +6,12 @@ use eqinfo::batch::{
 };
 use eqinfo::method::{encode, Config, MethodKind, RunOptions};
 use eqinfo::model::{Uniform, Unigram};
+use eqinfo::report::{export, paper, plot as plots, render};
 use eqinfo::stats::align::{alignment, char_lengths};
 use eqinfo::stats::kl::{kl_of_counts, kl_report, quantile, random_bits};
 use eqinfo::stats::stability::{levenshtein, pairwise_histogram, parse_word_list};
 use eqinfo::stats::trivial::{rank_frequency, TrivialAccumulator};
-use eqinfo::stats::{self, plots, ConfigStats, Histogram, StatsOptions, SummaryRow};
+use eqinfo::stats::{self, ConfigStats, Histogram, StatsOptions, SummaryRow};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -442,9 +443,9 @@ fn csv_and_json_round_trip() {
 fn plots_are_written_and_decode() {
     let r = small_batch();
     let dir = tempfile::tempdir().unwrap();
-    let written = plots::write_batch_plots(&r, dir.path()).unwrap();
+    let written = export::write_batch_plots(&r, dir.path()).unwrap();
     if let Some(keep) = std::env::var_os("EQINFO_KEEP_PLOTS") {
-        plots::write_batch_plots(&r, std::path::Path::new(&keep)).unwrap();
+        export::write_batch_plots(&r, std::path::Path::new(&keep)).unwrap();
     }
     assert_eq!(written.len(), 2 * 7, "{written:?}");
     for p in &written {
@@ -453,7 +454,7 @@ fn plots_are_written_and_decode() {
         match p.extension().and_then(|e| e.to_str()) {
             Some("png") => {
                 let img = image::load_from_memory(&bytes).unwrap();
-                assert_eq!((img.width(), img.height()), plots::PLOT_SIZE);
+                assert_eq!((img.width(), img.height()), render::PLOT_SIZE);
                 // Not a blank canvas: some pixel is not white.
                 let rgb = img.to_rgb8();
                 assert!(rgb.pixels().any(|px| px.0 != [255, 255, 255]));
@@ -472,6 +473,9 @@ fn plots_are_written_and_decode() {
                     plots::Plot::Bars(b) => (b.title.clone(), b.x_label.clone(), b.y_label.clone()),
                     plots::Plot::Lines(l) => {
                         (l.title.clone(), l.x_label.clone(), l.y_label.clone())
+                    }
+                    plots::Plot::Grouped(g) => {
+                        (g.title.clone(), g.x_label.clone(), g.y_label.clone())
                     }
                 };
                 let texts: Vec<String> = doc
@@ -694,7 +698,7 @@ good fortune, must be in want of a wife. "
     assert_eq!(a2.chars, 1);
     assert_eq!(a2.chars_straddling, u64::from(n > 1));
     assert_eq!(
-        stats::plots::paper_c4_ratio(&cfg),
+        paper::paper_c4_ratio(&cfg),
         Some(4.28),
         "the paper's SentencePiece mark"
     );

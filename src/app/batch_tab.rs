@@ -18,8 +18,9 @@ use crate::batch::{
 };
 use crate::method::{Config, MethodKind};
 use crate::model::{ByteModel, Unigram};
-use crate::stats::plots::{batch_plots, write_plot, Plot};
-use crate::stats::{write_csv, StatsOptions, SummaryRow};
+use crate::report::plot::{batch_plots, Plot};
+use crate::report::{export, render::write_plot};
+use crate::stats::{StatsOptions, SummaryRow};
 use egui::{Color32, RichText, Ui};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -733,16 +734,9 @@ impl BatchState {
         };
         let dir = dir.to_path_buf();
         self.export_in_background("CSV", move || {
-            let path = dir.join("batch.csv");
-            let res = std::fs::create_dir_all(&dir)
-                .map_err(|e| e.to_string())
-                .and_then(|_| std::fs::File::create(&path).map_err(|e| e.to_string()))
-                .and_then(|f| {
-                    write_csv(&report.rows(), std::io::BufWriter::new(f)).map_err(|e| e.to_string())
-                });
-            match res {
-                Ok(()) => format!("wrote {}", path.display()),
-                Err(e) => format!("cannot write {}: {e}", path.display()),
+            match export::write_batch_csv(&report, &dir) {
+                Ok(path) => format!("wrote {}", path.display()),
+                Err(e) => format!("cannot write the CSV: {e}"),
             }
         });
     }
@@ -757,16 +751,9 @@ impl BatchState {
         };
         let dir = dir.to_path_buf();
         self.export_in_background("JSON", move || {
-            let path = dir.join("batch.json");
-            let res = serde_json::to_string_pretty(&report)
-                .map_err(|e| e.to_string())
-                .and_then(|text| {
-                    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                    std::fs::write(&path, text).map_err(|e| e.to_string())
-                });
-            match res {
-                Ok(()) => format!("wrote {}", path.display()),
-                Err(e) => format!("cannot write {}: {e}", path.display()),
+            match export::write_batch_json(&report, &dir) {
+                Ok(path) => format!("wrote {}", path.display()),
+                Err(e) => format!("cannot write the JSON: {e}"),
             }
         });
     }

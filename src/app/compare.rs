@@ -2,9 +2,9 @@
 //! bits/byte and token count, and every row's windows drawn on one shared byte axis so that the
 //! boundaries line up with the text. Rows can be added, removed and edited.
 
-use crate::live::CompareRow;
 use super::state::{default_compare_rows, method_name};
 use super::theme;
+use crate::live::CompareRow;
 use crate::method::{Config, MethodKind};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 

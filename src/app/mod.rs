@@ -13,7 +13,6 @@
 //! | `plots` | plain builders of plot data |
 //! | `theme` | colours and glyphs |
 
-
 pub mod batch_plots;
 pub mod batch_tab;
 pub mod compare;

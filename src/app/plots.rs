@@ -1,8 +1,8 @@
 //! Plain builders of plot and drawing data (no egui): the partition of a coder interval by a
 //! quantized CDF, the dyadic stop interval, the growth of "bits needed" through a window.
 
-use crate::live::WindowRec;
 use crate::coding::{CoderState, FreqTable};
+use crate::live::WindowRec;
 
 /// One symbol's slice of the current interval, in the interval's relative coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,10 +15,9 @@ use crate::probe::{
     self, preset, Budget, ConfigResult, Hooks, M2Shape, Phase, ProbeOptions, ProbeProgress,
     ProbeReport,
 };
-use crate::stats::plots::{
-    loss_curves, paper_m2_bits_per_byte, probe_bars, probe_loss_plot, write_grouped_bar_plot,
-    write_plot, Plot,
-};
+use crate::report::export::write_probe;
+use crate::report::paper::paper_m2_bits_per_byte;
+use crate::report::plot::{loss_curves, probe_bars};
 use egui::{Color32, RichText, Ui};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -306,8 +305,10 @@ impl ProbeState {
         let spawned = std::thread::Builder::new()
             .name("eqinfo-probe-export".into())
             .spawn(move || {
-                let _ = tx.send(match export_probe(&report, &dir) {
-                    Ok(n) => format!("wrote {n} probe files into {}", dir.display()),
+                let _ = tx.send(match write_probe(&report, &dir) {
+                    Ok(paths) => {
+                        format!("wrote {} probe files into {}", paths.len(), dir.display())
+                    }
                     Err(e) => format!("probe export failed: {e}"),
                 });
                 ctx.request_repaint();
@@ -324,75 +325,6 @@ impl Drop for ProbeState {
             r.cancel.store(true, Ordering::Relaxed);
         }
     }
-}
-
-/// One row of the probe's CSV.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProbeCsvRow {
-    /// Configuration label.
-    pub config: String,
-    /// Vocabulary size.
-    pub vocab: u64,
-    /// Held-out bytes per token.
-    pub bytes_per_token: f64,
-    /// M2 held-out bits per byte.
-    pub m2_bits_per_byte: f64,
-    /// log2(v) / ratio.
-    pub uniform_bits_per_byte: f64,
-    /// Held-out unigram / ratio.
-    pub unigram_bits_per_byte: f64,
-    /// 1 − M2 / uniform.
-    pub gain_vs_uniform: f64,
-    /// 1 − M2 / unigram.
-    pub gain_vs_unigram: f64,
-    /// The paper's M2 (25m, C4), where it has the configuration.
-    pub paper_m2_bits_per_byte: Option<f64>,
-    /// Training tokens.
-    pub train_tokens: u64,
-    /// Held-out tokens.
-    pub heldout_tokens: u64,
-    /// Seconds training M2.
-    pub train_seconds: f64,
-    /// Seconds compressing.
-    pub encode_seconds: f64,
-}
-
-/// Writes `probe.csv`, `probe.json`, and the loss and bar plots (PNG + SVG) into `dir`; returns
-/// how many files were written.
-pub fn export_probe(report: &ProbeReport, dir: &Path) -> Result<usize, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let csv_path = dir.join("probe.csv");
-    let mut w = csv::Writer::from_path(&csv_path).map_err(|e| e.to_string())?;
-    for r in &report.results {
-        w.serialize(ProbeCsvRow {
-            config: r.label.clone(),
-            vocab: r.vocab,
-            bytes_per_token: r.bytes_per_token,
-            m2_bits_per_byte: r.m2_bits_per_byte,
-            uniform_bits_per_byte: r.uniform_bits_per_byte,
-            unigram_bits_per_byte: r.unigram_bits_per_byte,
-            gain_vs_uniform: r.gain_vs_uniform,
-            gain_vs_unigram: r.gain_vs_unigram,
-            paper_m2_bits_per_byte: paper_m2_bits_per_byte(&r.config),
-            train_tokens: r.train_tokens,
-            heldout_tokens: r.heldout_tokens,
-            train_seconds: r.m2.train_seconds,
-            encode_seconds: r.encode_seconds,
-        })
-        .map_err(|e| e.to_string())?;
-    }
-    w.flush().map_err(|e| e.to_string())?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
-    let json_path = dir.join("probe.json");
-    std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
-    let mut n = 2;
-    n += write_plot(dir, "probe_loss", &Plot::Lines(probe_loss_plot(report)))
-        .map_err(|e| e.to_string())?
-        .len();
-    n += write_grouped_bar_plot(dir, "probe_bits_per_byte", &probe_bars(report))
-        .map_err(|e| e.to_string())?
-        .len();
-    Ok(n)
 }
 
 struct ProbeJob {

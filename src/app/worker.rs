@@ -3,8 +3,8 @@
 //! job of a kind supersedes an older one still queued, and the UI raises the cancel flag of the
 //! one running, so stale work stops early.
 
-use crate::live::{analyse_quick, check_some, compare_row, Analysis, CompareRow};
 use super::model_source::{LoadedModel, ModelLoader};
+use crate::live::{analyse_quick, check_some, compare_row, Analysis, CompareRow};
 use crate::method::Config;
 use crate::model::ByteModel;
 use std::path::PathBuf;

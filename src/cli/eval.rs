@@ -345,4 +345,3 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     }
     Ok(())
 }
-

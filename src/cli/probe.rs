@@ -147,7 +147,7 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     bar.finish_and_clear();
 
     let text = if args.json {
-        serde_json::to_string_pretty(&report)? + "\n"
+        eqinfo::report::export::probe_json(&report)? + "\n"
     } else {
         table(&report)
     };

@@ -8,7 +8,8 @@ use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, 
 use eqinfo::method::Config;
 use eqinfo::model::open::open_model;
 use eqinfo::model::{ByteModel, Unigram};
-use eqinfo::stats::{self, stability, StatsOptions};
+use eqinfo::report::export;
+use eqinfo::stats::{stability, StatsOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
@@ -265,11 +266,9 @@ pub fn run(args: StatsArgs) -> Result<()> {
     bar.finish_and_clear();
 
     let text = if args.json {
-        serde_json::to_string_pretty(&report)?
+        export::batch_json(&report)?
     } else if args.csv {
-        let mut buf = Vec::new();
-        stats::write_csv(&report.rows(), &mut buf)?;
-        String::from_utf8(buf)?
+        export::batch_csv(&report)?
     } else {
         table(&report)
     };
@@ -278,7 +277,7 @@ pub fn run(args: StatsArgs) -> Result<()> {
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     if let Some(dir) = &args.plots {
-        let written = stats::plots::write_batch_plots(&report, dir)?;
+        let written = export::write_batch_plots(&report, dir)?;
         if !args.quiet {
             eprintln!("wrote {} plot files into {}", written.len(), dir.display());
         }

@@ -2,9 +2,9 @@
 //! their cells, window bands with numbers and flags above, the tokens of each window below, and
 //! linked hover (byte -> window, tokens, bits; token -> bytes). Only visible lines are painted.
 
-use crate::live::Analysis;
 use crate::app::state::{ColourScale, TokenFormat};
 use crate::app::theme::{self, Glyph};
+use crate::live::Analysis;
 use crate::method::tokens;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 use std::ops::Range;

@@ -4,11 +4,11 @@
 //! dyadic grid and the interval a stop would pick, the bits emitted so far, the growth of "bits
 //! needed" against b, and the exact coder registers.
 
-use crate::live::{bit_string, Analysis};
 use crate::app::live::byte_view::top_n;
 use crate::app::plots::{bits_needed_points, partition, stop_dyadic, zoom, Slice};
 use crate::app::theme;
 use crate::coding::{quantize, CoderState};
+use crate::live::{bit_string, Analysis};
 use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 
 /// The interval view's own state.

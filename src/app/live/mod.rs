@@ -4,10 +4,10 @@
 pub mod byte_view;
 pub mod interval;
 
-use crate::live::Analysis;
 use super::state::ColourScale;
 use super::theme;
 use super::App;
+use crate::live::Analysis;
 use byte_view::{ByteLayout, Hover, ViewOptions};
 use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use interval::IntervalState;
