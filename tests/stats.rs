@@ -738,3 +738,45 @@ fn prefix_stability_equals_one_variant_at_a_time() {
         assert_eq!(got.mean_tokens, mean_tokens, "{}", cfg.label());
     }
 }
+
+/// The one rule for input folders (CLI and GUI): inputs in the order given, a folder's regular
+/// files recursively in sorted path order, hidden entries and links to folders skipped, a file
+/// named twice kept once, missing paths reported.
+#[test]
+fn input_discovery_walks_folders_by_one_rule() {
+    use eqinfo::batch::discover_inputs;
+    use std::path::PathBuf;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let touch = |rel: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"x").unwrap();
+        p
+    };
+    let a = touch("a.txt");
+    let b = touch("b.txt");
+    let hidden = touch(".hidden.txt");
+    touch(".git/config");
+    let c = touch("sub/c.txt");
+    touch("sub/.x");
+    let deep = touch("sub/deeper/d.txt");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("sub"), d.join("z_link")).unwrap();
+        std::os::unix::fs::symlink(&a, d.join("f_link")).unwrap();
+    }
+    let missing = d.join("missing.txt");
+    let found = discover_inputs(&[d.to_path_buf(), a.clone(), hidden.clone(), missing]);
+    let mut want: Vec<PathBuf> = vec![a.clone(), b.clone()];
+    #[cfg(unix)]
+    want.push(d.join("f_link"));
+    want.extend([c.clone(), deep.clone(), hidden]);
+    assert_eq!(found.files, want);
+    assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+    assert!(found.problems[0].contains("missing.txt"));
+    // Inputs keep the order given: a folder named first comes first.
+    let found = discover_inputs(&[d.join("sub"), b.clone()]);
+    assert_eq!(found.files, vec![c, deep, b]);
+    assert!(found.problems.is_empty());
+}

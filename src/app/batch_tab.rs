@@ -10,14 +10,15 @@
 //! dialogs run on short-lived threads too.
 
 use super::batch_plots;
-use super::model_source;
 use super::probe_tab::{self, ProbeSettings, ProbeState};
 use super::state::{method_name, Settings};
 use crate::batch::{
-    parse_config, run_batch, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions,
+    discover_inputs, parse_config, run_batch, BatchInput, BatchOptions, BatchProgress, BatchReport,
+    PrefixOptions,
 };
 use crate::method::{Config, MethodKind};
-use crate::model::{ByteModel, Unigram};
+use crate::model::open::{FitText, ModelSpec};
+use crate::model::ByteModel;
 use crate::report::plot::{batch_plots, Plot};
 use crate::report::{export, render::write_plot};
 use crate::stats::{StatsOptions, SummaryRow};
@@ -32,8 +33,7 @@ use std::time::{Duration, Instant};
 /// Window sizes b offered as columns of the configuration matrix (the paper's).
 pub const WINDOW_SIZES: [u32; 4] = [16, 32, 64, 128];
 
-/// Most files a folder adds (a guard against adding a whole disk by mistake).
-pub const MAX_FOLDER_FILES: usize = 10_000;
+pub use crate::batch::MAX_FOLDER_FILES;
 
 /// Which byte model drives AC and EqualInfo in the batch (and the probe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,48 +144,30 @@ impl BatchSettings {
 }
 
 /// Opens the byte model chosen in the batch settings. `fit_on` is the text a unigram is fitted
-/// on; `app_model` and `device` are the app's model path and device. Errors are words for the UI.
+/// on (and the missing sample's fallback); `app_model` and `device` are the app's model path and
+/// device. Errors are words for the UI.
 pub fn open_batch_model(
     choice: BatchModel,
     model_path: &str,
     app_model: Option<&str>,
     device: &str,
-    fit_on: &[&[u8]],
+    fit_on: FitText<'_>,
 ) -> Result<(Box<dyn ByteModel>, String), String> {
-    match choice {
-        BatchModel::App => match app_model {
-            Some(p) => model_source::load_model(Some(Path::new(p)), device)
-                .map(|m| (m, format!("{p} ({device})"))),
-            None => {
-                let loader = model_source::default_loader();
-                let (m, note) = model_source::default_model(&loader, device);
-                let name = match note {
-                    Some(n) => format!("{} ({n})", m.name),
-                    None => m.name,
-                };
-                Ok((m.model, name))
-            }
+    let spec = match choice {
+        BatchModel::App => ModelSpec::from_path(app_model.map(Path::new)),
+        BatchModel::Uniform => ModelSpec::Uniform,
+        BatchModel::Unigram => ModelSpec::UnigramFitted,
+        BatchModel::Path => match model_path.trim() {
+            "" => return Err("no model path given".into()),
+            p => ModelSpec::Path(PathBuf::from(p)),
         },
-        BatchModel::Uniform => model_source::load_model(Some(Path::new("uniform")), device)
-            .map(|m| (m, "uniform".to_string())),
-        BatchModel::Unigram => {
-            let mut counts = vec![0u64; 256];
-            for part in fit_on {
-                for &b in part.iter() {
-                    counts[b as usize] += 1;
-                }
-            }
-            let m = Unigram::from_counts(counts).map_err(|e| e.to_string())?;
-            Ok((Box::new(m), "unigram fitted on the inputs".to_string()))
-        }
-        BatchModel::Path => {
-            let p = model_path.trim();
-            if p.is_empty() {
-                return Err("no model path given".into());
-            }
-            model_source::load_model(Some(Path::new(p)), device).map(|m| (m, p.to_string()))
-        }
-    }
+    };
+    let m = spec.open(device, Some(fit_on)).map_err(|e| e.to_string())?;
+    let name = match m.note {
+        Some(n) => format!("{} ({n})", m.name),
+        None => m.name,
+    };
+    Ok((m.model, name))
 }
 
 /// One input file.
@@ -404,30 +386,14 @@ impl BatchState {
     /// Adds files and folders (folders: their regular files, recursively, hidden ones skipped,
     /// at most [`MAX_FOLDER_FILES`]). Returns how many files were added.
     pub fn add_paths(&mut self, paths: &[PathBuf]) -> usize {
+        let found = discover_inputs(paths);
         let mut added = 0;
-        let mut problems = Vec::new();
-        for p in paths {
-            if p.is_dir() {
-                let mut found = Vec::new();
-                walk(p, &mut found, &mut problems, 0);
-                found.sort();
-                for f in found {
-                    if self.push_file(&f) {
-                        added += 1;
-                    }
-                }
-            } else {
-                match std::fs::metadata(p) {
-                    Ok(m) if m.is_file() => {
-                        if self.push_file(p) {
-                            added += 1;
-                        }
-                    }
-                    Ok(_) => problems.push(format!("{}: not a regular file", p.display())),
-                    Err(e) => problems.push(format!("{}: {e}", p.display())),
-                }
+        for f in &found.files {
+            if self.push_file(f) {
+                added += 1;
             }
         }
+        let problems = found.problems;
         self.notice = Some(if problems.is_empty() {
             format!("added {added} file(s)")
         } else {
@@ -793,42 +759,6 @@ impl Drop for BatchState {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<String>, depth: usize) {
-    if depth > 16 || out.len() >= MAX_FOLDER_FILES {
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            problems.push(format!("{}: {e}", dir.display()));
-            return;
-        }
-    };
-    let mut items: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    items.sort();
-    for p in items {
-        if out.len() >= MAX_FOLDER_FILES {
-            problems.push(format!(
-                "{}: stopped at {MAX_FOLDER_FILES} files",
-                dir.display()
-            ));
-            return;
-        }
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, out, problems, depth + 1),
-            Ok(m) if m.is_file() => out.push(p),
-            _ => {}
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn batch_thread(
     paths: &[PathBuf],
@@ -871,11 +801,19 @@ fn batch_thread(
     }
     set_phase("opening the model".into());
     let texts: Vec<&[u8]> = inputs.iter().map(|i| i.data.as_slice()).collect();
-    let (mut model, model_name) =
-        match open_batch_model(b.model, &b.model_path, app_model, device, &texts) {
-            Ok(m) => m,
-            Err(e) => return Msg::Failed(format!("cannot open the model: {e}")),
-        };
+    let (mut model, model_name) = match open_batch_model(
+        b.model,
+        &b.model_path,
+        app_model,
+        device,
+        FitText {
+            name: "the inputs",
+            parts: &texts,
+        },
+    ) {
+        Ok(m) => m,
+        Err(e) => return Msg::Failed(format!("cannot open the model: {e}")),
+    };
     set_phase("compressing".into());
     let on_progress = |p: &BatchProgress| {
         if let Ok(mut g) = shared.lock() {

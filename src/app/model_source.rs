@@ -2,6 +2,7 @@
 //! (the shipped `sample_models/` when it loads, otherwise a built-in unigram), and the text shown
 //! on first start.
 
+use crate::model::open::ModelSpec;
 use crate::model::{ByteModel, Unigram};
 use std::path::Path;
 use std::sync::Arc;
@@ -31,19 +32,10 @@ pub fn default_loader() -> ModelLoader {
 
 /// See [`default_loader`].
 pub fn load_model(path: Option<&Path>, device: &str) -> Result<Box<dyn ByteModel>, String> {
-    let spec = match path {
-        None => None,
-        Some(p) => Some(
-            p.to_str()
-                .ok_or_else(|| format!("{}: the path is not valid UTF-8", p.display()))?,
-        ),
-    };
-    crate::model::open::open_model(spec, device).map_err(|e| match path {
-        Some(p) if !e.to_string().contains(&p.display().to_string()) => {
-            format!("{}: {e}", p.display())
-        }
-        _ => e.to_string(),
-    })
+    ModelSpec::from_path(path)
+        .open(device, None)
+        .map(|m| m.model)
+        .map_err(|e| e.to_string())
 }
 
 /// The built-in fallback: a unigram fitted on the demo text.

@@ -11,6 +11,7 @@ use super::batch_plots;
 use super::batch_tab::{model_choice_ui, open_batch_model, BatchModel};
 use super::state::Settings;
 use crate::method::Config;
+use crate::model::open::FitText;
 use crate::probe::{
     self, preset, Budget, ConfigResult, Hooks, M2Shape, Phase, ProbeOptions, ProbeProgress,
     ProbeReport,
@@ -382,7 +383,10 @@ fn probe_thread(
         &job.model_path,
         job.app_model.as_deref(),
         &job.device,
-        &[&train],
+        FitText {
+            name: "the training text",
+            parts: &[&train],
+        },
     ) {
         Ok(m) => m,
         Err(e) => return Msg::Failed(format!("cannot open the model: {e}")),
