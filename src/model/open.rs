@@ -80,7 +80,7 @@ impl ModelSpec {
         };
         match self {
             ModelSpec::Sample => open_sample(m1::default_model_dir(), device, fit),
-            ModelSpec::Uniform => Ok(opened(Box::new(Uniform::default()), "uniform".into())),
+            ModelSpec::Uniform => Ok(opened(Box::<Uniform>::default(), "uniform".into())),
             ModelSpec::UnigramFitted => {
                 let fit = fit.ok_or_else(|| {
                     Error::Model(
