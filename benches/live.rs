@@ -2,15 +2,19 @@
 //! analysed incrementally from the previous analysis (`analyse_quick`, what the worker answers
 //! first), against a full analysis of the same text. `eqinfo bench --live` reports the same path
 //! with percentiles and the time until the deferred decode checks are done.
-//! The model is the shipped sample M1 when it loads, else the built-in unigram (printed).
+//! The model is the shipped sample M1, or (when it is missing) a unigram fitted on the demo text
+//! (printed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use eqinfo::app::model_source::{default_loader, default_model, DEMO_TEXT};
 use eqinfo::live::{analyse, analyse_quick};
 use eqinfo::method::Config;
+use eqinfo::model::open::{FitText, ModelSpec};
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+
+/// The GUI's demo text (the bench needs no GUI).
+const DEMO_TEXT: &str = include_str!("../assets/demo.txt");
 
 fn text_4k() -> Vec<u8> {
     let mut t = Vec::with_capacity(4096);
@@ -25,8 +29,23 @@ fn text_4k() -> Vec<u8> {
 }
 
 fn bench_live(c: &mut Criterion) {
-    let (mut loaded, why) = default_model(&default_loader(), "cpu");
-    eprintln!("model: {} {}", loaded.name, why.unwrap_or_default());
+    let demo: [&[u8]; 1] = [DEMO_TEXT.as_bytes()];
+    let fit = FitText {
+        name: "the demo text",
+        parts: &demo,
+    };
+    let mut loaded = match ModelSpec::Sample.open("cpu", Some(fit)) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("no model for the live bench: {e}");
+            return;
+        }
+    };
+    eprintln!(
+        "model: {} {}",
+        loaded.name,
+        loaded.note.clone().unwrap_or_default()
+    );
     let cancel = AtomicBool::new(false);
     let text = Arc::new(text_4k());
     for b in [16u32, 64] {

@@ -269,17 +269,15 @@ impl App {
     /// Applies what the worker, the dialog and the Batch tab's tasks sent.
     fn poll_tasks(&mut self) {
         if let Some(t) = &mut self.model_task {
-            let answers = t.poll();
-            let finished = t.is_finished();
-            let got = !answers.is_empty();
-            for a in answers {
-                self.model_loaded(a);
-            }
-            if finished {
+            // One answer per load; a task that ends without one lost its worker.
+            let answer = t.poll().pop();
+            let lost = answer.is_none() && t.is_finished();
+            if let Some(a) = answer {
                 self.model_task = None;
-                if !got {
-                    self.model_error = Some("the model worker is not running".into());
-                }
+                self.model_loaded(a);
+            } else if lost {
+                self.model_task = None;
+                self.model_error = Some("the model worker is not running".into());
             }
         }
         if let Some(t) = &mut self.analysis_task {
@@ -303,11 +301,12 @@ impl App {
             }
         }
         if let Some(t) = &mut self.compare_task {
-            if let Some(rows) = t.poll().pop() {
-                self.compare_results = rows;
-            }
-            if t.is_finished() {
+            let rows = t.poll().pop();
+            if rows.is_some() || t.is_finished() {
                 self.compare_task = None;
+            }
+            if let Some(rows) = rows {
+                self.compare_results = rows;
             }
         }
         if let Some((kind, t)) = &mut self.dialog {

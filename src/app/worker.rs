@@ -79,10 +79,9 @@ impl Worker {
         let started = std::thread::Builder::new()
             .name("eqinfo-worker".into())
             .spawn(move || worker_loop(init, loader, jobs_rx, first));
-        if let Err(e) = started {
-            // The closure (and `first` with it) is gone; the app shows a model error when the
-            // next job's task finishes without an answer.
-            let _ = e;
+        if started.is_err() {
+            // The closure and `first` with it are gone: the first model task ends without an
+            // answer, which the app shows as a model error; later jobs are dropped.
             return Worker { jobs: channel().0 };
         }
         Worker { jobs: jobs_tx }

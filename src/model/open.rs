@@ -152,8 +152,8 @@ fn open_sample(
             model: Box::new(fitted(fit)),
             name: format!("unigram fitted on {}", fit.name),
             note: Some(format!(
-                "no --model and no sample M1 found: using a byte unigram fitted on {} (pass \
-                 --model DIR for M1)",
+                "no model chosen and no sample M1 found: using a byte unigram fitted on {} \
+                 (pass --model DIR, or open a model, for M1)",
                 fit.name
             )),
         }),
