@@ -1,7 +1,7 @@
 //! Reports above [`crate::batch`] and [`crate::probe`]: what their results look like to a
 //! person. Plain plot data, the plotters renderer, the paper's reference figures and the CSV/JSON
 //! exports, shared by `eqinfo stats`, `eqinfo probe` and the GUI's Batch tab (which draws the same
-//! plot data with egui_plot).
+//! plot data on screen).
 //!
 //! | module | what |
 //! |---|---|

@@ -1,6 +1,6 @@
 //! Plain data of the plots of a batch and of the M2 probe: bars, grouped bars and lines with
 //! titles, axis labels and named series, built from [`BatchReport`] and [`ProbeReport`]. The
-//! GUI draws them with egui_plot and [`super::render`] writes them as PNG and SVG, so what is
+//! GUI draws them on screen and [`super::render`] writes them as PNG and SVG, so what is
 //! shown is what is exported. Log axes are flags: renderers plot log10 of the values and label
 //! ticks with the original values.
 
