@@ -2,17 +2,18 @@
 //! analysed incrementally from the previous analysis (`analyse_quick`, what the worker answers
 //! first), against a full analysis of the same text. `eqinfo bench --live` reports the same path
 //! with percentiles and the time until the deferred decode checks are done.
-//! The model is the shipped sample M1 when it loads, else the built-in unigram (printed).
+//! The model is the shipped sample M1, or (when it is missing) a unigram fitted on the demo text
+//! (printed).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use eqinfo::live::{analyse, analyse_quick};
 use eqinfo::method::Config;
-use eqinfo::model::{ByteModel, Unigram};
+use eqinfo::model::open::{FitText, ModelSpec};
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// The GUI's demo text (shown on first start).
+/// The GUI's demo text (the bench needs no GUI).
 const DEMO_TEXT: &str = include_str!("../assets/demo.txt");
 
 fn text_4k() -> Vec<u8> {
@@ -28,16 +29,23 @@ fn text_4k() -> Vec<u8> {
 }
 
 fn bench_live(c: &mut Criterion) {
-    let mut model: Box<dyn ByteModel> = match eqinfo::model::open::open_model(None, "cpu") {
-        Ok(m) => {
-            eprintln!("model: the sample M1");
-            m
-        }
+    let demo: [&[u8]; 1] = [DEMO_TEXT.as_bytes()];
+    let fit = FitText {
+        name: "the demo text",
+        parts: &demo,
+    };
+    let mut loaded = match ModelSpec::Sample.open("cpu", Some(fit)) {
+        Ok(m) => m,
         Err(e) => {
-            eprintln!("model: a unigram fitted on the demo text ({e})");
-            Box::new(Unigram::fit(DEMO_TEXT.as_bytes()))
+            eprintln!("no model for the live bench: {e}");
+            return;
         }
     };
+    eprintln!(
+        "model: {} {}",
+        loaded.name,
+        loaded.note.clone().unwrap_or_default()
+    );
     let cancel = AtomicBool::new(false);
     let text = Arc::new(text_4k());
     for b in [16u32, 64] {
@@ -47,11 +55,11 @@ fn bench_live(c: &mut Criterion) {
         };
         c.bench_function(&format!("full_analysis_4k_b{b}"), |bench| {
             bench.iter(|| {
-                let a = analyse_quick(text.clone(), &cfg, model.as_mut(), 1, None, &cancel);
+                let a = analyse_quick(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel);
                 black_box(a.map(|a| a.tokens.len()).unwrap_or(0))
             })
         });
-        let base = match analyse(text.clone(), &cfg, model.as_mut(), 1, None, &cancel) {
+        let base = match analyse(text.clone(), &cfg, loaded.model.as_mut(), 1, None, &cancel) {
             Ok(a) => a,
             Err(e) => panic!("analysis failed: {e}"),
         };
@@ -64,7 +72,7 @@ fn bench_live(c: &mut Criterion) {
                 let a = analyse_quick(
                     Arc::new(edited),
                     &cfg,
-                    model.as_mut(),
+                    loaded.model.as_mut(),
                     1,
                     Some(&base),
                     &cancel,
@@ -80,12 +88,12 @@ fn bench_live(c: &mut Criterion) {
         let inc = analyse(
             edited.clone(),
             &cfg,
-            model.as_mut(),
+            loaded.model.as_mut(),
             1,
             Some(&base),
             &cancel,
         );
-        let full = analyse(edited, &cfg, model.as_mut(), 1, None, &cancel);
+        let full = analyse(edited, &cfg, loaded.model.as_mut(), 1, None, &cancel);
         match (inc, full) {
             (Ok(i), Ok(f)) => {
                 assert_eq!(

@@ -1,4 +1,5 @@
-//! Many inputs × many configurations: compress each pair, measure the statistics of
+//! Many inputs × many configurations: find the input files ([`discover_inputs`], one rule for
+//! folders in the CLI and the GUI), compress each pair, measure the statistics of
 //! [`crate::stats`], pool them per configuration, and (optionally) run the prefix-edit
 //! stability experiment per configuration. Shared by `eqinfo stats` and the GUI's batch tab.
 //!
@@ -14,7 +15,7 @@ use crate::model::ByteModel;
 use crate::stats::stability::{prefix_stability, PrefixStability};
 use crate::stats::{analyze, ConfigStats, StatsAccumulator, StatsOptions, SummaryRow};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -269,8 +270,90 @@ pub fn run_batch(
     report
 }
 
-/// Parses a configuration written like `equal-info:b=16:v=65536` (see [`Config`]'s `FromStr`,
-/// the one home of that syntax).
-pub fn parse_config(spec: &str) -> Result<Config> {
-    spec.parse()
+/// Most files one folder given to [`discover_inputs`] adds (a guard against adding a whole disk
+/// by mistake); the walk stops there and says so.
+pub const MAX_FOLDER_FILES: usize = 10_000;
+
+/// Deepest folder level [`discover_inputs`] descends to below a folder it was given.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+
+/// The files a list of paths names, and what could not be used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovered {
+    /// The files, in input order (see [`discover_inputs`]), each once.
+    pub files: Vec<PathBuf>,
+    /// One message per path or folder entry that was skipped (missing, unreadable, not a regular
+    /// file, a folder cut short).
+    pub problems: Vec<String>,
+}
+
+/// The input files named by `paths`, by the one rule of `eqinfo stats` and the GUI's Batch tab:
+/// inputs in the order given; a file stands for itself; a folder for its regular files,
+/// recursively (at most [`MAX_FOLDER_DEPTH`] levels and [`MAX_FOLDER_FILES`] files), in sorted
+/// path order, skipping hidden entries (names starting with `.`) and not following symbolic
+/// links to folders; a file named twice is kept once, where it first appears. Nothing named is
+/// read here, only listed.
+pub fn discover_inputs(paths: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let mut found = Vec::new();
+                walk(p, &mut found, &mut out.problems, 0);
+                found.sort();
+                out.files.extend(found);
+            }
+            Ok(m) if m.is_file() => out.files.push(p.clone()),
+            Ok(_) => out
+                .problems
+                .push(format!("{}: not a regular file", p.display())),
+            Err(e) => out.problems.push(format!("{}: {e}", p.display())),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.files.retain(|f| seen.insert(f.clone()));
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<String>, depth: usize) {
+    if depth > MAX_FOLDER_DEPTH {
+        problems.push(format!(
+            "{}: deeper than {MAX_FOLDER_DEPTH} folders, skipped",
+            dir.display()
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(format!("{}: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut items: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    items.sort();
+    for p in items {
+        if out.len() >= MAX_FOLDER_FILES {
+            problems.push(format!(
+                "{}: stopped at {MAX_FOLDER_FILES} files",
+                dir.display()
+            ));
+            return;
+        }
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        let Ok(link) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if link.is_dir() {
+            walk(&p, out, problems, depth + 1);
+        } else if link.is_file() || std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            // A regular file, or a symbolic link to one.
+            out.push(p);
+        }
+    }
 }

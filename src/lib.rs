@@ -65,5 +65,6 @@ pub mod container;
 pub mod live;
 pub mod method;
 pub mod probe;
+pub mod report;
 pub mod rng;
 pub mod stats;

@@ -6,9 +6,9 @@
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use eqinfo::app::batch_tab::{BatchModel, Section};
+use eqinfo::app::batch::Section;
 use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
-use eqinfo::app::state::{Settings, Tab};
+use eqinfo::app::state::{BatchModel, Settings, Tab};
 use eqinfo::app::App;
 use eqinfo::batch::BatchReport;
 use eqinfo::method::{Config, MethodKind};
@@ -107,7 +107,7 @@ fn two_files_give_one_row_per_file_and_configuration_and_export() {
     h.get_by_label("Add path").click();
     h.run_steps(2);
     assert_eq!(h.state_mut().batch.add_paths(std::slice::from_ref(&b)), 1);
-    assert_eq!(h.state().batch.files.len(), 2);
+    assert_eq!(h.state().batch.files().len(), 2);
     // Adding the same file again adds nothing.
     assert_eq!(h.state_mut().batch.add_paths(std::slice::from_ref(&a)), 0);
     h.run_steps(1);
@@ -261,8 +261,8 @@ fn dropped_files_go_to_the_batch_list_on_the_batch_tab() {
         .dropped_files
         .push(std::sync::Arc::new(Dropped(a.clone())));
     h.run_steps(2);
-    assert_eq!(h.state().batch.files.len(), 1);
-    assert_eq!(h.state().batch.files[0].path, a);
+    assert_eq!(h.state().batch.files().len(), 1);
+    assert_eq!(h.state().batch.files()[0].path, a);
     assert_eq!(h.state().input.name, before, "the live text changed");
     h.get_by_label_contains("dropped.txt ·");
 }

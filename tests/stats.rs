@@ -1,16 +1,15 @@
 //! Statistics (SPEC section 8): known values computed by hand, CSV/JSON round trips, plots that
 //! decode, and the batch runner's progress and cancel.
 
-use eqinfo::batch::{
-    parse_config, run_batch, BatchInput, BatchOptions, BatchProgress, PrefixOptions,
-};
+use eqinfo::batch::{run_batch, BatchInput, BatchOptions, BatchProgress, PrefixOptions};
 use eqinfo::method::{encode, Config, MethodKind, RunOptions};
 use eqinfo::model::{Uniform, Unigram};
+use eqinfo::report::{export, paper, plot as plots, render};
 use eqinfo::stats::align::{alignment, char_lengths};
 use eqinfo::stats::kl::{kl_of_counts, kl_report, quantile, random_bits};
 use eqinfo::stats::stability::{levenshtein, pairwise_histogram, parse_word_list};
 use eqinfo::stats::trivial::{rank_frequency, TrivialAccumulator};
-use eqinfo::stats::{self, plots, ConfigStats, Histogram, StatsOptions, SummaryRow};
+use eqinfo::stats::{self, ConfigStats, Histogram, StatsOptions, SummaryRow};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -164,7 +163,7 @@ fn table3_split_of_an_encoding() {
     let data = b"aaaabbbb";
     let enc = encode(
         data,
-        &parse_config("bytes").unwrap(),
+        &"bytes".parse::<Config>().unwrap(),
         &mut Uniform::default(),
         &RunOptions::default(),
     )
@@ -203,7 +202,7 @@ fn bytes_method_alignment_is_exact() {
     // Bytes with 16-bit tokens: ASCII chars at even positions start a token, all fit in one
     // token; a 2-byte char starting at an odd byte straddles.
     let data = "abcé".as_bytes(); // 61 62 63 c3 a9: 'é' = bytes 3..5, bits 24..40, tokens 1..3
-    let cfg = parse_config("bytes:bits=16").unwrap();
+    let cfg = "bytes:bits=16".parse::<Config>().unwrap();
     let enc = encode(data, &cfg, &mut Uniform::default(), &RunOptions::default()).unwrap();
     let ranges = stats::byte_bit_ranges(&enc).unwrap();
     assert_eq!(ranges[3], 24..32);
@@ -243,19 +242,19 @@ fn word_list_is_shipped_and_ranked() {
 
 #[test]
 fn config_syntax() {
-    let c = parse_config("equal-info:b=32:v=65536").unwrap();
+    let c = "equal-info:b=32:v=65536".parse::<Config>().unwrap();
     assert_eq!(
         (c.method, c.window_bits, c.token_bits),
         (MethodKind::EqualInfo, 32, 16)
     );
-    assert_eq!(parse_config("ac:v=256").unwrap().token_bits, 8);
-    assert_eq!(parse_config("equal-info:v=65k").unwrap().token_bits, 16);
-    assert_eq!(parse_config("bytes").unwrap().token_bits, 8);
-    assert!(parse_config("equal-info:b=16:delay").unwrap().delay);
-    assert!(parse_config("zip").is_err());
-    assert!(parse_config("ac:v=100").is_err());
-    assert!(parse_config("ac:bits=17").is_err());
-    assert!(parse_config("ac:q=1").is_err());
+    assert_eq!("ac:v=256".parse::<Config>().unwrap().token_bits, 8);
+    assert_eq!("equal-info:v=65k".parse::<Config>().unwrap().token_bits, 16);
+    assert_eq!("bytes".parse::<Config>().unwrap().token_bits, 8);
+    assert!("equal-info:b=16:delay".parse::<Config>().unwrap().delay);
+    assert!("zip".parse::<Config>().is_err());
+    assert!("ac:v=100".parse::<Config>().is_err());
+    assert!("ac:bits=17".parse::<Config>().is_err());
+    assert!("ac:q=1".parse::<Config>().is_err());
 }
 
 fn small_inputs() -> Vec<BatchInput> {
@@ -287,7 +286,7 @@ fn small_configs() -> Vec<Config> {
     ]
     .iter()
     .map(|s| {
-        let mut c = parse_config(s).unwrap();
+        let mut c: Config = s.parse().unwrap();
         c.example_bytes = 512;
         c
     })
@@ -442,9 +441,9 @@ fn csv_and_json_round_trip() {
 fn plots_are_written_and_decode() {
     let r = small_batch();
     let dir = tempfile::tempdir().unwrap();
-    let written = plots::write_batch_plots(&r, dir.path()).unwrap();
+    let written = export::write_batch_plots(&r, dir.path()).unwrap();
     if let Some(keep) = std::env::var_os("EQINFO_KEEP_PLOTS") {
-        plots::write_batch_plots(&r, std::path::Path::new(&keep)).unwrap();
+        export::write_batch_plots(&r, std::path::Path::new(&keep)).unwrap();
     }
     assert_eq!(written.len(), 2 * 7, "{written:?}");
     for p in &written {
@@ -453,7 +452,7 @@ fn plots_are_written_and_decode() {
         match p.extension().and_then(|e| e.to_str()) {
             Some("png") => {
                 let img = image::load_from_memory(&bytes).unwrap();
-                assert_eq!((img.width(), img.height()), plots::PLOT_SIZE);
+                assert_eq!((img.width(), img.height()), render::PLOT_SIZE);
                 // Not a blank canvas: some pixel is not white.
                 let rgb = img.to_rgb8();
                 assert!(rgb.pixels().any(|px| px.0 != [255, 255, 255]));
@@ -472,6 +471,9 @@ fn plots_are_written_and_decode() {
                     plots::Plot::Bars(b) => (b.title.clone(), b.x_label.clone(), b.y_label.clone()),
                     plots::Plot::Lines(l) => {
                         (l.title.clone(), l.x_label.clone(), l.y_label.clone())
+                    }
+                    plots::Plot::Grouped(g) => {
+                        (g.title.clone(), g.x_label.clone(), g.y_label.clone())
                     }
                 };
                 let texts: Vec<String> = doc
@@ -650,7 +652,7 @@ fn subword_statistics() {
     let text = b"It is a truth universally acknowledged, that a single man in possession of a \
 good fortune, must be in want of a wife. "
         .repeat(8);
-    let cfg = parse_config("subword").unwrap();
+    let cfg = "subword".parse::<Config>().unwrap();
     assert_eq!(cfg.token_bits, 15);
     let s = stats::analyze(
         &text,
@@ -694,7 +696,7 @@ good fortune, must be in want of a wife. "
     assert_eq!(a2.chars, 1);
     assert_eq!(a2.chars_straddling, u64::from(n > 1));
     assert_eq!(
-        stats::plots::paper_c4_ratio(&cfg),
+        paper::paper_c4_ratio(&cfg),
         Some(4.28),
         "the paper's SentencePiece mark"
     );
@@ -733,4 +735,46 @@ fn prefix_stability_equals_one_variant_at_a_time() {
         let mean_tokens = seqs.iter().map(Vec::len).sum::<usize>() as f64 / 7.0;
         assert_eq!(got.mean_tokens, mean_tokens, "{}", cfg.label());
     }
+}
+
+/// The one rule for input folders (CLI and GUI): inputs in the order given, a folder's regular
+/// files recursively in sorted path order, hidden entries and links to folders skipped, a file
+/// named twice kept once, missing paths reported.
+#[test]
+fn input_discovery_walks_folders_by_one_rule() {
+    use eqinfo::batch::discover_inputs;
+    use std::path::PathBuf;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let touch = |rel: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"x").unwrap();
+        p
+    };
+    let a = touch("a.txt");
+    let b = touch("b.txt");
+    let hidden = touch(".hidden.txt");
+    touch(".git/config");
+    let c = touch("sub/c.txt");
+    touch("sub/.x");
+    let deep = touch("sub/deeper/d.txt");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("sub"), d.join("z_link")).unwrap();
+        std::os::unix::fs::symlink(&a, d.join("f_link")).unwrap();
+    }
+    let missing = d.join("missing.txt");
+    let found = discover_inputs(&[d.to_path_buf(), a.clone(), hidden.clone(), missing]);
+    let mut want: Vec<PathBuf> = vec![a.clone(), b.clone()];
+    #[cfg(unix)]
+    want.push(d.join("f_link"));
+    want.extend([c.clone(), deep.clone(), hidden]);
+    assert_eq!(found.files, want);
+    assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+    assert!(found.problems[0].contains("missing.txt"));
+    // Inputs keep the order given: a folder named first comes first.
+    let found = discover_inputs(&[d.join("sub"), b.clone()]);
+    assert_eq!(found.files, vec![c, deep, b]);
+    assert!(found.problems.is_empty());
 }

@@ -2,8 +2,8 @@
 //! bits/byte and token count, and every row's windows drawn on one shared byte axis so that the
 //! boundaries line up with the text. Rows can be added, removed and edited.
 
-use super::state::{default_compare_rows, method_name};
-use super::theme;
+use crate::app::state::{default_compare_rows, method_name};
+use crate::app::theme;
 use crate::live::CompareRow;
 use crate::method::{Config, MethodKind};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};

@@ -1,48 +1,40 @@
-//! Where the app's byte model comes from: a pluggable loader from a path, the default model
-//! (the shipped `sample_models/` when it loads, otherwise a built-in unigram), and the text shown
+//! Where the app's byte model comes from: a pluggable loader (by default
+//! [`ModelSpec::open`](crate::model::open::ModelSpec::open), whose missing-sample fallback is a
+//! unigram fitted on the demo text), the model used when the user chose none, and the text shown
 //! on first start.
 
+use crate::model::open::{FitText, ModelSpec, OpenedModel};
 use crate::model::{ByteModel, Unigram};
-use std::path::Path;
 use std::sync::Arc;
 
 /// The demo text shown on first start.
 pub const DEMO_TEXT: &str = include_str!("../../assets/demo.txt");
 
-/// Loads a model from a path (None: the shipped sample M1) on a device (`cpu`, `cuda:0`, ...),
-/// or says why not, in words for the UI.
-pub type ModelLoader =
-    Arc<dyn Fn(Option<&Path>, &str) -> Result<Box<dyn ByteModel>, String> + Send + Sync>;
+/// Opens a model on a device (`cpu`, `cuda:0`, ...), or says why not, in words for the UI.
+pub type ModelLoader = Arc<dyn Fn(&ModelSpec, &str) -> Result<OpenedModel, String> + Send + Sync>;
 
 /// A model together with how the UI should name it.
 pub struct LoadedModel {
     /// The model.
     pub model: Box<dyn ByteModel>,
-    /// A short description ("M1 (sample_models)", "unigram fitted on the demo text").
+    /// A short description ("sample M1 (cpu)", "unigram fitted on the demo text").
     pub name: String,
 }
 
-/// The default loader: `uniform`; a unigram JSON file; an M1 directory (config.json +
-/// model.safetensors) or one of its files; nothing = the shipped sample M1
-/// (see `model::open::open_model`).
-pub fn default_loader() -> ModelLoader {
-    Arc::new(load_model)
+/// The demo text as the text a fallback unigram is fitted on.
+pub fn demo_fit() -> FitText<'static> {
+    const PARTS: &[&[u8]] = &[DEMO_TEXT.as_bytes()];
+    FitText {
+        name: "the demo text",
+        parts: PARTS,
+    }
 }
 
-/// See [`default_loader`].
-pub fn load_model(path: Option<&Path>, device: &str) -> Result<Box<dyn ByteModel>, String> {
-    let spec = match path {
-        None => None,
-        Some(p) => Some(
-            p.to_str()
-                .ok_or_else(|| format!("{}: the path is not valid UTF-8", p.display()))?,
-        ),
-    };
-    crate::model::open::open_model(spec, device).map_err(|e| match path {
-        Some(p) if !e.to_string().contains(&p.display().to_string()) => {
-            format!("{}: {e}", p.display())
-        }
-        _ => e.to_string(),
+/// The default loader: [`ModelSpec::open`] with the demo text as the fallback's text.
+pub fn default_loader() -> ModelLoader {
+    Arc::new(|spec, device| {
+        spec.open(device, Some(demo_fit()))
+            .map_err(|e| e.to_string())
     })
 }
 
@@ -54,16 +46,17 @@ pub fn fallback_model() -> LoadedModel {
     }
 }
 
-/// The model used when the user chose none: the sample M1 when it loads, else the fallback
-/// (with the reason the sample did not load).
+/// The model used when the user chose none: the sample M1 (or the loader's fallback for a
+/// missing one, with its note); when even that fails (a sample that does not load on this
+/// device), the built-in unigram with the reason, so the app always starts.
 pub fn default_model(loader: &ModelLoader, device: &str) -> (LoadedModel, Option<String>) {
-    match loader(None, device) {
-        Ok(model) => (
+    match loader(&ModelSpec::Sample, device) {
+        Ok(m) => (
             LoadedModel {
-                model,
-                name: format!("sample M1 ({device})"),
+                model: m.model,
+                name: m.name,
             },
-            None,
+            m.note,
         ),
         Err(e) => (
             fallback_model(),

@@ -1,8 +1,12 @@
-//! The app's persisted settings (`#[serde(default)]`, stored by eframe between runs), kept apart
-//! from runtime state, which is never persisted.
+//! Every persisted setting of the app, in one place: [`Settings`] with the Batch tab's
+//! [`BatchSettings`] and the probe's [`ProbeSettings`] inside it (`#[serde(default)]` throughout,
+//! stored by eframe between runs). Runtime state (tasks, results, fields being typed) lives with
+//! the panels and is never persisted. This file imports nothing else of the app.
 
 use crate::method::{Config, MethodKind};
+use crate::model::open::ModelSpec;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// The eframe storage key of [`Settings`].
 pub const SETTINGS_KEY: &str = "eqinfo_settings";
@@ -68,7 +72,7 @@ pub struct Settings {
     /// Where the model runs: `cpu`, `cuda:0`, `metal:0`.
     pub device: String,
     /// The Batch tab's settings.
-    pub batch: super::batch_tab::BatchSettings,
+    pub batch: BatchSettings,
 }
 
 impl Default for Settings {
@@ -115,5 +119,177 @@ pub fn method_name(m: MethodKind) -> &'static str {
         MethodKind::Ac => "AC",
         MethodKind::EqualInfo => "EqualInfoAC",
         MethodKind::Subword => "Subword",
+    }
+}
+
+/// Window sizes b offered as columns of the configuration matrix (the paper's).
+pub const WINDOW_SIZES: [u32; 4] = [16, 32, 64, 128];
+
+/// Which byte model drives AC and EqualInfo in the batch (and the probe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BatchModel {
+    /// The model the app uses (reopened from its path, or the sample M1).
+    App,
+    /// The uniform byte model.
+    Uniform,
+    /// A unigram fitted on the inputs (batch) or the training text (probe).
+    Unigram,
+    /// A model from the path in [`BatchSettings::model_path`].
+    Path,
+}
+
+/// The Batch tab's persisted settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BatchSettings {
+    /// Checked cells of the matrix: (method, b) with b = 0 for methods without windows.
+    pub cells: Vec<(MethodKind, u32)>,
+    /// Token sizes in bits (each checked size multiplies the configurations).
+    pub token_bits: Vec<u32>,
+    /// Further configurations, added as text (`equal-info:b=24:delay`, see `Config`'s `FromStr`).
+    pub extra: Vec<Config>,
+    /// The byte model.
+    pub model: BatchModel,
+    /// The model's path when `model` is [`BatchModel::Path`].
+    pub model_path: String,
+    /// Common words for the prefix-edit stability experiment (Fig. 8); 0 skips it.
+    pub prefix_words: usize,
+    /// Compute the KL curves (Fig. 11).
+    pub kl: bool,
+    /// Side-information-free decoding (EqualInfo, reset every window).
+    pub free_decode: bool,
+    /// Folder exports are written to.
+    pub export_dir: String,
+    /// The probe section.
+    pub probe: ProbeSettings,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        BatchSettings {
+            cells: vec![
+                (MethodKind::EqualInfo, 16),
+                (MethodKind::EqualInfo, 64),
+                (MethodKind::Ac, 0),
+                (MethodKind::Gzip, 0),
+            ],
+            token_bits: vec![8],
+            extra: Vec::new(),
+            model: BatchModel::App,
+            model_path: String::new(),
+            prefix_words: 500,
+            kl: true,
+            free_decode: true,
+            export_dir: default_export_dir(),
+            probe: ProbeSettings::default(),
+        }
+    }
+}
+
+fn default_export_dir() -> String {
+    "eqinfo_export".into()
+}
+
+impl BatchSettings {
+    /// The configurations of the matrix (token sizes × checked cells, in display order), then the
+    /// extra ones, without duplicates.
+    pub fn configs(&self) -> Vec<Config> {
+        let mut bits = self.token_bits.clone();
+        bits.sort_unstable();
+        bits.dedup();
+        let mut out: Vec<Config> = Vec::new();
+        for &tb in &bits {
+            for m in MethodKind::ALL {
+                if m == MethodKind::EqualInfo {
+                    for b in WINDOW_SIZES {
+                        if self.cells.contains(&(m, b)) {
+                            out.push(Config::equal_info(b, tb));
+                        }
+                    }
+                } else if self.cells.contains(&(m, 0)) {
+                    let base = Config::new(m);
+                    // A method with its own token size (a fixed tokenizer) keeps it.
+                    if base.token_bits != Config::default().token_bits {
+                        out.push(base);
+                    } else {
+                        out.push(Config {
+                            token_bits: tb,
+                            ..base
+                        });
+                    }
+                }
+            }
+        }
+        for c in &self.extra {
+            out.push(c.clone());
+        }
+        let mut unique: Vec<Config> = Vec::with_capacity(out.len());
+        for c in out {
+            if !unique.contains(&c) {
+                unique.push(c);
+            }
+        }
+        unique
+    }
+}
+
+/// The probe section's persisted settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProbeSettings {
+    /// Preset name (see [`GUI_PRESETS`]).
+    pub preset: String,
+    /// Training text.
+    pub train_path: String,
+    /// Held-out text.
+    pub heldout_path: String,
+    /// The chosen configurations, in order.
+    pub configs: Vec<Config>,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings {
+            preset: "quick".into(),
+            train_path: String::new(),
+            heldout_path: String::new(),
+            configs: crate::probe::default_configs(),
+        }
+    }
+}
+
+impl BatchModel {
+    /// Every choice, in menu order.
+    pub const ALL: [BatchModel; 4] = [
+        BatchModel::App,
+        BatchModel::Uniform,
+        BatchModel::Unigram,
+        BatchModel::Path,
+    ];
+
+    /// Its name in the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchModel::App => "the app's model",
+            BatchModel::Uniform => "uniform",
+            BatchModel::Unigram => "unigram (fitted on the inputs)",
+            BatchModel::Path => "from a path…",
+        }
+    }
+}
+
+impl BatchSettings {
+    /// The model these settings choose, given the app's model path: the one answer to "which
+    /// model?" for the batch and the probe. Errors (in words) for an empty path.
+    pub fn model_spec(&self, app_model: Option<&str>) -> Result<ModelSpec, String> {
+        Ok(match self.model {
+            BatchModel::App => ModelSpec::from_path(app_model.map(Path::new)),
+            BatchModel::Uniform => ModelSpec::Uniform,
+            BatchModel::Unigram => ModelSpec::UnigramFitted,
+            BatchModel::Path => match self.model_path.trim() {
+                "" => return Err("no model path given".into()),
+                p => ModelSpec::parse(Some(p)),
+            },
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Colours and glyphs: the colour scale of the byte cells (with its legend values), the window
 //! tints, and how characters, whitespace and invalid bytes are written.
 
-use super::state::ColourScale;
+use crate::app::state::ColourScale;
 use egui::Color32;
 
 /// Surprisal (bits) at the hot end of the scale.

@@ -1,123 +1,95 @@
-//! The background worker: one thread that owns the model and runs analyses, compare rows and
-//! model loads. The UI sends [`Job`]s and polls [`Reply`]s; it never waits on the model. A newer
-//! job of a kind supersedes an older one still queued, and the UI raises the cancel flag of the
-//! one running, so stale work stops early.
+//! The model worker: one thread that owns the app's model and runs analyses, Compare rows and
+//! model loads. Each [`Job`] carries the [`TaskHandle`] its answer goes to, so the UI holds one
+//! [`Task`](crate::app::tasks::Task) per request and never waits on the model. A newer job of a kind
+//! supersedes an older one still queued, and the UI cancels (drops) the task of the one running,
+//! so stale work stops early. An analysis's task stays open while its decode checks run, a batch
+//! of windows at a time while no job waits, and gets each checked version of the analysis.
 
-use super::model_source::{LoadedModel, ModelLoader};
+use crate::app::model_source::{LoadedModel, ModelLoader};
+use crate::app::tasks::TaskHandle;
 use crate::live::{analyse_quick, check_some, compare_row, Analysis, CompareRow};
 use crate::method::Config;
+use crate::model::open::ModelSpec;
 use crate::model::ByteModel;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
+
+/// What a model load answers: the model's name, a note for the user, and the model path the
+/// settings should remember (None: leave them as they are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelLoaded {
+    /// How the UI names the model.
+    pub name: String,
+    /// Why it is not the model asked for, or another note.
+    pub note: Option<String>,
+    /// The path to persist (`Some(None)`: the default model).
+    pub remember: Option<Option<String>>,
+}
+
+/// The answer to a model load.
+pub type ModelReply = TaskHandle<(), Result<ModelLoaded, String>>;
+/// The answers to an analysis: the quick one, then each checked version.
+pub type AnalysisReply = TaskHandle<(), Result<Arc<Analysis>, String>>;
+/// The answer to a Compare job: one result per configuration.
+pub type CompareReply = TaskHandle<(), Vec<Result<CompareRow, String>>>;
 
 /// Work for the worker.
 pub enum Job {
     /// Load a model (replacing the current one when it loads).
     LoadModel {
-        /// Where (None: the shipped sample model).
-        path: Option<PathBuf>,
+        /// Which.
+        spec: ModelSpec,
         /// The device (`cpu`, `cuda:0`, `metal:0`).
         device: String,
+        /// Where the answer goes.
+        reply: ModelReply,
     },
-    /// Use this model.
-    SetModel(LoadedModel),
     /// Analyse a text for the live view.
     Analyse {
-        /// Identifies the request (replies carry it back).
-        generation: u64,
         /// The text.
         text: Arc<Vec<u8>>,
         /// The configuration.
         config: Config,
-        /// Raised when the request goes stale.
-        cancel: Arc<AtomicBool>,
+        /// Where the answers go (and whose cancel flag stops the work).
+        reply: AnalysisReply,
     },
     /// Compute the Compare tab's rows.
     Compare {
-        /// Identifies the request.
-        generation: u64,
         /// The text.
         text: Arc<Vec<u8>>,
         /// One row per configuration.
         configs: Vec<Config>,
-        /// Raised when the request goes stale.
-        cancel: Arc<AtomicBool>,
-    },
-}
-
-/// What the worker sends back.
-pub enum Reply {
-    /// A model was loaded (its name and generation) or failed to load (the error in words).
-    Model(Result<(String, u64), String>),
-    /// A note for the user (e.g. why the default model was not the sample M1).
-    Notice(String),
-    /// A live analysis finished (or failed, with the error in words).
-    Analysis {
-        /// The request's generation.
-        generation: u64,
-        /// The result.
-        result: Result<Arc<Analysis>, String>,
-    },
-    /// The Compare rows.
-    Compare {
-        /// The request's generation.
-        generation: u64,
-        /// One result per configuration.
-        rows: Vec<Result<CompareRow, String>>,
+        /// Where the answer goes.
+        reply: CompareReply,
     },
 }
 
 /// The UI's handle on the worker thread.
 pub struct Worker {
     jobs: Sender<Job>,
-    replies: Receiver<Reply>,
 }
 
+/// Chooses the first model on the worker thread (loading it can be slow).
+pub type Init = Box<dyn FnOnce() -> (LoadedModel, Option<String>) + Send>;
+
 impl Worker {
-    /// Starts the worker with a model; `wake` is called after every reply (request_repaint).
-    /// `init` runs on the worker thread and chooses the first model (loading it can be slow).
-    pub fn spawn(
-        init: Box<dyn FnOnce() -> (LoadedModel, Option<String>) + Send>,
-        loader: ModelLoader,
-        wake: Arc<dyn Fn() + Send + Sync>,
-    ) -> Worker {
+    /// Starts the worker; `init` chooses the first model and its answer goes to `first`.
+    pub fn spawn(init: Init, loader: ModelLoader, first: ModelReply) -> Worker {
         let (jobs_tx, jobs_rx) = channel::<Job>();
-        let (reply_tx, reply_rx) = channel::<Reply>();
-        let spawned = std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("eqinfo-worker".into())
-            .spawn(move || worker_loop(init, loader, jobs_rx, reply_tx, wake));
-        if let Err(e) = spawned {
-            // No thread: every reply says so (the UI shows it).
-            let (tx, rx) = channel();
-            let _ = tx.send(Reply::Model(Err(format!(
-                "cannot start the worker thread: {e}"
-            ))));
-            return Worker {
-                jobs: channel().0,
-                replies: rx,
-            };
+            .spawn(move || worker_loop(init, loader, jobs_rx, first));
+        if started.is_err() {
+            // The closure and `first` with it are gone: the first model task ends without an
+            // answer, which the app shows as a model error; later jobs are dropped.
+            return Worker { jobs: channel().0 };
         }
-        Worker {
-            jobs: jobs_tx,
-            replies: reply_rx,
-        }
+        Worker { jobs: jobs_tx }
     }
 
-    /// Queues a job (ignored when the worker is gone).
+    /// Queues a job (dropped, and its task finished without an answer, when the worker is gone).
     pub fn send(&self, job: Job) {
         let _ = self.jobs.send(job);
-    }
-
-    /// The next reply, if any.
-    pub fn try_recv(&self) -> Option<Reply> {
-        self.replies.try_recv().ok()
-    }
-
-    /// Waits up to `timeout` for a reply (tests and benches only; the UI never waits).
-    pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Reply> {
-        self.replies.recv_timeout(timeout).ok()
     }
 }
 
@@ -126,19 +98,22 @@ struct State {
     generation: u64,
     cache: Option<Arc<Analysis>>,
     /// The request whose analysis (the cache) still has decode checks pending.
-    checking: Option<u64>,
+    checking: Option<AnalysisReply>,
+}
+
+impl State {
+    fn set_model(&mut self, model: Box<dyn ByteModel>) {
+        self.model = model;
+        self.generation += 1;
+        self.cache = None;
+        self.checking = None;
+    }
 }
 
 /// Windows checked per batch while no job waits (a new job waits at most one batch).
 const CHECK_BATCH: usize = 24;
 
-fn worker_loop(
-    init: Box<dyn FnOnce() -> (LoadedModel, Option<String>) + Send>,
-    loader: ModelLoader,
-    jobs: Receiver<Job>,
-    replies: Sender<Reply>,
-    wake: Arc<dyn Fn() + Send + Sync>,
-) {
+fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: ModelReply) {
     let (model, note) = init();
     let mut st = State {
         model: model.model,
@@ -146,51 +121,19 @@ fn worker_loop(
         cache: None,
         checking: None,
     };
-    let send = |r: Reply| {
-        let ok = replies.send(r).is_ok();
-        wake();
-        ok
-    };
-    if !send(Reply::Model(Ok((model.name, st.generation)))) {
-        return;
-    }
-    if let Some(n) = note {
-        if !send(Reply::Notice(n)) {
-            return;
-        }
-    }
+    first.send(Ok(ModelLoaded {
+        name: model.name,
+        note,
+        remember: None,
+    }));
+    drop(first);
     loop {
-        let first = if let Some(generation) = st.checking {
-            // Decode checks of the shown analysis run while no job waits, a batch at a time.
+        let first_job = if st.checking.is_some() {
             match jobs.try_recv() {
                 Ok(j) => j,
                 Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => {
-                    let Some(a) = st.cache.clone() else {
-                        st.checking = None;
-                        continue;
-                    };
-                    let result = match check_some(&a, st.model.as_mut(), CHECK_BATCH) {
-                        Ok(Some(checked)) => {
-                            let checked = Arc::new(checked);
-                            st.cache = Some(checked.clone());
-                            if checked.unchecked() == 0 {
-                                st.checking = None;
-                            }
-                            Ok(checked)
-                        }
-                        Ok(None) => {
-                            st.checking = None;
-                            continue;
-                        }
-                        Err(e) => {
-                            st.checking = None;
-                            Err(format!("decode check failed: {e}"))
-                        }
-                    };
-                    if !send(Reply::Analysis { generation, result }) {
-                        return;
-                    }
+                    check_step(&mut st);
                     continue;
                 }
             }
@@ -202,111 +145,118 @@ fn worker_loop(
         let mut model_job = None;
         let mut analyse_job = None;
         let mut compare_job = None;
-        let mut pending = vec![first];
-        loop {
-            match jobs.try_recv() {
-                Ok(j) => pending.push(j),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    if pending.is_empty() {
-                        return;
-                    }
-                    break;
-                }
-            }
+        let mut pending = vec![first_job];
+        while let Ok(j) = jobs.try_recv() {
+            pending.push(j);
         }
         for j in pending {
             match j {
-                j @ (Job::LoadModel { .. } | Job::SetModel(_)) => model_job = Some(j),
+                j @ Job::LoadModel { .. } => model_job = Some(j),
                 j @ Job::Analyse { .. } => analyse_job = Some(j),
                 j @ Job::Compare { .. } => compare_job = Some(j),
             }
         }
-        if let Some(j) = model_job {
-            let reply = match j {
-                Job::LoadModel { path, device } => match loader(path.as_deref(), &device) {
-                    Ok(m) => {
-                        st.model = m;
-                        st.generation += 1;
-                        st.cache = None;
-                        st.checking = None;
-                        let name = match &path {
-                            Some(p) => format!("{} ({device})", p.display()),
-                            None => format!("sample M1 ({device})"),
-                        };
-                        Ok((name, st.generation))
-                    }
-                    Err(e) => Err(e),
-                },
-                Job::SetModel(m) => {
-                    st.model = m.model;
-                    st.generation += 1;
-                    st.cache = None;
-                    st.checking = None;
-                    Ok((m.name, st.generation))
+        if let Some(Job::LoadModel {
+            spec,
+            device,
+            reply,
+        }) = model_job
+        {
+            let answer = loader(&spec, &device).map(|m| {
+                st.set_model(m.model);
+                let remember = match &spec {
+                    ModelSpec::Path(p) => Some(p.display().to_string()),
+                    _ => None,
+                };
+                ModelLoaded {
+                    name: m.name,
+                    note: m.note,
+                    remember: Some(remember),
                 }
-                _ => Err("internal: not a model job".into()),
-            };
-            if !send(Reply::Model(reply)) {
-                return;
-            }
+            });
+            reply.send(answer);
         }
         if let Some(Job::Analyse {
-            generation,
             text,
             config,
-            cancel,
+            reply,
         }) = analyse_job
         {
-            if !cancel.load(Ordering::Relaxed) {
-                let prev = st.cache.clone();
-                st.checking = None;
-                let result = analyse_quick(
-                    text,
-                    &config,
-                    st.model.as_mut(),
-                    st.generation,
-                    prev.as_deref(),
-                    &cancel,
-                );
-                let result = match result {
-                    Ok(a) => {
-                        let a = Arc::new(a);
-                        if a.unchecked() > 0 {
-                            st.checking = Some(generation);
-                        }
-                        st.cache = Some(a.clone());
-                        Some(Ok(a))
-                    }
-                    Err(crate::Error::Cancelled) => None,
-                    Err(e) => Some(Err(e.to_string())),
-                };
-                if let Some(result) = result {
-                    if !send(Reply::Analysis { generation, result }) {
-                        return;
-                    }
-                }
-            }
+            analyse(&mut st, text, &config, reply);
         }
         if let Some(Job::Compare {
-            generation,
             text,
             configs,
-            cancel,
+            reply,
         }) = compare_job
         {
             let mut rows = Vec::with_capacity(configs.len());
             for c in &configs {
-                if cancel.load(Ordering::Relaxed) {
+                if reply.is_cancelled() {
                     break;
                 }
                 rows.push(
-                    compare_row(&text, c, st.model.as_mut(), &cancel).map_err(|e| e.to_string()),
+                    compare_row(&text, c, st.model.as_mut(), reply.cancel_flag())
+                        .map_err(|e| e.to_string()),
                 );
             }
-            if !cancel.load(Ordering::Relaxed) && !send(Reply::Compare { generation, rows }) {
-                return;
+            if !reply.is_cancelled() {
+                reply.send(rows);
             }
+        }
+    }
+}
+
+fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisReply) {
+    st.checking = None;
+    if reply.is_cancelled() {
+        return;
+    }
+    let prev = st.cache.clone();
+    let result = analyse_quick(
+        text,
+        config,
+        st.model.as_mut(),
+        st.generation,
+        prev.as_deref(),
+        reply.cancel_flag(),
+    );
+    match result {
+        Ok(a) => {
+            let a = Arc::new(a);
+            st.cache = Some(a.clone());
+            let more = a.unchecked() > 0;
+            if reply.send(Ok(a)) && more {
+                st.checking = Some(reply);
+            }
+        }
+        Err(crate::Error::Cancelled) => {}
+        Err(e) => {
+            reply.send(Err(e.to_string()));
+        }
+    }
+}
+
+/// One batch of decode checks of the shown analysis; the request's task ends with the last.
+fn check_step(st: &mut State) {
+    let (Some(a), Some(reply)) = (st.cache.clone(), st.checking.take()) else {
+        return;
+    };
+    if reply.is_cancelled() {
+        return;
+    }
+    match check_some(&a, st.model.as_mut(), CHECK_BATCH) {
+        Ok(Some(checked)) => {
+            let checked = Arc::new(checked);
+            st.cache = Some(checked.clone());
+            let more = checked.unchecked() > 0;
+            if reply.send(Ok(checked)) && more {
+                st.checking = Some(reply);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            reply.send(Err(format!("decode check failed: {e}")));
         }
     }
 }

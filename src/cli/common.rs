@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use eqinfo::method::{Config, MethodKind};
+use eqinfo::model::open::{FitText, ModelSpec};
 use eqinfo::model::ByteModel;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -59,8 +60,9 @@ impl MethodArgs {
 /// Model selection.
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// Model: an M1 directory (config.json + model.safetensors), a unigram .json, or `uniform`.
-    /// Default: the shipped sample M1.
+    /// Model: an M1 directory (config.json + model.safetensors), a unigram .json, `uniform`, or
+    /// `unigram` (fitted on the command's text: `stats` and `probe` only). Default: the shipped
+    /// sample M1.
     #[arg(long)]
     pub model: Option<String>,
     /// Device for M1: cpu, cuda[:N], metal[:N].
@@ -69,11 +71,24 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The model asked for (see `eqinfo::model::open`).
+    pub fn spec(&self) -> ModelSpec {
+        ModelSpec::parse(self.model.as_deref())
+    }
+
+    /// Opens it; `fit` is the text of `unigram` and of the missing sample's fallback (None:
+    /// neither is allowed). A fallback's note goes to stderr.
+    pub fn open_fitted(&self, fit: Option<FitText<'_>>) -> Result<Box<dyn ByteModel>> {
+        let opened = self.spec().open(&self.device, fit)?;
+        if let Some(note) = &opened.note {
+            eprintln!("note: {note}");
+        }
+        Ok(opened.model)
+    }
+
+    /// Opens it without a text to fit on (the coding commands).
     pub fn open(&self) -> Result<Box<dyn ByteModel>> {
-        Ok(eqinfo::model::open::open_model(
-            self.model.as_deref(),
-            &self.device,
-        )?)
+        self.open_fitted(None)
     }
 }
 

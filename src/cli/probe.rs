@@ -2,10 +2,11 @@
 //! training and a held-out text with each configuration, train a small M2 per configuration for
 //! the same budget, and print held-out bits/byte beside the uniform and unigram bounds.
 
+use super::common::ModelArgs;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use eqinfo::method::Config;
-use eqinfo::model::{ByteModel, Unigram};
+use eqinfo::model::open::{FitText, ModelSpec};
 use eqinfo::probe::{self, Hooks, Phase, ProbeProgress, ProbeReport};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -28,13 +29,10 @@ pub struct ProbeArgs {
     /// EqualInfoAC[b=16, v=65536], GZip[v=256], Subword[BPE, v=32768].
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
-    /// Byte model driving AC and EqualInfo: an M1 directory, a unigram .json, `uniform`, or
-    /// `unigram` (fitted on the training text). Default: the shipped sample M1.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Device for M1 and M2: cpu, cuda[:N], metal[:N].
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Byte model driving AC and EqualInfo (`unigram`: fitted on the training text); its
+    /// device is M2's too.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Override the preset's training steps.
     #[arg(long)]
     pub steps: Option<usize>,
@@ -56,13 +54,6 @@ pub struct ProbeArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-fn open_model(spec: Option<&str>, device: &str, train: &[u8]) -> Result<Box<dyn ByteModel>> {
-    if spec == Some("unigram") {
-        return Ok(Box::new(Unigram::fit(train)));
-    }
-    Ok(eqinfo::model::open::open_model(spec, device)?)
 }
 
 /// Runs `eqinfo probe`.
@@ -87,7 +78,10 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     } else {
         args.configs
             .iter()
-            .map(|c| eqinfo::batch::parse_config(c).with_context(|| format!("--config {c:?}")))
+            .map(|c| {
+                c.parse::<eqinfo::Config>()
+                    .with_context(|| format!("--config {c:?}"))
+            })
             .collect::<Result<_>>()?
     };
     let train = std::fs::read(&args.train)
@@ -97,7 +91,14 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     if train.is_empty() || heldout.is_empty() {
         bail!("the training and held-out texts must not be empty");
     }
-    let mut model = open_model(args.model.as_deref(), &args.device, &train)?;
+    // The training text is what `unigram` fits on; a missing sample M1 is an error here (a
+    // probe of a stand-in model would not measure what was asked).
+    let train_parts: [&[u8]; 1] = [&train];
+    let fit = (args.model.spec() == ModelSpec::UnigramFitted).then_some(FitText {
+        name: "the training text",
+        parts: &train_parts,
+    });
+    let mut model = args.model.open_fitted(fit)?;
 
     let total = (configs.len() * opts.budget.steps) as u64;
     let bar = if args.quiet {
@@ -141,13 +142,13 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         &configs,
         model.as_mut(),
         &opts,
-        &args.device,
+        &args.model.device,
         &hooks,
     )?;
     bar.finish_and_clear();
 
     let text = if args.json {
-        serde_json::to_string_pretty(&report)? + "\n"
+        eqinfo::report::export::probe_json(&report)? + "\n"
     } else {
         table(&report)
     };

@@ -2,13 +2,14 @@
 //! configurations (the same library code as the GUI's batch tab), as a table, JSON or CSV, with
 //! an optional directory of PNG + SVG plots.
 
+use super::common::ModelArgs;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions};
 use eqinfo::method::Config;
-use eqinfo::model::open::open_model;
-use eqinfo::model::{ByteModel, Unigram};
-use eqinfo::stats::{self, stability, StatsOptions};
+use eqinfo::model::open::FitText;
+use eqinfo::report::export;
+use eqinfo::stats::{stability, StatsOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,7 +28,8 @@ pub const DEFAULT_CONFIGS: [&str; 6] = [
 /// Compress files with many configurations and measure what the paper measured.
 #[derive(Args, Debug)]
 pub struct StatsArgs {
-    /// Input files (a directory stands for the regular files directly inside it).
+    /// Input files, in order; a directory stands for its regular files, recursively, in sorted
+    /// path order, hidden ones skipped.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// A configuration, repeatable or comma-separated: `equal-info:b=16:v=65536`, `ac:v=256`,
@@ -35,14 +37,10 @@ pub struct StatsArgs {
     /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, reset.
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
-    /// The byte model for AC and EqualInfo: an M1 directory (config.json + model.safetensors),
-    /// a unigram .json, `uniform`, or `unigram` (fitted on all inputs). Default: the shipped
-    /// sample M1, or the fitted unigram when it is not found.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Device for M1: cpu, cuda[:N], metal[:N].
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// The byte model for AC and EqualInfo (`unigram`: fitted on all inputs; the same when no
+    /// --model is given and the sample M1 is not found).
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Print the whole report as JSON.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -81,55 +79,22 @@ pub struct StatsArgs {
     pub quiet: bool,
 }
 
+/// Reads the files `paths` name (folders by [`batch::discover_inputs`]'s rule); any path that
+/// cannot be used is an error.
 fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<BatchInput>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("reading directory {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|e| e.is_file())
-                .collect();
-            entries.sort();
-            for e in entries {
-                out.push(BatchInput::read(&e)?);
-            }
-        } else {
-            out.push(BatchInput::read(p)?);
-        }
+    let found = batch::discover_inputs(paths);
+    if let Some(p) = found.problems.first() {
+        bail!("{p}");
     }
-    if out.is_empty() {
+    let inputs = found
+        .files
+        .iter()
+        .map(|f| BatchInput::read(f))
+        .collect::<eqinfo::Result<Vec<_>>>()?;
+    if inputs.is_empty() {
         bail!("no input files");
     }
-    Ok(out)
-}
-
-fn load_model(
-    spec: Option<&str>,
-    device: &str,
-    inputs: &[BatchInput],
-) -> Result<Box<dyn ByteModel>> {
-    let fitted = || -> Box<dyn ByteModel> {
-        let mut all = Vec::new();
-        for i in inputs {
-            all.extend_from_slice(&i.data);
-        }
-        Box::new(Unigram::fit(&all))
-    };
-    match spec {
-        Some("unigram") => Ok(fitted()),
-        Some(other) => Ok(open_model(Some(other), device)?),
-        None => match eqinfo::model::m1::default_model_dir() {
-            Some(_) => Ok(open_model(None, device)?),
-            None => {
-                eprintln!(
-                    "note: no --model and no sample M1 found: using a byte unigram fitted on the \
-                     inputs (pass --model DIR for M1)"
-                );
-                Ok(fitted())
-            }
-        },
-    }
+    Ok(inputs)
 }
 
 /// Parses the configurations (the defaults when none is given).
@@ -142,7 +107,7 @@ pub fn parse_configs(specs: &[String]) -> Result<Vec<Config>> {
     specs
         .iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| batch::parse_config(s).map_err(anyhow::Error::from))
+        .map(|s| s.parse::<Config>().map_err(anyhow::Error::from))
         .collect()
 }
 
@@ -223,7 +188,11 @@ fn table(report: &BatchReport) -> String {
 pub fn run(args: StatsArgs) -> Result<()> {
     let configs = parse_configs(&args.configs)?;
     let inputs = collect_inputs(&args.files)?;
-    let mut model = load_model(args.model.as_deref(), &args.device, &inputs)?;
+    let texts: Vec<&[u8]> = inputs.iter().map(|i| i.data.as_slice()).collect();
+    let mut model = args.model.open_fitted(Some(FitText {
+        name: "the inputs",
+        parts: &texts,
+    }))?;
     let opts = BatchOptions {
         stats: StatsOptions {
             kl: !args.no_kl,
@@ -265,11 +234,9 @@ pub fn run(args: StatsArgs) -> Result<()> {
     bar.finish_and_clear();
 
     let text = if args.json {
-        serde_json::to_string_pretty(&report)?
+        export::batch_json(&report)?
     } else if args.csv {
-        let mut buf = Vec::new();
-        stats::write_csv(&report.rows(), &mut buf)?;
-        String::from_utf8(buf)?
+        export::batch_csv(&report)?
     } else {
         table(&report)
     };
@@ -278,7 +245,7 @@ pub fn run(args: StatsArgs) -> Result<()> {
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     if let Some(dir) = &args.plots {
-        let written = stats::plots::write_batch_plots(&report, dir)?;
+        let written = export::write_batch_plots(&report, dir)?;
         if !args.quiet {
             eprintln!("wrote {} plot files into {}", written.len(), dir.display());
         }

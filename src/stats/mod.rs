@@ -1,5 +1,7 @@
 //! Learnability statistics (SPEC section 8) of compressed text, as plain serde data shared by the
-//! CLI (`eqinfo stats`) and the GUI's batch tab.
+//! CLI (`eqinfo stats`) and the GUI's batch tab. This module sits below `batch`, `probe` and
+//! `report` and imports none of them: the plots and exports of its figures live in
+//! [`crate::report`].
 //!
 //! One [`StatsAccumulator`] collects, for one configuration, everything measured on one or more
 //! inputs; [`StatsAccumulator::finish`] turns it into a [`ConfigStats`]. Accumulators of several
@@ -33,7 +35,6 @@
 
 pub mod align;
 pub mod kl;
-pub mod plots;
 pub mod stability;
 pub mod trivial;
 
@@ -643,7 +644,8 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Vec<SummaryRow>> {
         .collect::<Result<Vec<_>>>()
 }
 
-fn csv_err(e: csv::Error) -> crate::error::Error {
+/// A CSV error as the library's error (shared with the report exports).
+pub(crate) fn csv_err(e: csv::Error) -> crate::error::Error {
     crate::error::Error::IoPlain(std::io::Error::new(
         std::io::ErrorKind::InvalidData,
         format!("CSV: {e}"),

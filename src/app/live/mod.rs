@@ -1,16 +1,19 @@
 //! The Live tab: the text editor, the summary line, the colour legend, the byte view and the
-//! interval view of the selected window.
+//! interval view of the selected window. It draws from the data it is given each frame and
+//! asks for everything else (a new analysis after an edit) with [`Command`]s.
 
 pub mod byte_view;
 pub mod interval;
 
-use super::state::ColourScale;
-use super::theme;
-use super::App;
+use crate::app::command::Command;
+use crate::app::input::Input;
+use crate::app::state::{ColourScale, Settings};
+use crate::app::theme;
 use crate::live::Analysis;
 use byte_view::{ByteLayout, Hover, ViewOptions};
 use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use interval::IntervalState;
+use std::sync::Arc;
 
 /// The Live tab's UI state.
 #[derive(Debug, Clone, Default)]
@@ -53,132 +56,140 @@ pub fn summary_text(a: &Analysis) -> String {
     )
 }
 
-impl App {
-    /// Draws the Live tab.
-    pub(super) fn live_ui(&mut self, ui: &mut Ui) {
-        egui::Panel::top("editor_panel")
+/// What the Live tab shows this frame.
+pub struct LiveView<'a> {
+    /// The last analysis.
+    pub analysis: Option<&'a Arc<Analysis>>,
+    /// The last analysis error.
+    pub error: Option<&'a str>,
+    /// True while the worker has work of ours.
+    pub busy: bool,
+    /// The settings (read only here).
+    pub settings: &'a Settings,
+}
+
+/// Draws the Live tab.
+pub fn live_ui(
+    ui: &mut Ui,
+    st: &mut LiveState,
+    input: &mut Input,
+    view: &LiveView<'_>,
+    cmds: &mut Vec<Command>,
+) {
+    let settings = view.settings;
+    egui::Panel::top("editor_panel")
+        .resizable(true)
+        .default_size(150.0)
+        .show(ui, |ui| editor_ui(ui, input, cmds));
+    let analysis = view.analysis.cloned();
+    if let Some(a) = &analysis {
+        egui::Panel::bottom("interval_panel")
             .resizable(true)
-            .default_size(150.0)
-            .show(ui, |ui| self.editor_ui(ui));
-        let analysis = self.analysis.clone();
-        if let Some(a) = &analysis {
-            egui::Panel::bottom("interval_panel")
-                .resizable(true)
-                .default_size(400.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("interval_scroll")
-                        .show(ui, |ui| {
-                            ui.heading("Interval view");
-                            interval::interval_ui(
-                                ui,
-                                a,
-                                &mut self.live.interval,
-                                self.settings.play_step_s,
-                            );
-                        });
-                });
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                if let Some(a) = &analysis {
-                    ui.label(summary_text(a));
-                }
-                if self.is_busy() {
-                    ui.spinner();
-                    ui.label("analysing…");
-                }
+            .default_size(400.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("interval_scroll")
+                    .show(ui, |ui| {
+                        ui.heading("Interval view");
+                        interval::interval_ui(ui, a, &mut st.interval, settings.play_step_s);
+                    });
             });
-            if let Some(e) = &self.analysis_error {
-                ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            if let Some(a) = &analysis {
+                ui.label(summary_text(a));
             }
-            ui.horizontal(|ui| {
-                legend_ui(ui, self.settings.colour_scale);
-                if let Some(a) = &analysis {
-                    let hex = self.live.layout.hex_cells();
-                    if hex > 0 {
-                        ui.label(format!("{hex} invalid UTF-8 bytes shown as hex cells"));
-                    }
-                    if !a.has_trace() {
-                        ui.label("(no per-byte probabilities for this method)");
-                    }
-                }
-            });
-            let Some(a) = analysis else {
-                ui.label("Analysing…");
-                return;
-            };
-            let opts = ViewOptions {
-                scale: self.settings.colour_scale,
-                token_format: self.settings.token_format,
-                dark: self.settings.dark,
-                selected_window: Some(self.live.interval.window),
-            };
-            let out = byte_view::byte_view_ui(
-                ui,
-                &a,
-                &mut self.live.layout,
-                &opts,
-                self.live.hover,
-                self.settings.show_whitespace,
-            );
-            self.live.hover = out.hover;
-            if let Some(b) = out.clicked_byte {
-                if let Some(info) = a.byte(b) {
-                    self.live.interval.window = info.window;
-                    self.live.interval.step = info.pos_in_window;
-                } else if let Some(w) = a.window_of(b) {
-                    self.live.interval.window = w;
-                    self.live.interval.step = 0;
-                }
-                self.live.interval.playing = false;
+            if view.busy {
+                ui.spinner();
+                ui.label("analysing…");
             }
         });
-    }
+        if let Some(e) = view.error {
+            ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
+        }
+        ui.horizontal(|ui| {
+            legend_ui(ui, settings.colour_scale);
+            if let Some(a) = &analysis {
+                let hex = st.layout.hex_cells();
+                if hex > 0 {
+                    ui.label(format!("{hex} invalid UTF-8 bytes shown as hex cells"));
+                }
+                if !a.has_trace() {
+                    ui.label("(no per-byte probabilities for this method)");
+                }
+            }
+        });
+        let Some(a) = analysis else {
+            ui.label("Analysing…");
+            return;
+        };
+        let opts = ViewOptions {
+            scale: settings.colour_scale,
+            token_format: settings.token_format,
+            dark: settings.dark,
+            selected_window: Some(st.interval.window),
+        };
+        let out = byte_view::byte_view_ui(
+            ui,
+            &a,
+            &mut st.layout,
+            &opts,
+            st.hover,
+            settings.show_whitespace,
+        );
+        st.hover = out.hover;
+        if let Some(b) = out.clicked_byte {
+            if let Some(info) = a.byte(b) {
+                st.interval.window = info.window;
+                st.interval.step = info.pos_in_window;
+            } else if let Some(w) = a.window_of(b) {
+                st.interval.window = w;
+                st.interval.step = 0;
+            }
+            st.interval.playing = false;
+        }
+    });
+}
 
-    fn editor_ui(&mut self, ui: &mut Ui) {
-        let label_id = ui
-            .horizontal(|ui| {
-                let label = ui.label("Text");
-                ui.weak(format!(
-                    "({}, {} bytes)",
-                    self.input.name,
-                    self.input.bytes.len()
-                ));
-                if !self.input.utf8
-                    && ui
-                        .button("Edit as UTF-8 (invalid bytes become \\xHH text)")
-                        .clicked()
-                {
-                    let text = self.input.text.clone();
-                    let name = self.input.name.clone();
-                    self.set_input(super::Input::from_text(text, &name));
-                }
-                label.id
-            })
-            .inner;
-        egui::ScrollArea::vertical()
-            .id_salt("editor_scroll")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                let utf8 = self.input.utf8;
-                let resp = ui
-                    .add(
-                        egui::TextEdit::multiline(&mut self.input.text)
-                            .id_salt("text_editor")
-                            .desired_width(f32::INFINITY)
-                            .desired_rows(6)
-                            .interactive(utf8),
-                    )
-                    .labelled_by(label_id);
-                if resp.changed() && utf8 {
-                    self.input.bytes = std::sync::Arc::new(self.input.text.as_bytes().to_vec());
-                    self.input.name = "edited text".into();
-                    self.request_analysis();
-                    self.compare_dirty = true;
-                }
-            });
-    }
+fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
+    let label_id = ui
+        .horizontal(|ui| {
+            let label = ui.label("Text");
+            ui.weak(format!("({}, {} bytes)", input.name, input.bytes.len()));
+            if !input.utf8
+                && ui
+                    .button("Edit as UTF-8 (invalid bytes become \\xHH text)")
+                    .clicked()
+            {
+                cmds.push(Command::SetInput(Input::from_text(
+                    input.text.clone(),
+                    &input.name,
+                )));
+            }
+            label.id
+        })
+        .inner;
+    egui::ScrollArea::vertical()
+        .id_salt("editor_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let utf8 = input.utf8;
+            let resp = ui
+                .add(
+                    egui::TextEdit::multiline(&mut input.text)
+                        .id_salt("text_editor")
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(6)
+                        .interactive(utf8),
+                )
+                .labelled_by(label_id);
+            if resp.changed() && utf8 {
+                input.bytes = Arc::new(input.text.as_bytes().to_vec());
+                input.name = "edited text".into();
+                cmds.push(Command::TextEdited);
+            }
+        });
 }
 
 /// The colour legend of the byte cells.

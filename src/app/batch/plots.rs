@@ -1,10 +1,10 @@
-//! egui_plot renderings of the plot data of [`crate::stats::plots`] (the same [`BarPlot`],
+//! egui_plot renderings of the plot data of [`crate::report::plot`] (the same [`BarPlot`],
 //! [`LinePlot`] and [`GroupedBarPlot`] that the PNG/SVG export draws with plotters), so what the
 //! Batch tab shows is what it exports. Hovering shows exact values: bars name their configuration
 //! and value; lines show the series name and the point's coordinates (the original values on log
 //! axes).
 
-use crate::stats::plots::{BarPlot, GroupedBarPlot, LinePlot, Plot};
+use crate::report::plot::{BarPlot, GroupedBarPlot, LinePlot, Plot};
 use egui::{Color32, Ui};
 use egui_plot::{
     Bar, BarChart, GridMark, HoverPosition, Legend, Line, LineStyle, Plot as EPlot, Points, Polygon,
@@ -56,6 +56,7 @@ pub fn show_plot(ui: &mut Ui, id: &str, plot: &Plot, height: f32) {
     match plot {
         Plot::Bars(b) => show_bars(ui, id, b, height),
         Plot::Lines(l) => show_lines(ui, id, l, height),
+        Plot::Grouped(g) => show_grouped(ui, id, g, height),
     }
 }
 
