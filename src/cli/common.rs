@@ -68,6 +68,10 @@ pub struct ModelArgs {
     /// Device for M1: cpu, cuda[:N], metal[:N].
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// CPU threads for stepping M1's lanes (0 = every core). Output is bit-identical for any
+    /// thread count.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 impl ModelArgs {
@@ -79,11 +83,20 @@ impl ModelArgs {
     /// Opens it; `fit` is the text of `unigram` and of the missing sample's fallback (None:
     /// neither is allowed). A fallback's note goes to stderr.
     pub fn open_fitted(&self, fit: Option<FitText<'_>>) -> Result<Box<dyn ByteModel>> {
-        let opened = self.spec().open(&self.device, fit)?;
+        let mut opened = self.spec().open(&self.device, fit)?;
         if let Some(note) = &opened.note {
             eprintln!("note: {note}");
         }
+        opened.model.set_threads(self.thread_count());
         Ok(opened.model)
+    }
+
+    /// The `--threads` setting with 0 read as every core.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
     }
 
     /// Opens it without a text to fit on (the coding commands).
