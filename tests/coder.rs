@@ -382,3 +382,33 @@ fn uniform_free_decoding_is_exact_within_examples() {
     assert_eq!(rep.decoded_len[5], 2);
     assert_eq!(rep.examples_ok, 0);
 }
+
+/// AC without a trace keeps only each lane's last coder step (memory); its bits, windows and
+/// tokens are those of the traced run, which keeps every step.
+#[test]
+fn untraced_ac_equals_traced_ac() {
+    let text = skewed_text();
+    let mut model = Unigram::fit(&text);
+    for example_bytes in [0usize, 700] {
+        let cfg = Config {
+            example_bytes,
+            ..Config::new(eqinfo::method::MethodKind::Ac)
+        };
+        let plain = method::encode(&text, &cfg, &mut model, &RunOptions::default()).unwrap();
+        let traced = method::encode(
+            &text,
+            &cfg,
+            &mut model,
+            &RunOptions {
+                trace: true,
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(plain.bits, traced.bits);
+        assert_eq!(plain.windows, traced.windows);
+        assert_eq!(plain.tokens, traced.tokens);
+        let back = method::decode(&plain, &mut model).unwrap();
+        assert_eq!(back, text);
+    }
+}

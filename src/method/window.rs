@@ -111,6 +111,11 @@ pub struct WindowEncoder<'a, S, F> {
     /// Windows closed so far in the example (the next window's index within it).
     window_index: usize,
     coded: Vec<Coded>,
+    /// False when nobody needs each byte's step (AC without trace or recorded bit ranges): only
+    /// the last step is kept and `dropped` counts the others, so memory is one step a lane
+    /// instead of one a byte of the example.
+    keep_steps: bool,
+    dropped: usize,
     sink: S,
     stop: F,
     finished: bool,
@@ -174,6 +179,8 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             win_start: start,
             window_index,
             coded: Vec::new(),
+            keep_steps: rule.window_bits.is_some() || wants.byte_bits || wants.trace,
+            dropped: 0,
             sink,
             stop,
             finished: false,
@@ -212,16 +219,17 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
 
     /// Closes the current window (Delay may push bytes back to the next one).
     fn close_window(&mut self, last: bool) {
-        let mut len = self.coded.len();
+        let mut len = self.dropped + self.coded.len();
         if let (Some(b), true, false) = (self.rule.window_bits, self.rule.delay, last) {
             while len >= 2 && self.padded(len - 1, b) == self.padded(len, b) {
                 len -= 1;
             }
         }
-        let st = if len == 0 {
-            CoderState::default()
-        } else {
-            self.coded[len - 1].after
+        // With steps dropped (never with Delay or windows) the window ends with the last one.
+        let st = match len.checked_sub(self.dropped + 1) {
+            None if len == 0 => CoderState::default(),
+            None => self.coded.last().map_or(CoderState::default(), |c| c.after),
+            Some(i) => self.coded[i].after,
         };
         let mut bits = std::mem::take(&mut self.win_bits);
         bits.truncate(st.emitted);
@@ -266,6 +274,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             }
         }
         self.coded.clear();
+        self.dropped = 0;
         let rec = WindowRecord {
             len,
             bits,
@@ -287,6 +296,10 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         let start = self.win_bits.len();
         let bits = &mut self.win_bits;
         self.state.encode_with(table, byte, |bit| bits.push(bit));
+        if !self.keep_steps && !self.coded.is_empty() {
+            self.coded.clear();
+            self.dropped += 1;
+        }
         self.coded.push(Coded {
             before,
             after: self.state,
