@@ -4,10 +4,11 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+#[macro_use]
+mod output;
 mod codec;
 mod common;
 mod eval;
-mod output;
 mod probe;
 mod stats;
 mod tokenizer;

@@ -18,6 +18,18 @@
 //! [`refuse_same_file`] refuses an output that is the input file.
 
 use anyhow::{bail, Context, Result};
+
+/// `println!` that returns a write error (a closed pipe, a full disk) with `?` instead of
+/// panicking. Use in functions returning `anyhow::Result`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        anyhow::Context::context(
+            writeln!(std::io::stdout().lock(), $($arg)*),
+            "cannot write stdout",
+        )?
+    }};
+}
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
