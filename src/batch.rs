@@ -290,11 +290,23 @@ pub fn parse_config(spec: &str) -> Result<Config> {
     if method == crate::method::MethodKind::Bytes {
         c.token_bits = 8;
     }
+    let mut seen: Vec<&str> = Vec::new();
     for kv in parts {
         let kv = kv.trim();
         if kv.is_empty() {
             continue;
         }
+        // `v` and `bits` both set the token size.
+        let key = match kv.split_once('=').map_or(kv, |(k, _)| k.trim()) {
+            "bits" => "v",
+            k => k,
+        };
+        if seen.contains(&key) {
+            return Err(Error::BadParams(format!(
+                "'{key}' is given twice in '{spec}' (the token size once, as v or bits)"
+            )));
+        }
+        seen.push(key);
         if kv == "delay" {
             c.delay = true;
             continue;
