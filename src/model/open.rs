@@ -35,6 +35,15 @@ pub fn open_model(spec: Option<&str>, device: &str) -> Result<Box<dyn ByteModel>
                     return Ok(Box::new(Unigram::from_json(&text)?));
                 }
             }
+            let known = path
+                .extension()
+                .is_some_and(|e| e == "json" || e == "safetensors");
+            if path.is_file() && !known {
+                return Err(Error::Model(format!(
+                    "{} is not a model: give an M1 directory (config.json + model.safetensors), its .safetensors file, a unigram .json, or `uniform`",
+                    path.display()
+                )));
+            }
             open_m1(path, device)
         }
     }
