@@ -847,7 +847,7 @@ pub fn check_compress_memory(cfg: &Config, input_len: usize) -> Result<()> {
     let need = (input_len as u64).saturating_mul(compress_bytes_per_input_byte(cfg));
     match available_memory() {
         Some(avail) if need > avail => Err(Error::BadParams(format!(
-            "compressing {input_len} bytes with {} needs about {} MB of memory, and {} MB are              available: split the input",
+            "compressing {input_len} bytes with {} needs about {} MB of memory, and {} MB are available: split the input",
             cfg.label(),
             need.div_ceil(1 << 20),
             avail >> 20
