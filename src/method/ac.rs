@@ -71,6 +71,10 @@ struct Lane {
     win_bits: BitWriter,
     win_start: usize,
     steps: Vec<Step>,
+    /// False when no one needs each byte's step (AC without trace or recording): only the last
+    /// step is kept, and `dropped` counts the others (memory: one step a lane, not one a byte).
+    keep_steps: bool,
+    dropped: usize,
     out: BitWriter,
     windows: Vec<WindowSpan>,
     traces: Vec<ByteTrace>,
@@ -101,16 +105,17 @@ impl Lane {
 
     /// Closes the current window; returns how many bytes were pushed back to the next window.
     fn close_window(&mut self, window_bits: Option<u64>, delay: bool, last: bool) -> usize {
-        let mut len = self.steps.len();
+        let mut len = self.dropped + self.steps.len();
         if let (Some(b), true, false) = (window_bits, delay, last) {
             while len >= 2 && self.padded(len - 1, b) == self.padded(len, b) {
                 len -= 1;
             }
         }
-        let st = if len == 0 {
-            CoderState::default()
-        } else {
-            self.steps[len - 1].after
+        let st = match len.checked_sub(self.dropped + 1) {
+            None if len == 0 => CoderState::default(),
+            // Steps were dropped (never with Delay): the window ends with the last one.
+            None => self.steps.last().map_or(CoderState::default(), |s| s.after),
+            Some(i) => self.steps[i].after,
         };
         let bit_start = self.out.len();
         for i in 0..st.emitted {
@@ -160,6 +165,7 @@ impl Lane {
             });
             self.dists.extend_from_slice(&dist);
         }
+        self.dropped = 0;
         let deferred = self.pos - (self.win_start + len);
         self.pos = self.win_start + len;
         self.state = CoderState::default();
@@ -173,6 +179,10 @@ impl Lane {
         let start = self.win_bits.len();
         let bits = &mut self.win_bits;
         self.state.encode_with(table, byte, |bit| bits.push(bit));
+        if !self.keep_steps && !self.steps.is_empty() {
+            self.steps.clear();
+            self.dropped += 1;
+        }
         self.steps.push(Step {
             before,
             after: self.state,
@@ -282,6 +292,8 @@ fn encode_group(
             win_bits: BitWriter::new(),
             win_start: r.start,
             steps: Vec::new(),
+            keep_steps: window_bits.is_some() || opts.trace || r.start < record_upto,
+            dropped: 0,
             out: BitWriter::new(),
             windows: Vec::new(),
             traces: Vec::new(),
