@@ -9,6 +9,10 @@ use std::path::Path;
 /// by `Unigram::save`); otherwise an M1 directory (config.json + model.safetensors) or one of
 /// those files. `device`: `cpu`, `cuda[:N]`, `metal[:N]` (M1 only).
 pub fn open_model(spec: Option<&str>, device: &str) -> Result<Box<dyn ByteModel>> {
+    if device != "cpu" {
+        // A bad device name is an error even for a model that runs without one.
+        super::device::parse_device(device)?;
+    }
     match spec {
         None => {
             let dir = m1::default_model_dir().ok_or_else(|| {
