@@ -803,18 +803,17 @@ impl Container {
     }
 }
 
-/// Peak memory, in bytes per input byte, that compressing with `cfg` needs with the trace off
-/// (measured RSS of `eqinfo compress` on 20 MB with the uniform model, rounded up; see the
-/// README). The dominant terms: AC and StaticAC keep a coder step per byte of every example of
-/// a lane group alive until the group ends; EqualInfo keeps a `WindowSpan` per window (twice,
-/// while a group is assembled).
+/// Peak memory, in bytes per input byte, that compressing with `cfg` needs with the trace off:
+/// the measured RSS of `eqinfo compress` on 21 MB with the uniform model (see the README),
+/// rounded up. EqualInfo keeps a `WindowSpan` (56 bytes) per window, about twice while a lane
+/// group is assembled; with 8 bits a byte (the uniform model; a skewed model on unlikely text
+/// can need more) that is `8 / b` windows a byte.
 pub fn compress_bytes_per_input_byte(cfg: &Config) -> u64 {
     match cfg.method {
-        MethodKind::Bytes => 16,
         MethodKind::Gzip => 8,
-        MethodKind::Subword => 64,
-        MethodKind::StaticAc | MethodKind::Ac => 80,
-        MethodKind::EqualInfo => 64,
+        MethodKind::StaticAc => 12,
+        MethodKind::Bytes | MethodKind::Ac | MethodKind::Subword => 16,
+        MethodKind::EqualInfo => 16 + 80 * 8 / cfg.window_bits.max(8) as u64,
     }
 }
 
