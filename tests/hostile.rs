@@ -146,7 +146,7 @@ fn raw_file(header: &[u8], payload: &[u8]) -> Vec<u8> {
 }
 
 /// Recomputes the trailing hash of a file whose body was changed.
-fn rehash(bytes: &mut Vec<u8>) {
+fn rehash(bytes: &mut [u8]) {
     if bytes.len() < 32 {
         return;
     }

@@ -385,6 +385,24 @@ fn an_input_too_large_for_memory_is_refused_before_work() {
     let e = eqinfo::container::check_compress_memory(&cfg, too_big).unwrap_err();
     assert!(e.to_string().contains("MB are available"), "{e}");
     assert!(eqinfo::container::check_compress_memory(&cfg, 1 << 20).is_ok());
+    // The CLI refuses a (sparse) file of that size before reading it.
+    let d = Dir::new();
+    let huge = d.path.join("huge.txt");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(too_big as u64 * 2)
+        .unwrap();
+    let o = run(&[
+        "compress",
+        huge.to_str().unwrap(),
+        "--method",
+        "ac",
+        "--model",
+        "uniform",
+        "-o",
+        &d.p("huge.eqi"),
+    ]);
+    fails_with(&o, "MB are available");
 }
 
 // ---------------------------------------------------------------------------------------------

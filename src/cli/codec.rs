@@ -64,6 +64,16 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let cfg = args.method.config()?;
     refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
     check_writable(args.output.as_deref())?;
+    // A file's size is known before it is read: too large for memory is refused first.
+    if let Some(m) = args
+        .input
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"))
+        .and_then(|p| std::fs::metadata(p).ok())
+        .filter(|m| m.is_file())
+    {
+        container::check_compress_memory(&cfg, usize::try_from(m.len()).unwrap_or(usize::MAX))?;
+    }
     let data = read_input(args.input.as_deref())?;
     if data.is_empty() {
         bail!("empty input: nothing to compress");

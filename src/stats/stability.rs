@@ -54,7 +54,7 @@ pub fn common_words(n: usize) -> Vec<String> {
 /// prefix and suffix are stripped first (they never change the distance); what remains is
 /// computed with Myers' bit-parallel algorithm in Hyyrö's block form: O(n ⌈m/64⌉) word
 /// operations for lengths n >= m, O(m) memory.
-pub fn levenshtein<T: PartialEq + Eq + std::hash::Hash>(a: &[T], b: &[T]) -> usize {
+pub fn levenshtein<T: Ord>(a: &[T], b: &[T]) -> usize {
     let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[pre..], &b[pre..]);
     let suf = a
@@ -73,26 +73,30 @@ pub fn levenshtein<T: PartialEq + Eq + std::hash::Hash>(a: &[T], b: &[T]) -> usi
 }
 
 /// Myers/Hyyrö bit-parallel global edit distance of `pat` (m > 0) against `text`.
-fn myers<T: Eq + std::hash::Hash>(pat: &[T], text: &[T]) -> usize {
+fn myers<T: Ord>(pat: &[T], text: &[T]) -> usize {
     let m = pat.len();
     let blocks = m.div_ceil(64);
-    // peq[s * blocks + k]: bit i of block k set where pat[64 k + i] is symbol s.
-    let mut ids: HashMap<&T, usize> = HashMap::new();
-    let mut peq: Vec<u64> = Vec::new();
+    // The pattern's distinct symbols, sorted; peq[s * blocks + k]: bit i of block k set where
+    // pat[64 k + i] is symbol s. A text symbol is found by binary search (token alphabets of
+    // a variant are small).
+    let mut syms: Vec<&T> = pat.iter().collect();
+    syms.sort_unstable();
+    syms.dedup();
+    let mut peq = vec![0u64; syms.len() * blocks];
     for (i, x) in pat.iter().enumerate() {
-        let next = ids.len();
-        let s = *ids.entry(x).or_insert(next);
-        if s == next {
-            peq.resize(peq.len() + blocks, 0);
+        if let Ok(s) = syms.binary_search(&x) {
+            peq[s * blocks + i / 64] |= 1u64 << (i % 64);
         }
-        peq[s * blocks + i / 64] |= 1u64 << (i % 64);
     }
     let mut pv = vec![u64::MAX; blocks];
     let mut mv = vec![0u64; blocks];
     let last = 1u64 << ((m - 1) % 64);
     let mut score = m;
     for y in text {
-        let eqs = ids.get(y).map(|&s| &peq[s * blocks..(s + 1) * blocks]);
+        let eqs = syms
+            .binary_search(&y)
+            .ok()
+            .map(|s| &peq[s * blocks..(s + 1) * blocks]);
         // The top row of the DP grows by 1 per text symbol: a +1 enters the first block.
         let mut hin: i8 = 1;
         for k in 0..blocks {
