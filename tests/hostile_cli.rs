@@ -165,6 +165,19 @@ fn output_to_dev_null_leaves_the_device_alone() {
 }
 
 #[test]
+fn output_to_dev_stdout_goes_to_stdout() {
+    let d = Dir::new();
+    let (_, eqi, _) = sample(&d);
+    let o = Command::new(bin())
+        .args(["decompress", &eqi, "-o", "/dev/stdout"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, text(), "the pipe got the text");
+}
+
+#[test]
 fn output_to_a_fifo_writes_into_it() {
     let d = Dir::new();
     let (input, _, want) = sample(&d);

@@ -197,15 +197,23 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     let Some(meta) = meta else {
         return replace_atomically(p, None, bytes);
     };
-    if meta.file_type().is_symlink() {
-        let target = fs::canonicalize(p).with_context(|| {
+    let meta = if meta.file_type().is_symlink() {
+        let target = fs::metadata(p).with_context(|| {
             format!(
-                "cannot write {}: it is a symbolic link whose target cannot be resolved",
+                "cannot write {}: it is a symbolic link to nothing that exists",
                 p.display()
             )
         })?;
-        return write_output(Some(&target), bytes);
-    }
+        if target.is_file() {
+            // Replace the link's target, not the link.
+            let real = fs::canonicalize(p).with_context(what)?;
+            return write_output(Some(&real), bytes);
+        }
+        // A link to a device or a pipe (`/dev/stdout`): written through the link below.
+        target
+    } else {
+        meta
+    };
     kind_allowed(p, &meta)?;
     if meta.is_file() {
         #[cfg(unix)]
