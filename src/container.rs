@@ -15,6 +15,15 @@
 //! The trailing hash makes every flipped or missing byte an error before any decoding starts; the
 //! original's SHA-256 is checked again after decoding.
 //!
+//! ## A hostile file
+//! A file built on purpose, with a valid trailing hash, is still refused before it costs memory
+//! or time out of proportion to its size: the magic bytes and the declared sizes are checked
+//! against the file's size before the rest is read; the header is strict JSON (every field
+//! required, unknown fields refused, hashes 64 lowercase hex digits, a model identity exactly when
+//! the method has one); every length from the file is checked arithmetic; the original length is
+//! bounded by what the payload can code ([`max_coded_bytes`], also per example and per window,
+//! which bounds the decoding time); and the side information is inflated one number at a time.
+//!
 //! ## Side information
 //! zlib of a list of LEB128 varints: for each example its code length in bits; for EqualInfo then,
 //! for each window, its byte count (the window count follows from the code length, `b` bits each);
@@ -26,9 +35,7 @@
 
 use crate::coding::BitWriter;
 use crate::error::{Error, Result};
-use crate::method::{
-    self, example_ranges, tokens, Config, Encoded, ExampleSpan, MethodKind, WindowSpan,
-};
+use crate::method::{self, tokens, Config, Encoded, ExampleSpan, MethodKind, WindowSpan};
 use crate::model::{ByteModel, ModelIdentity, Unigram};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -97,20 +104,39 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
-struct VarintReader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// Reads the side information's varints straight from its zlib stream, one at a time.
+struct SideReader<'a> {
+    z: std::io::BufReader<flate2::read::ZlibDecoder<&'a [u8]>>,
 }
 
-impl VarintReader<'_> {
+impl<'a> SideReader<'a> {
+    fn new(compressed: &'a [u8]) -> Self {
+        SideReader {
+            z: std::io::BufReader::with_capacity(4096, flate2::read::ZlibDecoder::new(compressed)),
+        }
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>> {
+        let mut b = [0u8; 1];
+        match read_up_to(&mut self.z, &mut b) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(b[0])),
+            Err(Error::IoPlain(e)) => Err(Error::Corrupt(format!("side information: {e}"))),
+            Err(e) => Err(e),
+        }
+    }
+
     fn next(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let Some(&byte) = self.bytes.get(self.pos) else {
+            let Some(byte) = self.byte()? else {
                 return Err(Error::Corrupt("side information ends early".into()));
             };
-            self.pos += 1;
-            v |= ((byte & 0x7f) as u64) << shift;
+            let bits = (byte & 0x7f) as u64;
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            v |= bits << shift;
             if byte & 0x80 == 0 {
                 return Ok(v);
             }
@@ -119,6 +145,230 @@ impl VarintReader<'_> {
             "side information holds an overlong number".into(),
         ))
     }
+
+    /// Checks that nothing follows the last varint.
+    fn finish(mut self) -> Result<()> {
+        match self.byte()? {
+            None => Ok(()),
+            Some(_) => Err(Error::Corrupt("side information has trailing data".into())),
+        }
+    }
+}
+
+/// The first 12 characters of a hash (all of it when shorter), for messages.
+fn short_hash(h: &str) -> &str {
+    h.char_indices().nth(12).map_or(h, |(i, _)| &h[..i])
+}
+
+/// The longest piece of the shipped subword tokenizer, in bytes.
+fn max_subword_piece() -> Result<u64> {
+    let tk = method::subword::SubwordTokenizer::shipped()?;
+    Ok((0..tk.vocab_size() as u32)
+        .filter_map(|id| tk.piece(id))
+        .map(|p| p.len() as u64)
+        .max()
+        .unwrap_or(0))
+}
+
+/// The most bytes `cfg` can code in `bits` bits split into `pieces` independent codes (each
+/// example, or each EqualInfo window, is coded from a fresh coder). A bound from the format,
+/// so that a file cannot claim more output than its payload can hold:
+///
+/// - Bytes: 8 bits a byte. Subword: `subword_piece` bytes (the longest piece) a token.
+/// - GZip: DEFLATE codes at most 258 bytes in 2 bits (a 1-bit length-258 code and a 1-bit
+///   distance code), so at most 129 bytes a bit.
+/// - The arithmetic coders: every byte has a frequency of at least 1 of `2^β` ([`quantize`]),
+///   so the likeliest byte has at most `2^β - 255` and each byte costs at least
+///   `c = -log2(1 - 255/2^β)` bits (0.0226 at β = 14: about 44 bytes a bit). A code that
+///   stops after n bytes needs at least `n c - 2` bits (the coder's interval keeps more than a
+///   quarter of its 32-bit range, and rounding widens it by less than 2^-29 a step), so
+///   `n <= (bits + 2) / c` per piece, with a relative margin of 10^-6 for that rounding.
+///
+/// [`quantize`]: crate::coding::quantize
+pub fn max_coded_bytes(cfg: &Config, bits: u64, pieces: u64, subword_piece: u64) -> u64 {
+    match cfg.method {
+        MethodKind::Bytes => bits / 8,
+        MethodKind::Gzip => bits.saturating_mul(129),
+        MethodKind::Subword => (bits / cfg.token_bits as u64).saturating_mul(subword_piece),
+        MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo => {
+            let total = (1u64 << cfg.precision) as f64;
+            let c = -(1.0 - 255.0 / total).log2();
+            let n = (bits as f64 + 2.0 * pieces as f64) / c * (1.0 + 1e-6) + pieces as f64;
+            if n >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                n.ceil() as u64
+            }
+        }
+    }
+}
+
+/// The largest header accepted (a real one is a few hundred bytes).
+pub const MAX_HEADER_BYTES: u64 = 1 << 16;
+
+/// Reads until `buf` is full or the stream ends; returns how many bytes were read.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::IoPlain(e)),
+        }
+    }
+    Ok(n)
+}
+
+fn short_read(e: std::io::Error, what: &str) -> Error {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        Error::Corrupt(format!("file too short: it ends in the {what}"))
+    } else {
+        Error::IoPlain(e)
+    }
+}
+
+/// Reads exactly `len` bytes, hashing them. Memory grows with the bytes actually read (in
+/// chunks of at most 1 MiB), never with `len` alone.
+fn read_exact_hashed(
+    r: &mut impl Read,
+    len: u64,
+    hasher: &mut Sha256,
+    what: &str,
+) -> Result<Vec<u8>> {
+    const CHUNK: u64 = 1 << 20;
+    let mut out = Vec::new();
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(CHUNK) as usize;
+        let at = out.len();
+        out.try_reserve(n)
+            .map_err(|_| Error::Corrupt(format!("the {what} does not fit in memory")))?;
+        out.resize(at + n, 0);
+        r.read_exact(&mut out[at..])
+            .map_err(|e| short_read(e, what))?;
+        hasher.update(&out[at..]);
+        left -= n as u64;
+    }
+    Ok(out)
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The header as stored: every field required, unknown fields refused (the library's
+/// [`Config`] takes defaults for missing fields, which a file must not rely on).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireHeader {
+    config: WireConfig,
+    model: Option<WireModel>,
+    input_len: u64,
+    sha256: String,
+    token_count: u64,
+    side_info_bytes: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireConfig {
+    method: MethodKind,
+    window_bits: u32,
+    token_bits: u32,
+    precision: u32,
+    example_bytes: u64,
+    delay: bool,
+    reset_every: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireModel {
+    kind: String,
+    hash: String,
+    backend: String,
+}
+
+/// Parses and checks a header: strict JSON, valid parameters, 64-hex-digit hashes, and a model
+/// identity exactly when the method has one (AC, EqualInfo: the byte model; Subword: the
+/// tokenizer).
+fn parse_header(bytes: &[u8]) -> Result<Header> {
+    let w: WireHeader =
+        serde_json::from_slice(bytes).map_err(|e| Error::Corrupt(format!("header: {e}")))?;
+    let c = w.config;
+    let config = Config {
+        method: c.method,
+        window_bits: c.window_bits,
+        token_bits: c.token_bits,
+        precision: c.precision,
+        example_bytes: usize::try_from(c.example_bytes)
+            .map_err(|_| Error::Corrupt("example size too large".into()))?,
+        delay: c.delay,
+        reset_every: c.reset_every,
+    };
+    config
+        .validate()
+        .map_err(|e| Error::Corrupt(format!("header parameters: {e}")))?;
+    if !is_hex64(&w.sha256) {
+        return Err(Error::Corrupt(
+            "the original's SHA-256 is not 64 lowercase hex digits".into(),
+        ));
+    }
+    let needs_model = config.method.uses_model() || config.method == MethodKind::Subword;
+    let model = match (w.model, needs_model) {
+        (None, true) => {
+            return Err(Error::Corrupt(format!(
+                "{} needs the identity of its {} in the header, and it is missing",
+                config.label(),
+                if config.method == MethodKind::Subword {
+                    "tokenizer"
+                } else {
+                    "model"
+                }
+            )))
+        }
+        (Some(_), false) => {
+            return Err(Error::Corrupt(format!(
+                "{} uses no model, yet the header names one",
+                config.label()
+            )))
+        }
+        (None, false) => None,
+        (Some(m), true) => {
+            let printable =
+                |s: &str| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic());
+            if !printable(&m.kind) || !printable(&m.backend) {
+                return Err(Error::Corrupt(
+                    "the model's kind or backend is not a short printable ASCII name".into(),
+                ));
+            }
+            if !is_hex64(&m.hash) {
+                return Err(Error::Corrupt(
+                    "the model hash is not 64 lowercase hex digits".into(),
+                ));
+            }
+            if config.method == MethodKind::Subword && m.kind != "subword-bpe" {
+                return Err(Error::Corrupt(format!(
+                    "a subword file names a {:?} model instead of its tokenizer",
+                    m.kind
+                )));
+            }
+            Some(ModelIdentity {
+                kind: m.kind,
+                hash: m.hash,
+                backend: m.backend,
+            })
+        }
+    };
+    Ok(Header {
+        config,
+        model,
+        input_len: w.input_len,
+        sha256: w.sha256,
+        token_count: w.token_count,
+        side_info_bytes: w.side_info_bytes,
+    })
 }
 
 /// The side information of an encoding (uncompressed varints).
@@ -148,7 +398,12 @@ pub fn build(enc: &Encoded, data: &[u8], model: Option<ModelIdentity>) -> Result
     z.write_all(&raw)?;
     let side_info = z.finish()?;
     let model = if enc.config.method.uses_model() {
-        model
+        Some(model.ok_or_else(|| {
+            Error::BadParams(format!(
+                "{} needs the model's identity in the container",
+                enc.config.label()
+            ))
+        })?)
     } else if enc.config.method == MethodKind::Subword {
         Some(method::subword::SubwordTokenizer::shipped()?.identity())
     } else {
@@ -189,67 +444,110 @@ impl Container {
 
     /// Parses bytes; every malformed input is an [`Error`], never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() < 4 || &bytes[..4] != MAGIC {
+        Self::read_from(bytes, Some(bytes.len() as u64))
+    }
+
+    /// Reads a container file: the magic bytes and the declared sizes are checked against the
+    /// file's size before the rest is read (a 1 GB file of something else is refused after 4
+    /// bytes).
+    pub fn read_path(path: &std::path::Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::io(
+                path,
+                std::io::Error::other("is a directory, not an .eqi file"),
+            ));
+        }
+        // Only a regular file's size is known in advance (a FIFO or device streams).
+        let known = meta.is_file().then_some(meta.len());
+        Self::read_from(std::io::BufReader::new(file), known)
+    }
+
+    /// Reads a container from a stream, hashing as it reads. `known_len`, when given, is the
+    /// stream's exact length (a regular file's size): the declared sizes are checked against it
+    /// before the payload is read. Without it, the payload is read as it arrives (memory grows
+    /// with the bytes actually read, never with a declared size), and anything after the
+    /// trailing hash is an error. Every malformed input is an [`Error`], never a panic.
+    pub fn read_from(mut r: impl Read, known_len: Option<u64>) -> Result<Self> {
+        const FIXED: u64 = 4 + 2 + 4 + 8 + 32;
+        let mut hasher = Sha256::new();
+        let mut start = [0u8; 10];
+        let got = read_up_to(&mut r, &mut start)?;
+        if got == 0 {
+            return Err(Error::EmptyInput("not an .eqi file".into()));
+        }
+        if got < 4 || &start[..4] != MAGIC {
             return Err(Error::Corrupt(
                 "not an eqinfo container (bad magic bytes)".into(),
             ));
         }
-        if bytes.len() < 4 + 2 + 4 + 8 + 32 {
+        if got < 10 || known_len.is_some_and(|n| n < FIXED) {
             return Err(Error::Corrupt("file too short".into()));
         }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != digest {
-            // Report a newer version as such even if the hash layout changed.
-            let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-            if version != FORMAT_VERSION {
-                return Err(Error::UnsupportedVersion {
-                    found: version,
-                    supported: FORMAT_VERSION,
-                });
-            }
-            return Err(Error::Corrupt(
-                "file hash mismatch: the file was truncated or altered".into(),
-            ));
-        }
-        let version = u16::from_le_bytes([body[4], body[5]]);
+        let version = u16::from_le_bytes([start[4], start[5]]);
         if version != FORMAT_VERSION {
+            // Another version's layout cannot be trusted beyond its version field.
             return Err(Error::UnsupportedVersion {
                 found: version,
                 supported: FORMAT_VERSION,
             });
         }
-        let header_len = u32::from_le_bytes([body[6], body[7], body[8], body[9]]) as usize;
-        let rest = &body[10..];
-        if header_len > rest.len().saturating_sub(8) {
-            return Err(Error::Corrupt("header length exceeds the file".into()));
-        }
-        let header: Header = serde_json::from_slice(&rest[..header_len])
-            .map_err(|e| Error::Corrupt(format!("header: {e}")))?;
-        header.config.validate()?;
-        let rest = &rest[header_len..];
-        let mut len8 = [0u8; 8];
-        len8.copy_from_slice(&rest[..8]);
-        let payload_len = u64::from_le_bytes(len8);
-        let payload = &rest[8..];
-        if payload_len != payload.len() as u64 {
+        hasher.update(start);
+        let header_len = u32::from_le_bytes([start[6], start[7], start[8], start[9]]) as u64;
+        if header_len > MAX_HEADER_BYTES
+            || known_len.is_some_and(|n| header_len > n.saturating_sub(FIXED))
+        {
             return Err(Error::Corrupt(format!(
-                "payload is {} bytes, header says {payload_len}",
-                payload.len()
+                "header length {header_len} exceeds the file or the format's limit \
+                 ({MAX_HEADER_BYTES} bytes)"
             )));
         }
+        let header_bytes = read_exact_hashed(&mut r, header_len, &mut hasher, "header")?;
+        let mut len8 = [0u8; 8];
+        r.read_exact(&mut len8)
+            .map_err(|e| short_read(e, "payload length"))?;
+        hasher.update(len8);
+        let payload_len = u64::from_le_bytes(len8);
+        if let Some(n) = known_len {
+            let total = (FIXED + header_len).checked_add(payload_len);
+            if total != Some(n) {
+                return Err(Error::Corrupt(format!(
+                    "the declared sizes (header {header_len} bytes, payload {payload_len} \
+                     bytes) do not add up to the file's {n} bytes"
+                )));
+            }
+        }
+        let payload = read_exact_hashed(&mut r, payload_len, &mut hasher, "payload")?;
+        let mut digest = [0u8; 32];
+        r.read_exact(&mut digest)
+            .map_err(|e| short_read(e, "trailing hash"))?;
+        if hasher.finalize().as_slice() != digest {
+            return Err(Error::Corrupt(
+                "file hash mismatch: the file was truncated or altered".into(),
+            ));
+        }
+        let mut one = [0u8; 1];
+        if read_up_to(&mut r, &mut one)? != 0 {
+            return Err(Error::Corrupt(
+                "data after the container's trailing hash".into(),
+            ));
+        }
+        let header = parse_header(&header_bytes)?;
         let tb = header.config.token_bits as u64;
-        let token_bytes = header
+        let token_bits = header
             .token_count
             .checked_mul(tb)
-            .map(|b| b.div_ceil(8))
             .ok_or_else(|| Error::Corrupt("token count overflows".into()))?;
+        let token_bytes = token_bits.div_ceil(8);
         if token_bytes.checked_add(header.side_info_bytes) != Some(payload_len) {
             return Err(Error::Corrupt(
                 "token and side-information sizes do not add up to the payload".into(),
             ));
         }
+        // Both fit: together they are the payload, which is in memory.
         let token_bytes = token_bytes as usize;
-        let bits = BitWriter::from_bytes(&payload[..token_bytes], header.token_count * tb);
+        let bits = BitWriter::from_bytes(&payload[..token_bytes], token_bits);
         let mut tokens = tokens::bits_to_tokens(&bits, header.config.token_bits);
         tokens.truncate(header.token_count as usize);
         Ok(Container {
@@ -267,7 +565,7 @@ impl Container {
         Ok(Overhead {
             token_bits,
             side_info_bits,
-            framing_bits: total_bits - side_info_bits - token_bits.div_ceil(8) * 8,
+            framing_bits: total_bits.saturating_sub(side_info_bits + token_bits.div_ceil(8) * 8),
         })
     }
 
@@ -280,9 +578,9 @@ impl Container {
             return Err(Error::ModelMismatch(format!(
                 "the file was written with {} model {}…, the model given is {} {}…",
                 rec.kind,
-                &rec.hash[..rec.hash.len().min(12)],
+                short_hash(&rec.hash),
                 model.kind,
-                &model.hash[..model.hash.len().min(12)]
+                short_hash(&model.hash)
             )));
         }
         if rec.backend != model.backend {
@@ -298,56 +596,99 @@ impl Container {
     /// Rebuilds the [`Encoded`] skeleton (bits, examples, windows with byte counts) from the
     /// tokens and side information, validating every count. Returns it with the StaticAC
     /// unigram when the method has one.
+    ///
+    /// Every length is checked arithmetic, and nothing is allocated for a claimed count before
+    /// the bytes that justify it are read: the number of examples is checked against the tokens
+    /// (each example has at least one), the original length against what the payload can code
+    /// (see [`max_coded_bytes`]), each example and window against its own bits, and the side
+    /// information is inflated one varint at a time (a zlib bomb inflates no further than one
+    /// byte past what the examples and windows need).
     pub fn to_encoded(&self) -> Result<(Encoded, Option<Unigram>)> {
         let h = &self.header;
         let cfg = &h.config;
-        let mut raw = Vec::new();
-        flate2::read::ZlibDecoder::new(&self.side_info[..])
-            .take(1 << 34)
-            .read_to_end(&mut raw)
-            .map_err(|e| Error::Corrupt(format!("side information: {e}")))?;
-        let mut rd = VarintReader {
-            bytes: &raw,
-            pos: 0,
+        let tb = cfg.token_bits as u64;
+        let n_tokens = self.tokens.len() as u64;
+        let total_bits = n_tokens * tb;
+        let subword_piece = if cfg.method == MethodKind::Subword {
+            max_subword_piece()?
+        } else {
+            0
         };
-        let input_len = usize::try_from(h.input_len)
-            .map_err(|_| Error::Corrupt("input length too large".into()))?;
-        let token_bits = self.tokens.len() as u64 * cfg.token_bits as u64;
-        // Sanity bound: no method codes more than 2048 bytes per payload bit (AC at β = 16 needs
-        // at least 0.0056 bits a byte; DEFLATE expands at most ~1032:1).
-        if h.input_len > (token_bits + 64).saturating_mul(2048) {
+        let n_examples = match (h.input_len, cfg.example_bytes as u64) {
+            (0, _) => 0,
+            (_, 0) => 1,
+            (n, e) => n.div_ceil(e),
+        };
+        if n_examples > n_tokens {
             return Err(Error::Corrupt(format!(
-                "original length {} is impossible for {} payload bits",
-                h.input_len, token_bits
+                "original length {} makes {n_examples} examples, but only {n_tokens} tokens \
+                 hold them (each example needs one)",
+                h.input_len
             )));
         }
-        let ranges = example_ranges(input_len, cfg.example_bytes);
+        // Independent code pieces: every window (EqualInfo, exactly b bits each) or example.
+        let pieces = match cfg.method {
+            MethodKind::EqualInfo => total_bits / cfg.window_bits as u64,
+            _ => n_examples,
+        };
+        let bound = max_coded_bytes(cfg, total_bits, pieces, subword_piece);
+        if h.input_len > bound {
+            return Err(Error::Corrupt(format!(
+                "original length {} is impossible for {total_bits} payload bits ({} can code \
+                 at most {bound} bytes in them)",
+                h.input_len,
+                cfg.label()
+            )));
+        }
+        // Fits: it is at most a fixed multiple of the payload, which is in memory.
+        let input_len = usize::try_from(h.input_len)
+            .map_err(|_| Error::Corrupt("input length too large".into()))?;
+        let mut rd = SideReader::new(&self.side_info);
         let bits = tokens::tokens_to_bits(&self.tokens, cfg.token_bits);
-        let tb = cfg.token_bits as u64;
-        let mut examples = Vec::with_capacity(ranges.len());
+        let ex_bytes = if cfg.example_bytes == 0 {
+            input_len
+        } else {
+            cfg.example_bytes
+        };
+        let mut examples = Vec::new();
         let mut bit_pos = 0u64;
-        for r in &ranges {
+        for e in 0..n_examples as usize {
+            // e < n_examples <= tokens, and e * ex_bytes < input_len: no overflow.
+            let start = e * ex_bytes;
+            let end = start + ex_bytes.min(input_len - start);
             let bit_len = rd.next()?;
+            if bit_len == 0 {
+                return Err(Error::Corrupt("an example with no bits".into()));
+            }
             let padded = bit_len
                 .checked_add(tb - 1)
                 .map(|x| x / tb * tb)
                 .ok_or_else(|| Error::Corrupt("example length overflows".into()))?;
-            if bit_pos + padded > bits.len() {
-                return Err(Error::Corrupt(
-                    "examples need more bits than the tokens hold".into(),
-                ));
+            let bit_end = bit_pos
+                .checked_add(padded)
+                .filter(|&x| x <= total_bits)
+                .ok_or_else(|| {
+                    Error::Corrupt("examples need more bits than the tokens hold".into())
+                })?;
+            if cfg.method != MethodKind::EqualInfo
+                && (end - start) as u64 > max_coded_bytes(cfg, bit_len, 1, subword_piece)
+            {
+                return Err(Error::Corrupt(format!(
+                    "an example of {} bytes cannot be coded in {bit_len} bits",
+                    end - start
+                )));
             }
             let t0 = (bit_pos / tb) as usize;
             examples.push(ExampleSpan {
-                bytes: r.clone(),
+                bytes: start..end,
                 bit_start: bit_pos,
                 bit_len,
                 tokens: t0..t0 + (padded / tb) as usize,
                 windows: 0..0,
             });
-            bit_pos += padded;
+            bit_pos = bit_end;
         }
-        if bit_pos != bits.len() {
+        if bit_pos != total_bits {
             return Err(Error::Corrupt(
                 "tokens hold more bits than the examples use".into(),
             ));
@@ -363,12 +704,20 @@ impl Container {
                             "an example's code is not a whole number of windows".into(),
                         ));
                     }
+                    let per_window = max_coded_bytes(cfg, b, 1, 0);
                     let mut pos = ex.bytes.start;
                     for k in 0..ex.bit_len / b {
                         let count = rd.next()?;
                         if count == 0 || count > (ex.bytes.end - pos) as u64 {
                             return Err(Error::Corrupt(format!(
                                 "window byte count {count} does not fit its example"
+                            )));
+                        }
+                        if count > per_window {
+                            return Err(Error::Corrupt(format!(
+                                "a window of {b} bits cannot hold {count} bytes at precision \
+                                 β = {} (at most {per_window})",
+                                cfg.precision
                             )));
                         }
                         windows.push(WindowSpan {
@@ -420,9 +769,7 @@ impl Container {
         } else {
             None
         };
-        if rd.pos != raw.len() {
-            return Err(Error::Corrupt("side information has trailing data".into()));
-        }
+        rd.finish()?;
         let enc = Encoded {
             config: cfg.clone(),
             input_len,
@@ -453,6 +800,58 @@ impl Container {
             return Err(Error::ChecksumMismatch);
         }
         Ok(out)
+    }
+}
+
+/// Peak memory, in bytes per input byte, that compressing with `cfg` needs with the trace off:
+/// the measured RSS of `eqinfo compress` on 21 MB with the uniform model (see the README),
+/// rounded up. EqualInfo keeps a `WindowSpan` (56 bytes) per window, about twice while a lane
+/// group is assembled; with 8 bits a byte (the uniform model; a skewed model on unlikely text
+/// can need more) that is `8 / b` windows a byte.
+pub fn compress_bytes_per_input_byte(cfg: &Config) -> u64 {
+    match cfg.method {
+        MethodKind::Gzip => 8,
+        MethodKind::StaticAc => 12,
+        MethodKind::Bytes | MethodKind::Ac | MethodKind::Subword => 16,
+        MethodKind::EqualInfo => 16 + 80 * 8 / cfg.window_bits.max(8) as u64,
+    }
+}
+
+/// Memory this process may still allocate, where the system says (Linux: `MemAvailable` plus
+/// free swap, capped by a cgroup v2 `memory.max`).
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = info.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    let mut avail = field("MemAvailable:")? + field("SwapFree:").unwrap_or(0);
+    if let Some(max) = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
+        let used = std::fs::read_to_string("/sys/fs/cgroup/memory.current")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        avail = avail.min(max.saturating_sub(used));
+    }
+    Some(avail)
+}
+
+/// Refuses, before any work, an input too large to compress in the memory available (see
+/// [`compress_bytes_per_input_byte`]).
+pub fn check_compress_memory(cfg: &Config, input_len: usize) -> Result<()> {
+    let need = (input_len as u64).saturating_mul(compress_bytes_per_input_byte(cfg));
+    match available_memory() {
+        Some(avail) if need > avail => Err(Error::BadParams(format!(
+            "compressing {input_len} bytes with {} needs about {} MB of memory, and {} MB are available: split the input",
+            cfg.label(),
+            need.div_ceil(1 << 20),
+            avail >> 20
+        ))),
+        _ => Ok(()),
     }
 }
 

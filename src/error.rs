@@ -19,7 +19,7 @@ pub enum Error {
     #[error("unsupported container format version {found} (this build reads version {supported})")]
     UnsupportedVersion { found: u16, supported: u16 },
     /// The model given does not match the one recorded in the container.
-    #[error("model mismatch: {0} (pass --force to try anyway)")]
+    #[error("model mismatch: {0}")]
     ModelMismatch(String),
     /// The decoded text does not match the checksum recorded at compression time.
     #[error("checksum mismatch after decoding: the output is not the original text")]

@@ -1,7 +1,8 @@
 //! `compress`, `decompress`, `tokens` and `info`.
 
-use super::common::{read_input, write_output, MethodArgs, ModelArgs};
-use anyhow::{bail, Result};
+use super::common::{read_input, MethodArgs, ModelArgs};
+use super::output::{self, check_writable, refuse_same_file, write_output};
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use eqinfo::container::{self, Container};
 use eqinfo::method::{self, MethodKind, RunOptions};
@@ -61,15 +62,27 @@ pub struct InfoArgs {
 
 pub fn compress(args: CompressArgs) -> Result<()> {
     let cfg = args.method.config()?;
+    refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
+    check_writable(args.output.as_deref())?;
+    // A file's size is known before it is read: too large for memory is refused first.
+    if let Some(m) = args
+        .input
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"))
+        .and_then(|p| std::fs::metadata(p).ok())
+        .filter(|m| m.is_file())
+    {
+        container::check_compress_memory(&cfg, usize::try_from(m.len()).unwrap_or(usize::MAX))?;
+    }
     let data = read_input(args.input.as_deref())?;
     if data.is_empty() {
         bail!("empty input: nothing to compress");
     }
+    container::check_compress_memory(&cfg, data.len())?;
     let mut model = open_for(&args.model, cfg.method)?;
     let enc = method::encode(&data, &cfg, model.as_mut(), &RunOptions::default())?;
     let bytes = container::build(&enc, &data, Some(model.identity()))?.to_bytes()?;
-    write_output(args.output.as_ref(), &bytes)?;
-    eprintln!(
+    let summary = format!(
         "{}: {} bytes -> {} tokens ({:.3} bytes/token, {:.3} bits/byte), file {} bytes",
         cfg.label(),
         data.len(),
@@ -78,6 +91,10 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         enc.bits_per_byte(),
         bytes.len()
     );
+    drop(enc);
+    drop(data);
+    write_output(args.output.as_deref(), &bytes)?;
+    eprintln!("{summary}");
     Ok(())
 }
 
@@ -90,15 +107,27 @@ fn open_for(args: &ModelArgs, method: MethodKind) -> Result<Box<dyn eqinfo::mode
     }
 }
 
-pub fn decompress(args: DecompressArgs) -> Result<()> {
-    let bytes = read_input(args.input.as_deref())?;
-    if bytes.is_empty() {
-        bail!("empty input: not an .eqi file");
+/// Reads a container from a file (its size checked against the declared sizes before the rest
+/// is read) or from stdin.
+fn read_container(input: Option<&std::path::Path>) -> Result<Container> {
+    match input {
+        Some(p) if p != std::path::Path::new("-") => Ok(Container::read_path(p)?),
+        _ => Ok(Container::read_from(std::io::stdin().lock(), None)?),
     }
-    let c = Container::from_bytes(&bytes)?;
+}
+
+pub fn decompress(args: DecompressArgs) -> Result<()> {
+    refuse_same_file(args.input.as_deref(), args.output.as_deref())?;
+    check_writable(args.output.as_deref())?;
+    let c = read_container(args.input.as_deref())?;
     let mut model = open_for(&args.model, c.header.config.method)?;
-    let out = c.decode(model.as_mut(), args.force)?;
-    write_output(args.output.as_ref(), &out)
+    let out = c.decode(model.as_mut(), args.force).map_err(|e| match e {
+        eqinfo::Error::ModelMismatch(m) => {
+            anyhow!("model mismatch: {m} (pass --force to try anyway)")
+        }
+        e => e.into(),
+    })?;
+    write_output(args.output.as_deref(), &out)
 }
 
 #[derive(serde::Serialize)]
@@ -161,26 +190,26 @@ pub fn tokens(args: TokensArgs) -> Result<()> {
             tokens: &enc.tokens,
             windows,
         };
-        println!("{}", serde_json::to_string_pretty(&rep)?);
-        return Ok(());
+        return output::print(&(serde_json::to_string_pretty(&rep)? + "\n"));
     }
-    println!(
+    let mut out = output::stdout();
+    out.line(&format!(
         "# {}  bytes={} tokens={} bytes/token={:.3} bits/byte={:.3}",
         cfg.label(),
         data.len(),
         enc.tokens.len(),
         enc.bytes_per_token(),
         enc.bits_per_byte()
-    );
+    ))?;
     if let Some(f) = &free {
-        println!(
+        out.line(&format!(
             "# side-information-free decoding ({}): {}/{} windows, {}/{} examples exact",
             if cfg.delay { "delay" } else { "greedy" },
             f.windows_ok,
             f.windows_total,
             f.examples_ok,
             f.examples_total
-        );
+        ))?;
     }
     let width = cfg.token_bits as usize;
     for (i, w) in windows.iter().enumerate() {
@@ -198,62 +227,69 @@ pub fn tokens(args: TokensArgs) -> Result<()> {
             Some(f) if !f.window_ok[i] => "  (free decoding fails)",
             _ => "",
         };
-        println!(
+        out.line(&format!(
             "window {i:>5}  bytes {:>6}..{:<6} code {:>3} bits  tokens [{}]  {:?}{flag}",
             w.bytes[0],
             w.bytes[1],
             w.code_bits,
             toks.join(" "),
             text
-        );
+        ))?;
     }
-    Ok(())
+    out.finish()
 }
 
 pub fn info(args: InfoArgs) -> Result<()> {
-    let bytes = read_input(args.input.as_deref())?;
-    let c = Container::from_bytes(&bytes)?;
+    let c = read_container(args.input.as_deref())?;
     let o = c.overhead()?;
+    let file_bytes = (o.token_bits.div_ceil(8) * 8 + o.side_info_bits + o.framing_bits) / 8;
     if args.json {
         #[derive(serde::Serialize)]
         struct Info<'a> {
             header: &'a container::Header,
             label: String,
-            file_bytes: usize,
+            file_bytes: u64,
             overhead: container::Overhead,
         }
         let info = Info {
             header: &c.header,
             label: c.header.config.label(),
-            file_bytes: bytes.len(),
+            file_bytes,
             overhead: o,
         };
-        println!("{}", serde_json::to_string_pretty(&info)?);
-        return Ok(());
+        return output::print(&(serde_json::to_string_pretty(&info)? + "\n"));
     }
     let h = &c.header;
     let n = h.input_len.max(1) as f64;
-    println!("method        {}", h.config.label());
-    println!("parameters    {}", serde_json::to_string(&h.config)?);
+    let mut s = String::new();
+    use std::fmt::Write as _;
+    writeln!(s, "method        {}", h.config.label())?;
+    writeln!(s, "parameters    {}", serde_json::to_string(&h.config)?)?;
     match &h.model {
-        Some(m) => println!("model         {} {} on {}", m.kind, m.hash, m.backend),
-        None => println!("model         (none needed)"),
+        Some(m) => writeln!(s, "model         {} {} on {}", m.kind, m.hash, m.backend)?,
+        None => writeln!(s, "model         (none needed)")?,
     }
-    println!("original      {} bytes, sha256 {}", h.input_len, h.sha256);
-    println!(
+    writeln!(
+        s,
+        "original      {} bytes, sha256 {}",
+        h.input_len, h.sha256
+    )?;
+    writeln!(
+        s,
         "tokens        {} ({} bits, {:.4} bits/byte, {:.3} bytes/token)",
         h.token_count,
         o.token_bits,
         o.token_bits as f64 / n,
         h.input_len as f64 / (h.token_count.max(1) as f64)
-    );
-    println!(
+    )?;
+    writeln!(
+        s,
         "side info     {} bits ({:.4} bits/byte, {:.1}% of the tokens)",
         o.side_info_bits,
         o.side_info_bits as f64 / n,
         100.0 * o.side_info_bits as f64 / (o.token_bits.max(1) as f64)
-    );
-    println!("framing       {} bits", o.framing_bits);
-    println!("file          {} bytes", bytes.len());
-    Ok(())
+    )?;
+    writeln!(s, "framing       {} bits", o.framing_bits)?;
+    writeln!(s, "file          {file_bytes} bytes")?;
+    output::print(&s)
 }

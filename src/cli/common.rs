@@ -5,7 +5,7 @@ use clap::Args;
 use eqinfo::method::{Config, MethodKind};
 use eqinfo::model::open::{FitText, ModelSpec};
 use eqinfo::model::ByteModel;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Method and parameters.
@@ -122,27 +122,7 @@ fn read_stdin() -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Writes to a file atomically (temporary file in the same directory, then rename), or stdout.
+/// Writes to stdout (no path or `-`) or a file, by the rules of [`super::output`].
 pub fn write_output(path: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
-    match path {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).context("cannot write stdout")?;
-            out.flush().context("cannot write stdout")?;
-        }
-        Some(p) if p == Path::new("-") => return write_output(None, bytes),
-        Some(p) => {
-            let dir = match p.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-                .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-            tmp.write_all(bytes)
-                .with_context(|| format!("cannot write {}", p.display()))?;
-            tmp.persist(p)
-                .with_context(|| format!("cannot write {}", p.display()))?;
-        }
-    }
-    Ok(())
+    super::output::write_output(path.map(PathBuf::as_path), bytes)
 }

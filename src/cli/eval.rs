@@ -71,9 +71,9 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!(
+        outln!(
             "{:<40} {:>10} {:>9} {:>9} {:>12} {:>11} {:>10} {:>8}",
             "file",
             "bytes",
@@ -85,7 +85,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             "seconds"
         );
         for r in &rows {
-            println!(
+            outln!(
                 "{:<40} {:>10} {:>9.4} {:>9.4} {:>12.4} {:>11.3} {:>10.2} {:>8.1}",
                 r.file,
                 r.bytes,
@@ -199,30 +199,30 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     let gflops = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
     let flops = m1_flops_per_byte(&args.model);
     let lanes = data.len().div_ceil(args.example_bytes.max(1));
-    println!(
+    outln!(
         "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example)",
         args.window_bits,
         data.len(),
         lanes,
         args.example_bytes
     );
-    println!(
+    outln!(
         "  compress   {:>10.0} bytes/s ({secs:.2} s)",
         data.len() as f64 / secs
     );
-    println!(
+    outln!(
         "  decompress {:>10.0} bytes/s ({dsecs:.2} s)",
         data.len() as f64 / dsecs
     );
-    println!("  candle matmul 256x256 @ 256x1024: {gflops:.1} GFLOP/s");
+    outln!("  candle matmul 256x256 @ 256x1024: {gflops:.1} GFLOP/s");
     match flops {
         Some(f) => {
             // Every byte is fed to the model exactly once (a byte that does not fit is retried
             // with the reset lane's cached empty-context distribution, without a forward).
             let achieved = data.len() as f64 * f as f64 / secs / 1e9;
-            println!("  model      {f} FLOP/byte (matmuls), {achieved:.2} GFLOP/s achieved = {:.1}% of the roofline", 100.0 * achieved / gflops);
+            outln!("  model      {f} FLOP/byte (matmuls), {achieved:.2} GFLOP/s achieved = {:.1}% of the roofline", 100.0 * achieved / gflops);
         }
-        None => println!("  model      not a transformer: no FLOP count"),
+        None => outln!("  model      not a transformer: no FLOP count"),
     }
     Ok(())
 }
@@ -315,26 +315,26 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     lat_tokens.sort_by(f64::total_cmp);
     lat_checked.sort_by(f64::total_cmp);
     let edits = args.live_edits.max(1);
-    println!(
+    outln!(
         "Live view worker path, EqualInfoAC[b={}, 16-bit tokens], {} bytes",
         args.window_bits,
         text.len()
     );
-    println!(
+    outln!(
         "  full analysis    tokens {:.0} ms, all windows checked {:.0} ms ({} windows)",
         ms(full_tokens),
         ms(full_checked),
         prev.windows.len()
     );
     if !lat_tokens.is_empty() {
-        println!(
+        outln!(
             "  {} one-character edits: edit -> tokens p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
             lat_tokens.len(),
             quantile(&lat_tokens, 0.5),
             quantile(&lat_tokens, 0.95),
             quantile(&lat_tokens, 1.0)
         );
-        println!(
+        outln!(
             "  edit -> checks done p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; {:.1} bytes / {:.1} windows re-encoded per edit",
             quantile(&lat_checked, 0.5),
             quantile(&lat_checked, 0.95),

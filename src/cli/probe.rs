@@ -9,7 +9,6 @@ use eqinfo::method::Config;
 use eqinfo::model::open::{FitText, ModelSpec};
 use eqinfo::probe::{self, Hooks, Phase, ProbeProgress, ProbeReport};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `eqinfo probe`.
@@ -152,15 +151,7 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     } else {
         table(&report)
     };
-    match &args.out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .context("cannot write stdout")?;
-            Ok(())
-        }
-    }
+    super::output::write_output(args.out.as_deref(), text.as_bytes())
 }
 
 /// The human-readable table.

@@ -3,7 +3,7 @@
 //! an optional directory of PNG + SVG plots.
 
 use super::common::ModelArgs;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions};
 use eqinfo::method::Config;
@@ -11,7 +11,6 @@ use eqinfo::model::open::FitText;
 use eqinfo::report::export;
 use eqinfo::stats::{stability, StatsOptions};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -53,7 +52,10 @@ pub struct StatsArgs {
     /// Write PNG and SVG plots into this directory.
     #[arg(long)]
     pub plots: Option<PathBuf>,
-    /// Common words prepended for the prefix-edit stability (0 = skip it).
+    /// Common words prepended for the prefix-edit stability (0 = skip it). Cost per
+    /// configuration: encoding the N variants, then N(N-1)/2 token Levenshtein distances, each
+    /// O(n ⌈n/64⌉) for n tokens per variant (bit-parallel; cancellable). With 500 words about
+    /// 125,000 pairs: a second or two for ~100 tokens a variant, longer for tiny token sizes.
     #[arg(long, default_value_t = 500)]
     pub words: usize,
     /// The sentence the words are prepended to.
@@ -106,8 +108,12 @@ pub fn parse_configs(specs: &[String]) -> Result<Vec<Config>> {
     };
     specs
         .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.parse::<Config>().map_err(anyhow::Error::from))
+        .map(|s| {
+            if s.trim().is_empty() {
+                bail!("an empty configuration in -c: give one like `equal-info:b=16:v=256`");
+            }
+            s.parse::<Config>().map_err(anyhow::Error::from)
+        })
         .collect()
 }
 
@@ -187,6 +193,27 @@ fn table(report: &BatchReport) -> String {
 /// Runs `eqinfo stats`.
 pub fn run(args: StatsArgs) -> Result<()> {
     let configs = parse_configs(&args.configs)?;
+    super::output::check_writable(args.out.as_deref())?;
+    if let Some(dir) = &args.plots {
+        // The plots directory may be created, its parent must exist (a typo is not a tree).
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        if !dir.is_dir() && !parent.is_dir() {
+            bail!(
+                "cannot write plots into {}: the directory {} does not exist",
+                dir.display(),
+                parent.display()
+            );
+        }
+        if dir.exists() && !dir.is_dir() {
+            bail!(
+                "cannot write plots into {}: it is not a directory",
+                dir.display()
+            );
+        }
+    }
     let inputs = collect_inputs(&args.files)?;
     let texts: Vec<&[u8]> = inputs.iter().map(|i| i.data.as_slice()).collect();
     let mut model = args.model.open_fitted(Some(FitText {
@@ -240,10 +267,7 @@ pub fn run(args: StatsArgs) -> Result<()> {
     } else {
         table(&report)
     };
-    match &args.out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
+    super::output::write_output(args.out.as_deref(), text.as_bytes())?;
     if let Some(dir) = &args.plots {
         let written = export::write_batch_plots(&report, dir)?;
         if !args.quiet {

@@ -84,7 +84,7 @@ pub fn run(args: TrainTokenizerArgs) -> Result<()> {
         } else {
             data.len() as f64 / ids.len() as f64
         };
-        println!(
+        outln!(
             "{}: {} bytes, {} tokens, {ratio:.3} bytes/token (whole file, no example split)",
             p.display(),
             data.len(),

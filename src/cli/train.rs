@@ -229,7 +229,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         args.out.join("train_report.json"),
         serde_json::to_string_pretty(&report)?,
     )?;
-    println!(
+    outln!(
         "trained {} steps ({} bytes) in {:.0} s; validation {} bits/byte over {} bytes; model in {}",
         tr.state.step,
         tr.state.bytes_seen,

@@ -48,7 +48,7 @@ pub fn encode_gzip(data: &[u8], config: &Config) -> Result<Encoded> {
 
 /// Reads bits `start..start+len` (a whole number of bytes) as bytes.
 pub(crate) fn bits_to_bytes(bits: &BitWriter, start: u64, len: u64) -> Result<Vec<u8>> {
-    if !len.is_multiple_of(8) || start + len > bits.len() {
+    if !len.is_multiple_of(8) || start.checked_add(len).is_none_or(|end| end > bits.len()) {
         return Err(Error::Corrupt(format!(
             "byte-aligned payload of {len} bits at bit {start} does not fit the stream"
         )));
@@ -72,4 +72,18 @@ pub(crate) fn inflate(compressed: &[u8], expected: usize) -> Result<Vec<u8>> {
         )));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A start and length from a file whose sum wraps around u64 are refused, not read.
+    #[test]
+    fn a_range_that_wraps_around_is_refused() {
+        let bits = BitWriter::from_bytes(&[0xAB; 4], 32);
+        assert!(bits_to_bytes(&bits, u64::MAX - 7, 16).is_err());
+        assert!(bits_to_bytes(&bits, 8, u64::MAX - 7).is_err());
+        assert_eq!(bits_to_bytes(&bits, 8, 16).unwrap(), vec![0xAB, 0xAB]);
+    }
 }

@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use candle_core::Device;
 
-/// Parses a device name: `cpu` (default), `cuda`, `cuda:N`, `metal`, `metal:N`.
+/// Parses a device name: `cpu` (default), `cuda`, `cuda:N`, `metal`, `metal:N` (`cpu` takes no
+/// ordinal; an empty name is refused).
 pub fn parse_device(name: &str) -> Result<Device> {
     let name = name.trim().to_ascii_lowercase();
     let (kind, ordinal) = match name.split_once(':') {
@@ -17,7 +18,13 @@ pub fn parse_device(name: &str) -> Result<Device> {
         None => (name.clone(), 0),
     };
     match kind.as_str() {
-        "" | "cpu" => Ok(Device::Cpu),
+        "cpu" if ordinal == 0 && !name.contains(':') => Ok(Device::Cpu),
+        "cpu" => Err(Error::BadParams(format!(
+            "the CPU device takes no ordinal: use cpu, not {name:?}"
+        ))),
+        "" => Err(Error::BadParams(
+            "empty device name: use cpu, cuda[:N] or metal[:N]".into(),
+        )),
         "cuda" | "gpu" => cuda(ordinal),
         "metal" | "mps" => metal(ordinal),
         other => Err(Error::BadParams(format!(

@@ -73,6 +73,10 @@ impl ModelSpec {
     /// Opens the model on `device` (`cpu`, `cuda[:N]`, `metal[:N]`; M1 only). `fit` is the text
     /// [`ModelSpec::UnigramFitted`] is fitted on and the sample's fallback (see the module docs).
     pub fn open(&self, device: &str, fit: Option<FitText<'_>>) -> Result<OpenedModel> {
+        if device != "cpu" {
+            // A bad device name is an error even for a model that runs without one.
+            super::device::parse_device(device)?;
+        }
         let opened = |model: Box<dyn ByteModel>, name: String| OpenedModel {
             model,
             name,
@@ -177,6 +181,16 @@ fn open_path(path: &Path, device: &str) -> Result<Box<dyn ByteModel>> {
         if text.contains("\"unigram\"") {
             return Ok(Box::new(Unigram::from_json(&text)?));
         }
+    }
+    let known = path
+        .extension()
+        .is_some_and(|e| e == "json" || e == "safetensors");
+    if path.is_file() && !known {
+        return Err(Error::Model(format!(
+            "{} is not a model: give an M1 directory (config.json + model.safetensors), its \
+             .safetensors file, a unigram .json, or `uniform`",
+            path.display()
+        )));
     }
     open_m1(path, device)
 }
