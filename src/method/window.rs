@@ -84,6 +84,7 @@ struct Rule {
     /// b (None: one window per example, AC and StaticAC).
     window_bits: Option<u64>,
     delay: bool,
+    exact: bool,
     reset_every: u32,
 }
 
@@ -140,6 +141,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             window_bits: (config.method == MethodKind::EqualInfo)
                 .then_some(config.window_bits as u64),
             delay: config.delay && config.method == MethodKind::EqualInfo,
+            exact: config.exact && config.method == MethodKind::EqualInfo,
             reset_every: if config.method == MethodKind::EqualInfo {
                 config.reset_every
             } else {
@@ -210,13 +212,35 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         w
     }
 
-    /// Closes the current window (Delay may push bytes back to the next one).
+    /// The exact rule's cut: the longest prefix length `j` (at least 1) of the current window
+    /// whose padded code differs from the padded code of every shorter non-empty prefix.
+    fn exact_len(&self, b: u64) -> usize {
+        let n = self.coded.len();
+        // first[code] = the shortest prefix length with that padded code.
+        let mut first: std::collections::HashMap<Vec<u8>, usize> =
+            std::collections::HashMap::with_capacity(n);
+        let mut best = n.min(1);
+        for j in 1..=n {
+            let code = self.padded(j, b).as_bytes().to_vec();
+            let f = *first.entry(code).or_insert(j);
+            if f == j {
+                best = j;
+            }
+        }
+        best
+    }
+
+    /// Closes the current window (Delay and the exact rule may push bytes back to the next one).
     fn close_window(&mut self, last: bool) {
         let mut len = self.coded.len();
         if let (Some(b), true, false) = (self.rule.window_bits, self.rule.delay, last) {
             while len >= 2 && self.padded(len - 1, b) == self.padded(len, b) {
                 len -= 1;
             }
+        }
+        // The exact rule applies to an example's last window too: its decoder has no end marker.
+        if let (Some(b), true) = (self.rule.window_bits, self.rule.exact) {
+            len = self.exact_len(b);
         }
         let st = if len == 0 {
             CoderState::default()
@@ -282,6 +306,23 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         self.win_start = self.pos;
     }
 
+    /// Refuses a window whose first byte needs more than b bits alone (it could never be placed).
+    fn check_fits_alone(&self, table: &FreqTable) -> Result<()> {
+        let Some(b) = self.rule.window_bits else {
+            return Ok(());
+        };
+        let byte = self.data[self.pos];
+        let need = CoderState::default().after(table, byte).bits_needed();
+        if need > b {
+            return Err(Error::BadParams(format!(
+                "byte 0x{byte:02x} at offset {} needs {need} bits alone, more than the window \
+                 size b = {b}",
+                self.pos
+            )));
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, table: &FreqTable, byte: u8, dist: Option<&[f32]>) {
         let before = self.state;
         let start = self.win_bits.len();
@@ -306,8 +347,15 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
         }
         if self.pos == self.end {
             self.close_window(true);
-            self.finished = true;
-            return Ok(Step::Done);
+            if self.pos == self.end || (self.stop)(self.pos) {
+                self.finished = true;
+                return Ok(Step::Done);
+            }
+            // The exact rule cut the example's last window short: the rest starts a new window
+            // (the rule needs the model reset at every window).
+            ctx.reset();
+            let table = ctx.table()?;
+            self.check_fits_alone(&table)?;
         }
         let mut table = ctx.table()?;
         if let Some(b) = self.rule.window_bits {
@@ -322,15 +370,7 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
                     ctx.reset();
                 }
                 table = ctx.table()?;
-                let byte = self.data[self.pos];
-                let need = CoderState::default().after(&table, byte).bits_needed();
-                if need > b {
-                    return Err(Error::BadParams(format!(
-                        "byte 0x{byte:02x} at offset {} needs {need} bits alone, more than the \
-                         window size b = {b}",
-                        self.pos
-                    )));
-                }
+                self.check_fits_alone(&table)?;
             }
         }
         let byte = self.data[self.pos];
