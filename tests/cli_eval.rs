@@ -64,7 +64,10 @@ fn eval_reports_the_quantized_cross_entropy_and_the_coder_never_beats_it() {
     assert!(ac < get("cross_entropy_bpb"), "ac {ac} vs float {float}");
     // ... but never its own ideal: one example, a stop code of at most 2 bits past it.
     assert!(ac >= quant - 1e-12, "ac {ac} below Σ −log2 q {quant}");
-    assert!(ac * n <= quant * n + 2.0 + 1e-3 * quant * n, "ac {ac} vs {quant}");
+    assert!(
+        ac * n <= quant * n + 2.0 + 1e-3 * quant * n,
+        "ac {ac} vs {quant}"
+    );
     let overhead = get("ac_overhead_vs_quantized");
     assert!((overhead - (ac / quant - 1.0)).abs() < 1e-9);
 }

@@ -159,8 +159,8 @@ fn brute_force_every_prefix_of_random_texts_decodes_exactly() {
             for end in 1..=text.len() {
                 let prefix = &text[..end];
                 let c = cfg(b, "exact");
-                let enc = method::encode(prefix, &c, &mut model.clone(), &RunOptions::default())
-                    .unwrap();
+                let enc =
+                    method::encode(prefix, &c, &mut model.clone(), &RunOptions::default()).unwrap();
                 let lens: Vec<usize> = enc.windows.iter().map(|w| w.bytes.len()).collect();
                 assert_eq!(
                     lens,
@@ -182,8 +182,7 @@ fn brute_force_every_prefix_of_random_texts_decodes_exactly() {
                     let enc =
                         method::encode(prefix, &c, &mut model.clone(), &RunOptions::default())
                             .unwrap();
-                    let rep =
-                        method::free_decode_report(&enc, prefix, &mut model.clone()).unwrap();
+                    let rep = method::free_decode_report(&enc, prefix, &mut model.clone()).unwrap();
                     failures_of_others[k] += rep.windows_total - rep.windows_ok;
                 }
             }
@@ -244,8 +243,8 @@ fn delay_fails_through_an_earlier_prefix_somewhere() {
         let text = random_text(seed + 100, 300);
         let rep_of = |rule: &str| {
             let c = cfg(16, rule);
-            let enc = method::encode(&text, &c, &mut model.clone(), &RunOptions::default())
-                .unwrap();
+            let enc =
+                method::encode(&text, &c, &mut model.clone(), &RunOptions::default()).unwrap();
             method::free_decode_report(&enc, &text, &mut model.clone()).unwrap()
         };
         let d = rep_of("delay");
@@ -258,7 +257,10 @@ fn delay_fails_through_an_earlier_prefix_somewhere() {
         }
         assert!(rep_of("exact").failures.is_empty());
     }
-    assert!(shorter > 0, "no Delay failure through an earlier prefix found");
+    assert!(
+        shorter > 0,
+        "no Delay failure through an earlier prefix found"
+    );
 }
 
 #[test]

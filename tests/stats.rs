@@ -633,8 +633,8 @@ twenty-one years in the world with very little to distress or vex her."
         let mut wp = WindowPositionAccumulator::default();
         wp.add(&data[..sample], &traced, &ranges);
         // Window position is defined for EqualInfo's windows only (issue 17).
-        let want_wp = (cfg.method == MethodKind::EqualInfo)
-            .then(|| wp.report(opts.window_position_top, 5));
+        let want_wp =
+            (cfg.method == MethodKind::EqualInfo).then(|| wp.report(opts.window_position_top, 5));
         assert_eq!(got.window_position, want_wp, "{}", cfg.label());
         assert!(want_align.chars > 0);
     }

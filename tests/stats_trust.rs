@@ -154,20 +154,27 @@ fn summary_rows_carry_the_flag_and_the_chao_shen_estimate() {
     let mut buf = Vec::new();
     stats::write_csv(std::slice::from_ref(&row), &mut buf).unwrap();
     let text = String::from_utf8(buf).unwrap();
-    assert!(text.lines().next().unwrap().contains("kl_tokens_undersampled"));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .contains("kl_tokens_undersampled"));
     let back = stats::read_csv(text.as_bytes()).unwrap();
     assert_eq!(back[0].kl_tokens_undersampled, Some(true));
 }
 
 #[test]
 fn window_position_only_where_defined() {
-    let text = b"It is a truth universally acknowledged, that a single man in possession. ".repeat(6);
+    let text =
+        b"It is a truth universally acknowledged, that a single man in possession. ".repeat(6);
     let mut u = Unigram::fit(&text);
     let run = RunOptions::default();
     let opts = StatsOptions::default();
     let row = |spec: &str, u: &mut Unigram| {
         let cfg: Config = spec.parse().unwrap();
-        let s = stats::analyze(&text, &cfg, u, &opts, &run).unwrap().finish();
+        let s = stats::analyze(&text, &cfg, u, &opts, &run)
+            .unwrap()
+            .finish();
         (s.clone(), SummaryRow::new("x", &s))
     };
     // b = 16 with 16-bit tokens: one token per window, no position 2.
@@ -190,4 +197,42 @@ fn window_position_only_where_defined() {
         assert_eq!(r.position1_consistency, None, "{spec}");
         assert_eq!(r.position2_consistency, None, "{spec}");
     }
+}
+
+#[test]
+fn cli_table_stars_undersampled_kl_and_explains_the_estimators() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.txt");
+    std::fs::write(
+        &p,
+        b"a small file, far fewer than 65,536 tokens. ".repeat(30),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eqinfo"))
+        .args(["stats", "-q", "--words", "0", "--model", "uniform"])
+        .args(["-c", "equal-info:b=16:v=65536", "-c", "bytes"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} row in\n{text}"))
+            .to_string()
+    };
+    // 16-bit tokens: a few hundred samples for 65,536 values: starred; bytes (8-bit tokens,
+    // 1,350 samples for 256 values): not.
+    assert!(line("EqualInfoAC[b=16, v=65536]").contains('*'), "{text}");
+    assert!(!line("Bytes[v=256]").contains('*'), "{text}");
+    assert!(
+        text.contains("Miller-Madow: n - H - (2^n - 1)/(2 m ln 2)"),
+        "{text}"
+    );
+    assert!(text.contains("* fewer tokens than token values"), "{text}");
 }

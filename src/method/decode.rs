@@ -506,10 +506,9 @@ pub fn free_decode_report(
                 d.bytes.get(true_len).copied(),
                 d.probs.get(true_len).copied(),
             ),
-            FreeDecodeFailureKind::ShorterPrefix => (
-                d.bytes.get(d.len).copied(),
-                d.probs.get(d.len).copied(),
-            ),
+            FreeDecodeFailureKind::ShorterPrefix => {
+                (d.bytes.get(d.len).copied(), d.probs.get(d.len).copied())
+            }
             FreeDecodeFailureKind::NoMatch => (None, None),
         };
         let (true_next_byte, true_next_prob) = match probes[i] {

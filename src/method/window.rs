@@ -18,6 +18,42 @@
 //! without its last byte, that byte is pushed to the next window. A window never becomes empty, so
 //! this always advances.
 //!
+//! ## The exact rule (`equal-info:...:exact`, beyond the paper)
+//! Write `x_1 x_2 ...` for the bytes from the window's start, `J` for the greedy length (the
+//! longest prefix that fits in `b` bits: the bits needed to stop never decrease as the interval
+//! shrinks, so the prefixes that fit are exactly `1..=J`), and `W_t` for the b-bit padded code of
+//! the first `t` bytes (its stop code, then zeros). The exact rule closes the window at
+//!
+//! `j = max { t in 1..=J : W_t != W_s for every s in 1..t }`
+//!
+//! (the longest fitting prefix whose padded code no shorter non-empty prefix shares; `t = 1`
+//! always qualifies, so a window is never empty and the encoder always advances). It applies to
+//! an example's last window as well (when the rest of the example fits, `J` is the rest): the
+//! decoder has no end marker, so a last window cut short just leaves a further window.
+//!
+//! **Claim.** The side-information-free decoder that takes the *shortest* prefix whose padded
+//! code reproduces the window's bits (the Delay decoder, [`super::decode`]) returns exactly
+//! `x_1..x_j` for every window.
+//!
+//! **Proof sketch.** (1) The window's bits `W = W_j` are a point of the dyadic interval of the
+//! stop code of `x_1..x_j`, which lies inside the coder's interval `I_j ⊆ I_t` for every
+//! `t <= j`; decoding `W` followed by zeros therefore yields `x_1..x_j` as its first `j` bytes
+//! (the decoder mirrors the finite coder's integer state exactly, SPEC §4), and after each
+//! decoded byte `t` the decoder holds the same coder state as the encoder did, hence computes
+//! the same `W_t`. (2) The decoder stops at the first `t` with `W_t = W`. For `t < j` the rule
+//! chose `j` so that `W_t != W_j = W`; at `t = j` it matches. So it stops at `t = j`, before it
+//! decodes any byte past the window, whatever those would be. (3) Windows are independent (the
+//! model is reset at every window, which the rule requires), so every window of every example
+//! decodes exactly; an example is the concatenation of its windows, and the number of windows
+//! follows from the example's length in bits (`b` each; the example's last token is padded by
+//! fewer than `token_bits` bits, fewer than `b` when `token_bits <= b`). The only convention a
+//! reader (or an M2) needs is that the token stream of an example ends with its last window.
+//!
+//! Compared with Delay: Delay drops the last byte only while `W_{len-1} = W_len`, so an earlier,
+//! non-adjacent prefix `s < len - 1` with `W_s = W_len` still makes its decoder stop early; and
+//! it leaves the last window alone. The exact rule checks every shorter prefix. Cost: `j <= J`,
+//! so windows hold at most as many bytes as greedy ones (measured in the README).
+//!
 //! ## Starting in the middle
 //! With the model reset at every window, a window is a function of the bytes from its start
 //! on, so an encoder started at a true window boundary produces the true windows from there.

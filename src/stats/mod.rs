@@ -231,6 +231,10 @@ pub struct ConfigStats {
     pub rank_frequency: Vec<(u64, u64)>,
     /// Fig. 11 curves.
     pub kl: Option<KlReport>,
+    /// Fig. 11 curves of EqualInfo's code bits alone: each window's zero padding removed before
+    /// the windows' bits are concatenated (how much of the distance from uniform is padding).
+    #[serde(default)]
+    pub kl_without_padding: Option<KlReport>,
     /// Fig. 9 alignment (AC methods and Bytes; on the traced sample).
     pub alignment: Option<AlignmentStats>,
     /// Table 8 window-position stability (on the traced sample; EqualInfo only, and only the
@@ -263,6 +267,7 @@ pub struct StatsAccumulator {
     example_padding_bits: u64,
     trivial: TrivialAccumulator,
     kl: Option<KlAccumulator>,
+    kl_unpadded: Option<KlAccumulator>,
     alignment: Option<AlignmentStats>,
     window_position: Option<WindowPositionAccumulator>,
     free_decode: Option<FreeDecodeStats>,
@@ -288,6 +293,8 @@ impl StatsAccumulator {
             trivial: TrivialAccumulator::new(config.token_bits),
             kl: opts
                 .kl
+                .then(|| KlAccumulator::new(opts.kl_partitions, opts.seed)),
+            kl_unpadded: (opts.kl && config.method == MethodKind::EqualInfo)
                 .then(|| KlAccumulator::new(opts.kl_partitions, opts.seed)),
             alignment: None,
             window_position: None,
@@ -329,6 +336,10 @@ impl StatsAccumulator {
         self.trivial.add_encoded(enc);
         if let Some(kl) = self.kl.as_mut() {
             kl.add_stream(enc.bits.as_bytes(), enc.bits.len());
+        }
+        if let Some(kl) = self.kl_unpadded.as_mut() {
+            let code = code_bits_only(enc);
+            kl.add_stream(code.as_bytes(), code.len());
         }
     }
 
@@ -398,6 +409,9 @@ impl StatsAccumulator {
         if let (Some(a), Some(b)) = (self.kl.as_mut(), o.kl.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.kl_unpadded.as_mut(), o.kl_unpadded.as_ref()) {
+            a.merge(b);
+        }
         if let Some(b) = &o.alignment {
             self.alignment.get_or_insert_with(Default::default).merge(b);
         }
@@ -446,6 +460,7 @@ impl StatsAccumulator {
             trivial: self.trivial.bounds(self.opts.unigram_smoothing),
             rank_frequency: trivial::rank_frequency(self.trivial.token_counts()),
             kl: self.kl.as_ref().map(KlAccumulator::report),
+            kl_without_padding: self.kl_unpadded.as_ref().map(KlAccumulator::report),
             alignment: self.alignment.clone(),
             window_position: self
                 .window_position
@@ -457,6 +472,19 @@ impl StatsAccumulator {
             free_decode_seconds: self.free_decode_seconds,
         }
     }
+}
+
+/// The windows' code bits without their padding, concatenated in window order (the stream
+/// whose KL [`ConfigStats::kl_without_padding`] reports).
+pub fn code_bits_only(enc: &Encoded) -> crate::coding::BitWriter {
+    let mut out = crate::coding::BitWriter::new();
+    for w in &enc.windows {
+        let n = w.code_bits.min(w.bit_len);
+        for i in w.bit_start..w.bit_start + n {
+            out.push(enc.bits.get(i));
+        }
+    }
+    out
 }
 
 /// Length of the traced sample of an input of `len` bytes (see [`StatsOptions`]).
@@ -584,6 +612,9 @@ pub struct SummaryRow {
     /// The same for the random baseline.
     #[serde(default)]
     pub kl_cs_random: Option<f64>,
+    /// EqualInfo: `kl_mm_tokens` of the code bits with each window's padding removed.
+    #[serde(default)]
+    pub kl_mm_tokens_without_padding: Option<f64>,
     /// Alignment: share of characters straddling tokens.
     pub straddle_fraction: Option<f64>,
     /// Window position 1 consistency (EqualInfo only; None where no token id occurs twice at
@@ -635,6 +666,11 @@ impl SummaryRow {
             kl_tokens_undersampled: tok.as_ref().map(|p| p.undersampled),
             kl_cs_tokens: tok.as_ref().map(|p| p.kl_cs),
             kl_cs_random: rnd.as_ref().map(|p| p.kl_cs),
+            kl_mm_tokens_without_padding: s
+                .kl_without_padding
+                .as_ref()
+                .and_then(|k| point(&k.tokens))
+                .map(|p| p.kl_mm),
             straddle_fraction: s.alignment.as_ref().map(|a| a.straddle_fraction),
             position1_consistency: pos(1),
             position2_consistency: pos(2),
