@@ -157,6 +157,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
     /// An encoder of the example `data[example]` from its window boundary `start` (window index
     /// `window_index` within the example; 0 at the example's start). Only the AC methods have
     /// windows to encode.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         data: &'a [u8],
         example: Range<usize>,
