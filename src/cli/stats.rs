@@ -32,7 +32,7 @@ pub struct StatsArgs {
     pub files: Vec<PathBuf>,
     /// A configuration, repeatable or comma-separated: `equal-info:b=16:v=65536`, `ac:v=256`,
     /// `gzip`, `bytes`, `static-ac`; keys b (window bits), v (vocabulary, power of two) or bits
-    /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, reset.
+    /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, exact, reset.
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
     /// The byte model for AC and EqualInfo: an M1 directory (config.json + model.safetensors),
