@@ -280,6 +280,10 @@ struct WireConfig {
     example_bytes: u64,
     delay: bool,
     reset_every: u32,
+    /// The exact window rule: the one optional key (absent in files written before it existed
+    /// and in every file that does not use it, which therefore keep their bytes).
+    #[serde(default)]
+    exact: bool,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +310,7 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
             .map_err(|_| Error::Corrupt("example size too large".into()))?,
         delay: c.delay,
         reset_every: c.reset_every,
+        exact: c.exact,
     };
     config
         .validate()

@@ -634,12 +634,10 @@ twenty-one years in the world with very little to distress or vex her."
         assert_eq!(got.alignment.as_ref(), Some(&want_align), "{}", cfg.label());
         let mut wp = WindowPositionAccumulator::default();
         wp.add(&data[..sample], &traced, &ranges);
-        assert_eq!(
-            got.window_position,
-            Some(wp.report(opts.window_position_top, 5)),
-            "{}",
-            cfg.label()
-        );
+        // Window position is defined for EqualInfo's windows only (issue 17).
+        let want_wp =
+            (cfg.method == MethodKind::EqualInfo).then(|| wp.report(opts.window_position_top, 5));
+        assert_eq!(got.window_position, want_wp, "{}", cfg.label());
         assert!(want_align.chars > 0);
     }
 }

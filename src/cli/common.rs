@@ -29,6 +29,9 @@ pub struct MethodArgs {
     /// The Delay variant of Equal-Info windows (paper App. A.2).
     #[arg(long)]
     pub delay: bool,
+    /// The exact window rule: every window decodes exactly without side information.
+    #[arg(long, conflicts_with = "delay")]
+    pub exact: bool,
     /// Reset the model every n windows (1 = every window; 0 = never within an example).
     #[arg(long, default_value_t = 1)]
     pub reset_every: u32,
@@ -50,6 +53,7 @@ impl MethodArgs {
             precision: self.precision,
             example_bytes: self.example_bytes,
             delay: self.delay,
+            exact: self.exact,
             reset_every: self.reset_every,
         };
         cfg.validate()?;

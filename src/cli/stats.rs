@@ -33,7 +33,7 @@ pub struct StatsArgs {
     pub files: Vec<PathBuf>,
     /// A configuration, repeatable or comma-separated: `equal-info:b=16:v=65536`, `ac:v=256`,
     /// `gzip`, `bytes`, `static-ac`; keys b (window bits), v (vocabulary, power of two) or bits
-    /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, reset.
+    /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, exact, reset.
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
     /// The byte model for AC and EqualInfo (`unigram`: fitted on all inputs; the same when no
@@ -120,7 +120,7 @@ pub fn parse_configs(specs: &[String]) -> Result<Vec<Config>> {
 fn table(report: &BatchReport) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{:<34} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "{:<34} {:>10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n",
         "configuration (all files)",
         "tokens",
         "bytes/tok",
@@ -128,6 +128,9 @@ fn table(report: &BatchReport) -> String {
         "unif",
         "unigram",
         "KL(v)",
+        "KL-CS(v)",
+        "rand(v)",
+        "KL nopad",
         "straddle",
         "free-dec"
     ));
@@ -135,19 +138,42 @@ fn table(report: &BatchReport) -> String {
         Some(x) => format!("{x:.digits$}"),
         None => "-".into(),
     };
+    let mut any_undersampled = false;
     for r in report.rows().iter().filter(|r| r.file == "ALL") {
+        // Undersampled Miller–Madow figures carry a star (see the note under the table).
+        let star = r.kl_tokens_undersampled == Some(true);
+        any_undersampled |= star;
+        let mark = |v: Option<f64>| match v {
+            Some(x) if star => format!("{x:.4}*"),
+            other => opt(other, 4),
+        };
         s.push_str(&format!(
-            "{:<34} {:>10} {:>9.3} {:>8.3} {:>8.3} {:>8.3} {:>8} {:>8} {:>8}\n",
+            "{:<34} {:>10} {:>9.3} {:>8.3} {:>8.3} {:>8.3} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n",
             r.config,
             r.tokens,
             r.bytes_per_token,
             r.bits_per_byte,
             r.uniform_bits_per_byte,
             r.unigram_heldout_bits_per_byte,
-            opt(r.kl_mm_tokens, 4),
+            mark(r.kl_mm_tokens),
+            opt(r.kl_cs_tokens, 4),
+            mark(r.kl_mm_random),
+            opt(r.kl_mm_tokens_without_padding, 4),
             opt(r.straddle_fraction, 3),
             opt(r.free_decode_window_rate, 3),
         ));
+    }
+    s.push_str(
+        "KL(v): KL(tokens || uniform) in bits, Miller-Madow: n - H - (2^n - 1)/(2 m ln 2) for m \
+         n-bit tokens; rand(v): the same on random bits of the same lengths; KL-CS(v): n - the \
+         Chao-Shen coverage-adjusted entropy; KL nopad: EqualInfo's code bits with the window \
+         padding removed.\n",
+    );
+    if any_undersampled {
+        s.push_str(
+            "* fewer tokens than token values (m < 2^n): Miller-Madow over-corrects there (it can \
+             go far below 0); read KL-CS(v), itself only an estimate from few samples.\n",
+        );
     }
     for (ps, c) in report.prefix_stability.iter().zip(&report.configs) {
         if let Some(p) = ps {

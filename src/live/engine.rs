@@ -21,9 +21,13 @@ const TRACED: EncodeWants = EncodeWants {
     trace: true,
 };
 
-/// Whether windows inside an example can be recomputed one by one.
+/// Whether windows inside an example can be recomputed one by one. Not for Delay or the exact
+/// rule: their cut depends on bytes past the window's end.
 pub(crate) fn window_incremental(config: &Config) -> bool {
-    config.method == MethodKind::EqualInfo && config.reset_every == 1 && !config.delay
+    config.method == MethodKind::EqualInfo
+        && config.reset_every == 1
+        && !config.delay
+        && !config.exact
 }
 
 /// Analyses `text`, reusing what it can of `prev`, with every decode check run.

@@ -90,6 +90,12 @@ pub struct Config {
     /// EqualInfo: reset the model every n windows (1 = every window, the paper's rule;
     /// 0 = never within an example).
     pub reset_every: u32,
+    /// EqualInfo: the exact window rule (see [`super::window`]): every window is the shortest
+    /// prefix of the decoded bytes whose padded code equals its bits, so the
+    /// side-information-free decoder recovers every window exactly. Not with Delay. Written to a
+    /// container only when set, so files without it keep the format's earlier bytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
 }
 
 impl Default for Config {
@@ -102,6 +108,7 @@ impl Default for Config {
             example_bytes: DEFAULT_EXAMPLE_BYTES,
             delay: false,
             reset_every: 1,
+            exact: false,
         }
     }
 }
@@ -149,6 +156,9 @@ impl Config {
                 let mut s = format!("EqualInfoAC[b={}, v={v}", self.window_bits);
                 if self.delay {
                     s.push_str(", delay");
+                }
+                if self.exact {
+                    s.push_str(", exact");
                 }
                 if self.reset_every != 1 {
                     if self.reset_every == 0 {
@@ -199,6 +209,18 @@ impl Config {
                         .into(),
                 ));
             }
+            if self.exact && self.reset_every != 1 {
+                return Err(Error::BadParams(
+                    "the exact window rule needs the model reset at every window (reset-every 1)"
+                        .into(),
+                ));
+            }
+            if self.exact && self.delay {
+                return Err(Error::BadParams(
+                    "the exact window rule and Delay are two different window rules: choose one"
+                        .into(),
+                ));
+            }
             if self.reset_every != 1 && self.window_bits < self.precision {
                 return Err(Error::BadParams(format!(
                     "with reset-every {} a window may start in any context, where one byte can \
@@ -238,8 +260,8 @@ impl Config {
 
 /// The `-c` syntax of `eqinfo stats` and the GUI: a configuration written like `equal-info:b=16:v=65536`, `ac:v=256`, `gzip`, `bytes`,
 /// `static-ac:bits=8`, `subword`. Keys: `b` (window bits), `v` (vocabulary size, a power of two:
-/// `v=256`, `v=65536`, also `v=65k`) or `bits` (token bits, 1..=16), `p` (precision β), `ex` (example bytes, 0 = whole input), `delay`, `reset`
-/// (reset every n windows). Unset keys keep [`Config::default`] values, except the token size,
+/// `v=256`, `v=65536`, also `v=65k`) or `bits` (token bits, 1..=16), `p` (precision β), `ex` (example bytes, 0 = whole input), `delay`, `exact`
+/// (the exact window rule), `reset` (reset every n windows). Unset keys keep [`Config::default`] values, except the token size,
 /// which defaults to 8 bits (v = 256) for Bytes and to 15 bits (v = 32768, the shipped
 /// tokenizer's ids) for Subword.
 impl FromStr for Config {
@@ -274,6 +296,7 @@ impl FromStr for Config {
             let (k, v) = match kv.split_once('=') {
                 Some(kv) => kv,
                 None if kv == "delay" => ("delay", "1"),
+                None if kv == "exact" => ("exact", "1"),
                 None => {
                     return Err(Error::BadParams(format!(
                         "'{kv}' in '{spec}' is not key=value"
@@ -321,9 +344,10 @@ impl FromStr for Config {
                 }
                 "reset" => c.reset_every = small(num)?,
                 "delay" => c.delay = num != 0,
+                "exact" => c.exact = num != 0,
                 other => {
                     return Err(Error::BadParams(format!(
-                        "unknown key '{other}' in '{spec}' (use b, v, bits, p, ex, delay, reset)"
+                        "unknown key '{other}' in '{spec}' (use b, v, bits, p, ex, delay, exact, reset)"
                     )))
                 }
             }
@@ -358,6 +382,9 @@ impl Config {
             ));
             if self.delay {
                 s.push_str(":delay");
+            }
+            if self.exact {
+                s.push_str(":exact");
             }
         }
         s

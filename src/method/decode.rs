@@ -181,12 +181,19 @@ fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [
 }
 
 /// What the side-information-free decoder made of one window.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FreeDecoded {
     /// The bytes it read while they fit in b bits (the candidates are prefixes of these).
     pub(crate) bytes: Vec<u8>,
     /// The prefix length it chose (0 when no prefix reproduces the window's bits).
     pub(crate) len: usize,
+    /// Per decoded byte, its quantized probability `f / 2^β` in its context.
+    pub(crate) probs: Vec<f64>,
+    /// The prefix lengths whose own padded code reproduces the window's bits, ascending.
+    pub(crate) matches: Vec<usize>,
+    /// The quantized probability of a byte asked about beforehand ([`WindowBits`] `probe`) in
+    /// the context of the first `probe.0` decoded bytes, when the decoder got that far.
+    pub(crate) probe_prob: Option<f64>,
 }
 
 /// The side-information-free decoder of one window (see [`free_decode_report`]).
@@ -196,7 +203,10 @@ struct FreeJob<'a> {
     bits: BitWriter,
     window: BitWriter,
     out: Vec<u8>,
+    probs: Vec<f64>,
     matches: Vec<usize>,
+    probe: Option<(usize, u8)>,
+    probe_prob: Option<f64>,
     b: u64,
     cap: usize,
     done: bool,
@@ -208,6 +218,12 @@ impl LaneJob for FreeJob<'_> {
             return Ok(Step::Done);
         }
         let table = ctx.table()?;
+        let total = table.total() as f64;
+        if let Some((at, byte)) = self.probe {
+            if at == self.out.len() {
+                self.probe_prob = Some(table.freq(byte) as f64 / total);
+            }
+        }
         let sym = self.dec.decode(&table);
         let mut st = self.st;
         let mut bits = self.bits.clone();
@@ -219,6 +235,7 @@ impl LaneJob for FreeJob<'_> {
         self.st = st;
         self.bits = bits;
         self.out.push(sym);
+        self.probs.push(table.freq(sym) as f64 / total);
         // Does this prefix's own padded code reproduce the window?
         let mut code = self.bits.clone();
         st.finish_with(|bit| code.push(bit));
@@ -235,14 +252,52 @@ impl LaneJob for FreeJob<'_> {
     }
 }
 
+/// Which prefix the side-information-free decoder takes among those whose padded code
+/// reproduces the window's bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FreeDecodeRule {
+    /// The longest (the paper's greedy windows, App. D.5).
+    Longest,
+    /// The shortest (Delay, and the exact rule, whose windows it always recovers).
+    Shortest,
+}
+
+impl FreeDecodeRule {
+    /// The decoder rule for a configuration's windows.
+    pub fn of(cfg: &Config) -> Self {
+        if cfg.delay || cfg.exact {
+            FreeDecodeRule::Shortest
+        } else {
+            FreeDecodeRule::Longest
+        }
+    }
+}
+
 /// Runs the side-information-free decoder on windows of EqualInfoAC with the model reset at
-/// every window (`cfg.window_bits`, `cfg.precision`; Delay picks the shortest matching prefix,
-/// greedy the longest), many windows side by side on the model's lanes.
+/// every window (`cfg.window_bits`, `cfg.precision`; Delay and the exact rule pick the shortest
+/// matching prefix, greedy the longest), many windows side by side on the model's lanes.
 pub(crate) fn free_decode_windows(
     windows: &[WindowBits<'_>],
     cfg: &Config,
     model: &mut dyn ByteModel,
 ) -> Result<Vec<FreeDecoded>> {
+    let probes = vec![None; windows.len()];
+    free_decode_windows_probed(windows, &probes, cfg, model)
+}
+
+/// [`free_decode_windows`], also reporting for each window with a probe `(k, byte)` the quantized
+/// probability of `byte` after the window's first `k` decoded bytes.
+pub(crate) fn free_decode_windows_probed(
+    windows: &[WindowBits<'_>],
+    probes: &[Option<(usize, u8)>],
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+) -> Result<Vec<FreeDecoded>> {
+    let rule = FreeDecodeRule::of(cfg);
+    let jobs: Vec<(&WindowBits<'_>, Option<(usize, u8)>)> = windows
+        .iter()
+        .zip(probes.iter().copied().chain(std::iter::repeat(None)))
+        .collect();
     let b = cfg.window_bits as u64;
     let tables = Tables::new(model, cfg.precision)?;
     // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
@@ -252,10 +307,10 @@ pub(crate) fn free_decode_windows(
     drive_all(
         model,
         &tables,
-        windows,
+        &jobs,
         &RunOptions::default(),
         0,
-        |w| {
+        |&(w, probe)| {
             let mut window = BitWriter::new();
             for i in w.range.clone() {
                 window.push(w.bits.get(i));
@@ -266,28 +321,78 @@ pub(crate) fn free_decode_windows(
                 bits: BitWriter::new(),
                 window,
                 out: Vec::new(),
+                probs: Vec::new(),
                 matches: Vec::new(),
+                probe,
+                probe_prob: None,
                 b,
                 cap,
                 done: false,
             })
         },
         |job| {
-            let len = if cfg.delay {
-                job.matches.first()
-            } else {
-                job.matches.last()
+            let len = match rule {
+                FreeDecodeRule::Shortest => job.matches.first(),
+                FreeDecodeRule::Longest => job.matches.last(),
             }
             .copied()
             .unwrap_or(0);
             out.push(FreeDecoded {
                 bytes: job.out,
                 len,
+                probs: job.probs,
+                matches: job.matches,
+                probe_prob: job.probe_prob,
             });
             Ok(())
         },
     )?;
     Ok(out)
+}
+
+/// How a window's side-information-free decoding went wrong (the two failure modes measured on
+/// real text, see the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FreeDecodeFailureKind {
+    /// The decoder added bytes: the true next byte did not fit (or was pushed back), and a more
+    /// probable byte fits and its prefix reproduces the same padded bits. The greedy rule's
+    /// failure (longest match).
+    ExtraBytes,
+    /// The decoder stopped early: a shorter prefix of the window has the same padded code. The
+    /// shortest-match rule's failure (Delay checks only whether dropping the last byte keeps the
+    /// code; an earlier, non-adjacent prefix can still share it).
+    ShorterPrefix,
+    /// No decoded prefix reproduces the window's bits (not seen with a correct encoder).
+    NoMatch,
+}
+
+/// One window the side-information-free decoder got wrong, with what a viewer needs to show why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FreeDecodeFailure {
+    /// Window index in the encoding.
+    pub window: usize,
+    /// The rule that chose the decoded length.
+    pub rule: FreeDecodeRule,
+    /// Which failure.
+    pub kind: FreeDecodeFailureKind,
+    /// Bytes the window really holds.
+    pub true_len: usize,
+    /// Bytes the decoder chose.
+    pub decoded_len: usize,
+    /// Every prefix length whose padded code reproduces the window's bits (ascending; the true
+    /// length is among them).
+    pub matching_lens: Vec<usize>,
+    /// The byte the decoder put where the window ends (`ExtraBytes`: the first extra byte) or
+    /// the true byte it dropped (`ShorterPrefix`: the window's byte at `decoded_len`).
+    pub competing_byte: Option<u8>,
+    /// Its quantized probability in its context.
+    pub competing_prob: Option<f64>,
+    /// `ExtraBytes`: the byte that really follows the window (the next window's first byte), if
+    /// any.
+    pub true_next_byte: Option<u8>,
+    /// Its quantized probability after the window's bytes (the context the competing byte won
+    /// in).
+    pub true_next_prob: Option<f64>,
 }
 
 /// How well the side-information-free decoder recovers the windows.
@@ -305,6 +410,9 @@ pub struct FreeDecodeReport {
     pub window_ok: Vec<bool>,
     /// Per window: how many bytes the free decoder produced.
     pub decoded_len: Vec<usize>,
+    /// The windows decoded wrongly, in window order, with why.
+    #[serde(default)]
+    pub failures: Vec<FreeDecodeFailure>,
 }
 
 impl FreeDecodeReport {
@@ -315,6 +423,10 @@ impl FreeDecodeReport {
     /// Fraction of examples recovered exactly.
     pub fn example_rate(&self) -> f64 {
         ratio(self.examples_ok, self.examples_total)
+    }
+    /// Failures of a kind.
+    pub fn count(&self, kind: FreeDecodeFailureKind) -> usize {
+        self.failures.iter().filter(|f| f.kind == kind).count()
     }
 }
 
@@ -331,8 +443,9 @@ fn ratio(a: usize, b: usize) -> f64 {
 ///
 /// Each window is decoded byte by byte while the decoded prefix still fits in `b` bits; among the
 /// prefixes whose own padded code reproduces the window's bits, the greedy decoder takes the
-/// longest and the Delay decoder the shortest. The last window of an example has no end marker:
-/// it is judged like the others.
+/// longest and the Delay and exact decoders the shortest. The last window of an example has no
+/// end marker: it is judged like the others. Every wrong window is described in
+/// [`FreeDecodeReport::failures`].
 pub fn free_decode_report(
     enc: &Encoded,
     data: &[u8],
@@ -356,12 +469,64 @@ pub fn free_decode_report(
             reset: true,
         })
         .collect();
-    let decoded = free_decode_windows(&windows, cfg, model)?;
+    // The byte after each window (within its example), asked about in the window's context.
+    let mut probes = vec![None; enc.windows.len()];
+    for ex in &enc.examples {
+        for wi in ex.windows.clone() {
+            let Some(w) = enc.windows.get(wi) else {
+                continue;
+            };
+            if w.bytes.end < ex.bytes.end {
+                probes[wi] = data.get(w.bytes.end).map(|&c| (w.bytes.len(), c));
+            }
+        }
+    }
+    let decoded = free_decode_windows_probed(&windows, &probes, cfg, model)?;
+    let rule = FreeDecodeRule::of(cfg);
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());
-    for (d, w) in decoded.iter().zip(&enc.windows) {
+    let mut failures = Vec::new();
+    for (i, (d, w)) in decoded.iter().zip(&enc.windows).enumerate() {
         decoded_len.push(d.len);
-        window_ok.push(Some(&d.bytes[..d.len]) == data.get(w.bytes.clone()));
+        let ok = Some(&d.bytes[..d.len]) == data.get(w.bytes.clone());
+        window_ok.push(ok);
+        if ok {
+            continue;
+        }
+        let true_len = w.bytes.len();
+        let kind = if d.len == 0 {
+            FreeDecodeFailureKind::NoMatch
+        } else if d.len > true_len {
+            FreeDecodeFailureKind::ExtraBytes
+        } else {
+            FreeDecodeFailureKind::ShorterPrefix
+        };
+        let (competing_byte, competing_prob) = match kind {
+            FreeDecodeFailureKind::ExtraBytes => (
+                d.bytes.get(true_len).copied(),
+                d.probs.get(true_len).copied(),
+            ),
+            FreeDecodeFailureKind::ShorterPrefix => {
+                (d.bytes.get(d.len).copied(), d.probs.get(d.len).copied())
+            }
+            FreeDecodeFailureKind::NoMatch => (None, None),
+        };
+        let (true_next_byte, true_next_prob) = match probes[i] {
+            Some((_, c)) if kind == FreeDecodeFailureKind::ExtraBytes => (Some(c), d.probe_prob),
+            _ => (None, None),
+        };
+        failures.push(FreeDecodeFailure {
+            window: i,
+            rule,
+            kind,
+            true_len,
+            decoded_len: d.len,
+            matching_lens: d.matches.clone(),
+            competing_byte,
+            competing_prob,
+            true_next_byte,
+            true_next_prob,
+        });
     }
     let examples_ok = enc
         .examples
@@ -375,5 +540,6 @@ pub fn free_decode_report(
         examples_ok,
         window_ok,
         decoded_len,
+        failures,
     })
 }

@@ -25,7 +25,10 @@ pub mod trace;
 pub mod window;
 
 pub use config::{Config, MethodKind};
-pub use decode::{decode, free_decode_report, FreeDecodeReport};
+pub use decode::{
+    decode, free_decode_report, FreeDecodeFailure, FreeDecodeFailureKind, FreeDecodeReport,
+    FreeDecodeRule,
+};
 pub use trace::{Alignment, ByteTrace, Trace};
 
 use crate::coding::BitWriter;

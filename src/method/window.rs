@@ -18,6 +18,42 @@
 //! without its last byte, that byte is pushed to the next window. A window never becomes empty, so
 //! this always advances.
 //!
+//! ## The exact rule (`equal-info:...:exact`, beyond the paper)
+//! Write `x_1 x_2 ...` for the bytes from the window's start, `J` for the greedy length (the
+//! longest prefix that fits in `b` bits: the bits needed to stop never decrease as the interval
+//! shrinks, so the prefixes that fit are exactly `1..=J`), and `W_t` for the b-bit padded code of
+//! the first `t` bytes (its stop code, then zeros). The exact rule closes the window at
+//!
+//! `j = max { t in 1..=J : W_t != W_s for every s in 1..t }`
+//!
+//! (the longest fitting prefix whose padded code no shorter non-empty prefix shares; `t = 1`
+//! always qualifies, so a window is never empty and the encoder always advances). It applies to
+//! an example's last window as well (when the rest of the example fits, `J` is the rest): the
+//! decoder has no end marker, so a last window cut short just leaves a further window.
+//!
+//! **Claim.** The side-information-free decoder that takes the *shortest* prefix whose padded
+//! code reproduces the window's bits (the Delay decoder, [`super::decode`]) returns exactly
+//! `x_1..x_j` for every window.
+//!
+//! **Proof sketch.** (1) The window's bits `W = W_j` are a point of the dyadic interval of the
+//! stop code of `x_1..x_j`, which lies inside the coder's interval `I_j ⊆ I_t` for every
+//! `t <= j`; decoding `W` followed by zeros therefore yields `x_1..x_j` as its first `j` bytes
+//! (the decoder mirrors the finite coder's integer state exactly, SPEC §4), and after each
+//! decoded byte `t` the decoder holds the same coder state as the encoder did, hence computes
+//! the same `W_t`. (2) The decoder stops at the first `t` with `W_t = W`. For `t < j` the rule
+//! chose `j` so that `W_t != W_j = W`; at `t = j` it matches. So it stops at `t = j`, before it
+//! decodes any byte past the window, whatever those would be. (3) Windows are independent (the
+//! model is reset at every window, which the rule requires), so every window of every example
+//! decodes exactly; an example is the concatenation of its windows, and the number of windows
+//! follows from the example's length in bits (`b` each; the example's last token is padded by
+//! fewer than `token_bits` bits, fewer than `b` when `token_bits <= b`). The only convention a
+//! reader (or an M2) needs is that the token stream of an example ends with its last window.
+//!
+//! Compared with Delay: Delay drops the last byte only while `W_{len-1} = W_len`, so an earlier,
+//! non-adjacent prefix `s < len - 1` with `W_s = W_len` still makes its decoder stop early; and
+//! it leaves the last window alone. The exact rule checks every shorter prefix. Cost: `j <= J`,
+//! so windows hold at most as many bytes as greedy ones (measured in the README).
+//!
 //! ## Starting in the middle
 //! With the model reset at every window, a window is a function of the bytes from its start
 //! on, so an encoder started at a true window boundary produces the true windows from there.
@@ -84,6 +120,7 @@ struct Rule {
     /// b (None: one window per example, AC and StaticAC).
     window_bits: Option<u64>,
     delay: bool,
+    exact: bool,
     reset_every: u32,
 }
 
@@ -125,6 +162,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
     /// An encoder of the example `data[example]` from its window boundary `start` (window index
     /// `window_index` within the example; 0 at the example's start). Only the AC methods have
     /// windows to encode.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         data: &'a [u8],
         example: Range<usize>,
@@ -145,6 +183,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             window_bits: (config.method == MethodKind::EqualInfo)
                 .then_some(config.window_bits as u64),
             delay: config.delay && config.method == MethodKind::EqualInfo,
+            exact: config.exact && config.method == MethodKind::EqualInfo,
             reset_every: if config.method == MethodKind::EqualInfo {
                 config.reset_every
             } else {
@@ -217,13 +256,35 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         w
     }
 
-    /// Closes the current window (Delay may push bytes back to the next one).
+    /// The exact rule's cut: the longest prefix length `j` (at least 1) of the current window
+    /// whose padded code differs from the padded code of every shorter non-empty prefix.
+    fn exact_len(&self, b: u64) -> usize {
+        let n = self.coded.len();
+        // first[code] = the shortest prefix length with that padded code.
+        let mut first: std::collections::HashMap<Vec<u8>, usize> =
+            std::collections::HashMap::with_capacity(n);
+        let mut best = n.min(1);
+        for j in 1..=n {
+            let code = self.padded(j, b).as_bytes().to_vec();
+            let f = *first.entry(code).or_insert(j);
+            if f == j {
+                best = j;
+            }
+        }
+        best
+    }
+
+    /// Closes the current window (Delay and the exact rule may push bytes back to the next one).
     fn close_window(&mut self, last: bool) {
         let mut len = self.dropped + self.coded.len();
         if let (Some(b), true, false) = (self.rule.window_bits, self.rule.delay, last) {
             while len >= 2 && self.padded(len - 1, b) == self.padded(len, b) {
                 len -= 1;
             }
+        }
+        // The exact rule applies to an example's last window too: its decoder has no end marker.
+        if let (Some(b), true) = (self.rule.window_bits, self.rule.exact) {
+            len = self.exact_len(b);
         }
         // With steps dropped (never with Delay or windows) the window ends with the last one.
         let st = match len.checked_sub(self.dropped + 1) {
@@ -291,6 +352,23 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         self.win_start = self.pos;
     }
 
+    /// Refuses a window whose first byte needs more than b bits alone (it could never be placed).
+    fn check_fits_alone(&self, table: &FreqTable) -> Result<()> {
+        let Some(b) = self.rule.window_bits else {
+            return Ok(());
+        };
+        let byte = self.data[self.pos];
+        let need = CoderState::default().after(table, byte).bits_needed();
+        if need > b {
+            return Err(Error::BadParams(format!(
+                "byte 0x{byte:02x} at offset {} needs {need} bits alone, more than the window \
+                 size b = {b}",
+                self.pos
+            )));
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, table: &FreqTable, byte: u8, dist: Option<&[f32]>) {
         let before = self.state;
         let start = self.win_bits.len();
@@ -319,8 +397,15 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
         }
         if self.pos == self.end {
             self.close_window(true);
-            self.finished = true;
-            return Ok(Step::Done);
+            if self.pos == self.end || (self.stop)(self.pos) {
+                self.finished = true;
+                return Ok(Step::Done);
+            }
+            // The exact rule cut the example's last window short: the rest starts a new window
+            // (the rule needs the model reset at every window).
+            ctx.reset();
+            let table = ctx.table()?;
+            self.check_fits_alone(&table)?;
         }
         let mut table = ctx.table()?;
         if let Some(b) = self.rule.window_bits {
@@ -335,15 +420,7 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
                     ctx.reset();
                 }
                 table = ctx.table()?;
-                let byte = self.data[self.pos];
-                let need = CoderState::default().after(&table, byte).bits_needed();
-                if need > b {
-                    return Err(Error::BadParams(format!(
-                        "byte 0x{byte:02x} at offset {} needs {need} bits alone, more than the \
-                         window size b = {b}",
-                        self.pos
-                    )));
-                }
+                self.check_fits_alone(&table)?;
             }
         }
         let byte = self.data[self.pos];

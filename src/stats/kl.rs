@@ -6,11 +6,29 @@
 //! * plug-in entropy `H = log2 m - (1/m) sum_v c_v log2 c_v` (bits);
 //! * `kl_plugin = n - H`: exactly `n` for a constant stream, 0 only when every n-bit value occurs
 //!   equally often;
-//! * Miller–Madow: `H_mm = H + (2^n - 1) / (2 m ln 2)` (the correction in bits: the classical
-//!   `(K - 1) / (2m)` is in nats; K is taken as the full support `2^n`, as SPEC section 8 writes
-//!   it, not the number of values seen), and `kl_mm = n - H_mm`. The correction removes the
-//!   plug-in estimator's downward bias, so on random bits `kl_mm` scatters around 0 (it can be
-//!   slightly negative); on a constant stream it is `n - (2^n - 1)/(2 m ln 2)`, below `n`.
+//! * Miller–Madow: `H_mm = H + (2^n - 1) / (2 m ln 2)` and `kl_mm = n - H_mm`. The classical
+//!   correction `(K - 1) / (2m)` is in nats; in bits it is divided by `ln 2`. K is taken as the
+//!   full support `2^n` (SPEC section 8's text says "K = distinct values seen, at most 2^n"; for
+//!   a stream that shows every value the two agree). The correction is the first term of the
+//!   plug-in estimator's downward bias, `E[H] = H_true - (K - 1)/(2 m ln 2) + O(K^2/m^2)`, so on
+//!   random bits `kl_mm` scatters around 0 (it can be slightly negative); on a constant stream
+//!   it is `n - (2^n - 1)/(2 m ln 2)`, below `n`.
+//! * **Undersampled** (`m < 2^n`, [`KlPoint::undersampled`]): the expansion behind Miller–Madow
+//!   needs m ≫ K. With fewer samples than values the plug-in H is at most `log2 m` and the
+//!   correction grows like `2^n / m`: `kl_mm` comes out far below zero (random bits, n = 16,
+//!   m = 2,048: about −18) and says nothing. Such points are flagged in the JSON, the CSV
+//!   (`kl_tokens_undersampled`) and the CLI table (`*`).
+//! * **Chao–Shen** ([`chao_shen_entropy`], `kl_cs = n - H_CS`): the estimator to read in the
+//!   undersampled regime. It estimates the probability mass of the values never seen from the
+//!   singletons (Good–Turing coverage `C = 1 - f1/m`), shrinks the seen values' frequencies by
+//!   C, and weights each term by the inverse chance of seeing that value at all
+//!   (Horvitz–Thompson). It is closed-form, needs no prior and no knowledge of K, and in the
+//!   comparisons of Chao & Shen (2003) and Hausser & Strimmer (2009) it has among the smallest
+//!   biases of the closed-form estimators when m < K; on random bits at n = 16 with m = 2,048 it
+//!   gives |kl_cs| < 1 where `kl_mm` gives −18 (tested). It is still an estimate from few
+//!   samples: no estimator recovers n bits of entropy from m ≪ 2^n samples without
+//!   assumptions, so undersampled rows stay flagged. (NSB would do better still, at the cost of a
+//!   numerical integral over a Dirichlet-mixture prior; not implemented.)
 //!
 //! Overlapping n-grams: the m = L - n + 1 windows `bits[i..i+n]`. Non-overlapping tokens: the
 //! m = floor(L / n) slices `bits[k n..(k+1) n]` (a partial last slice is dropped).
@@ -21,8 +39,14 @@
 //! n-bit tokens, so every sample is in exactly one part and the stream's counts are the parts'
 //! sums. `kl_mm` is computed on each part alone for the n where the part holds at least 2^n
 //! samples, and the 5/50/95% quantiles (linear interpolation between order
-//! statistics) are taken over all such parts of all streams added. A random baseline is computed the same way on seeded pseudo-random bits
-//! ([`crate::rng::SplitMix64`]) of the same lengths.
+//! statistics) are taken over all such parts of all streams added.
+//!
+//! Random baseline: computed the same way on seeded pseudo-random bits
+//! ([`crate::rng::SplitMix64`]) of the same lengths, one random stream per stream added, seeded
+//! by the baseline seed and the stream's own bits ([`stream_seed`]): independent across files
+//! and shards, the same for the same input and seed, and the pooled baseline does not depend on
+//! how the streams were split among accumulators or in what order they were merged. Two streams
+//! with identical bits get identical random bits (as their data counts are identical too).
 
 use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
@@ -55,6 +79,15 @@ pub struct KlPoint {
     pub q95: Option<f64>,
     /// Partitions the quantiles were taken over (those with at least 2^n samples).
     pub partitions: u64,
+    /// Fewer samples than possible values (m < 2^n): Miller–Madow's correction with K = 2^n
+    /// then exceeds what the sample can show and `kl_mm` is not to be read as a measurement
+    /// (it can come out far below 0); read `kl_cs` instead, with care.
+    #[serde(default)]
+    pub undersampled: bool,
+    /// n - H_CS, the Chao–Shen coverage-adjusted entropy estimate (see the module docs): the
+    /// estimate to read where `undersampled`.
+    #[serde(default)]
+    pub kl_cs: f64,
 }
 
 /// KL curves of a stream and of its random baseline.
@@ -381,6 +414,34 @@ pub fn kl_of_counts(counts: &[u64], n: u32) -> Option<(f64, f64, u64)> {
     Some((n as f64 - h, n as f64 - h_mm, m))
 }
 
+/// The Chao–Shen (2003) coverage-adjusted entropy estimate of counts, in bits (0 without
+/// samples): with m samples and f1 values seen once, the sample coverage is
+/// `C = 1 - f1/m` (f1 taken as m - 1 when every value is a singleton), each seen value gets
+/// `p = C c / m`, and `H = -sum p log2 p / (1 - (1 - p)^m)` (Horvitz–Thompson: each term divided
+/// by the chance that the value was seen at all).
+pub fn chao_shen_entropy(counts: &[u64]) -> f64 {
+    let m: u64 = counts.iter().sum();
+    if m == 0 {
+        return 0.0;
+    }
+    let mf = m as f64;
+    let mut f1 = counts.iter().filter(|&&c| c == 1).count() as f64;
+    if f1 >= mf {
+        f1 = mf - 1.0;
+    }
+    let coverage = 1.0 - f1 / mf;
+    let mut h = 0.0;
+    for &c in counts.iter().filter(|&&c| c > 0) {
+        let p = coverage * c as f64 / mf;
+        // 1 - (1 - p)^m, without cancellation for small p.
+        let seen = -(mf * (-p).ln_1p()).exp_m1();
+        if seen > 0.0 {
+            h -= p * p.ln() / seen;
+        }
+    }
+    h / std::f64::consts::LN_2
+}
+
 /// Quantile `q` in [0, 1] of sorted values, linear between order statistics (NaN when empty).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -542,6 +603,8 @@ impl Side {
                 q50: q(0.50),
                 q95: q(0.95),
                 partitions: vals.len() as u64,
+                undersampled: m < 1u64 << n,
+                kl_cs: n as f64 - chao_shen_entropy(&counts.per_n[i]),
             });
         }
         out
@@ -555,7 +618,6 @@ pub struct KlAccumulator {
     random: Side,
     partitions: usize,
     seed: u64,
-    streams: u64,
 }
 
 impl KlAccumulator {
@@ -566,16 +628,19 @@ impl KlAccumulator {
             random: Side::new(),
             partitions,
             seed,
-            streams: 0,
         }
     }
 
     /// Adds the first `len` bits of MSB-first packed `bytes`, and as many random bits. The two
     /// are counted on two threads (they share nothing; the result does not depend on it).
+    ///
+    /// The random bits are seeded by the accumulator's seed and the stream's own bits
+    /// ([`stream_seed`]): streams of different content (files, shards of a file) get independent
+    /// random streams whichever accumulator counts them and in whatever order, and the same
+    /// stream under the same seed always gets the same ones.
     pub fn add_stream(&mut self, bytes: &[u8], len: u64) {
         let len = len.min(bytes.len() as u64 * 8);
-        // A different random stream per stream added, reproducible from the seed.
-        let seed = self.seed ^ self.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let seed = stream_seed(self.seed, bytes, len);
         let parts = self.partitions;
         let (data, random) = (&mut self.data, &mut self.random);
         let mut add_random = move || random.add(&random_bits(len, seed), len, parts);
@@ -592,14 +657,12 @@ impl KlAccumulator {
                 }
             });
         }
-        self.streams += 1;
     }
 
     /// Adds everything another accumulator holds.
     pub fn merge(&mut self, other: &KlAccumulator) {
         self.data.merge(&other.data);
         self.random.merge(&other.random);
-        self.streams += other.streams;
     }
 
     /// The curves.
@@ -613,6 +676,32 @@ impl KlAccumulator {
             seed: self.seed,
         }
     }
+}
+
+/// The seed of the random baseline of a stream: SHA-256 of the baseline seed, the stream's
+/// length and its first `len` bits (whole bytes, the last one masked), folded to 64 bits. Before
+/// this, every accumulator restarted one random stream, so pooled files counted the same random
+/// bits several times (issue 17).
+pub fn stream_seed(seed: u64, bytes: &[u8], len: u64) -> u64 {
+    use sha2::{Digest, Sha256};
+    let n = (len.div_ceil(8) as usize).min(bytes.len());
+    let mut h = Sha256::new();
+    h.update(b"eqinfo-kl-random-baseline");
+    h.update(seed.to_le_bytes());
+    h.update(len.to_le_bytes());
+    if n > 0 {
+        h.update(&bytes[..n - 1]);
+        let keep = if len.is_multiple_of(8) {
+            0xFF
+        } else {
+            0xFFu8 << (8 - len % 8)
+        };
+        h.update([bytes[n - 1] & keep]);
+    }
+    let d = h.finalize();
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(w)
 }
 
 /// The KL report of one stream (convenience).

@@ -17,6 +17,7 @@
 //! | Table 8 window-position stability | [`stability`] | texts per token id at window position 1 / 2 |
 //! | Fig. 9 character alignment | [`align`] | share of characters whose bits straddle tokens |
 //! | §5 side-information-free decoding | here | windows / examples recovered exactly |
+//! | cross-entropy, float and quantized | [`xent`] | `Σ −log2 p` and the coder's ideal `Σ −log2 q` |
 //!
 //! Per-byte bit ranges (alignment, window position) are measured on a sample: the first
 //! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples). The AC methods
@@ -37,6 +38,7 @@ pub mod align;
 pub mod kl;
 pub mod stability;
 pub mod trivial;
+pub mod xent;
 
 pub use align::AlignmentStats;
 pub use kl::{KlAccumulator, KlPoint, KlReport};
@@ -230,9 +232,14 @@ pub struct ConfigStats {
     pub rank_frequency: Vec<(u64, u64)>,
     /// Fig. 11 curves.
     pub kl: Option<KlReport>,
+    /// Fig. 11 curves of EqualInfo's code bits alone: each window's zero padding removed before
+    /// the windows' bits are concatenated (how much of the distance from uniform is padding).
+    #[serde(default)]
+    pub kl_without_padding: Option<KlReport>,
     /// Fig. 9 alignment (AC methods and Bytes; on the traced sample).
     pub alignment: Option<AlignmentStats>,
-    /// Table 8 window-position stability (on the traced sample).
+    /// Table 8 window-position stability (on the traced sample; EqualInfo only, and only the
+    /// positions that hold tokens).
     pub window_position: Option<Vec<PositionStability>>,
     /// Side-information-free decoding (EqualInfo, reset every window).
     pub free_decode: Option<FreeDecodeStats>,
@@ -261,6 +268,7 @@ pub struct StatsAccumulator {
     example_padding_bits: u64,
     trivial: TrivialAccumulator,
     kl: Option<KlAccumulator>,
+    kl_unpadded: Option<KlAccumulator>,
     alignment: Option<AlignmentStats>,
     window_position: Option<WindowPositionAccumulator>,
     free_decode: Option<FreeDecodeStats>,
@@ -286,6 +294,8 @@ impl StatsAccumulator {
             trivial: TrivialAccumulator::new(config.token_bits),
             kl: opts
                 .kl
+                .then(|| KlAccumulator::new(opts.kl_partitions, opts.seed)),
+            kl_unpadded: (opts.kl && config.method == MethodKind::EqualInfo)
                 .then(|| KlAccumulator::new(opts.kl_partitions, opts.seed)),
             alignment: None,
             window_position: None,
@@ -328,6 +338,10 @@ impl StatsAccumulator {
         if let Some(kl) = self.kl.as_mut() {
             kl.add_stream(enc.bits.as_bytes(), enc.bits.len());
         }
+        if let Some(kl) = self.kl_unpadded.as_mut() {
+            let code = code_bits_only(enc);
+            kl.add_stream(code.as_bytes(), code.len());
+        }
     }
 
     /// Adds alignment and window-position statistics of a traced encoding of `data`.
@@ -348,7 +362,9 @@ impl StatsAccumulator {
                 .get_or_insert_with(Default::default)
                 .merge(&a);
         }
-        if self.opts.window_position {
+        // Window position is a property of windows: EqualInfo only (the other methods' single
+        // "window" per example would give meaningless figures).
+        if self.opts.window_position && enc.config.method == MethodKind::EqualInfo {
             self.window_position
                 .get_or_insert_with(Default::default)
                 .add(data, enc, ranges);
@@ -392,6 +408,9 @@ impl StatsAccumulator {
         self.example_padding_bits += o.example_padding_bits;
         self.trivial.merge(&o.trivial);
         if let (Some(a), Some(b)) = (self.kl.as_mut(), o.kl.as_ref()) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (self.kl_unpadded.as_mut(), o.kl_unpadded.as_ref()) {
             a.merge(b);
         }
         if let Some(b) = &o.alignment {
@@ -442,6 +461,7 @@ impl StatsAccumulator {
             trivial: self.trivial.bounds(self.opts.unigram_smoothing),
             rank_frequency: trivial::rank_frequency(self.trivial.token_counts()),
             kl: self.kl.as_ref().map(KlAccumulator::report),
+            kl_without_padding: self.kl_unpadded.as_ref().map(KlAccumulator::report),
             alignment: self.alignment.clone(),
             window_position: self
                 .window_position
@@ -453,6 +473,19 @@ impl StatsAccumulator {
             free_decode_seconds: self.free_decode_seconds,
         }
     }
+}
+
+/// The windows' code bits without their padding, concatenated in window order (the stream
+/// whose KL [`ConfigStats::kl_without_padding`] reports).
+pub fn code_bits_only(enc: &Encoded) -> crate::coding::BitWriter {
+    let mut out = crate::coding::BitWriter::new();
+    for w in &enc.windows {
+        let n = w.code_bits.min(w.bit_len);
+        for i in w.bit_start..w.bit_start + n {
+            out.push(enc.bits.get(i));
+        }
+    }
+    out
 }
 
 /// Length of the traced sample of an input of `len` bytes (see [`StatsOptions`]).
@@ -570,11 +603,25 @@ pub struct SummaryRow {
     pub kl_mm_tokens: Option<f64>,
     /// The same for the random baseline.
     pub kl_mm_random: Option<f64>,
+    /// Fewer tokens than token values (m < 2^token_bits): `kl_mm_tokens` and `kl_mm_random` are
+    /// Miller–Madow past its range (see [`kl`]); read the Chao–Shen columns.
+    #[serde(default)]
+    pub kl_tokens_undersampled: Option<bool>,
+    /// KL of the tokens by the Chao–Shen entropy estimate (the undersampled regime's estimate).
+    #[serde(default)]
+    pub kl_cs_tokens: Option<f64>,
+    /// The same for the random baseline.
+    #[serde(default)]
+    pub kl_cs_random: Option<f64>,
+    /// EqualInfo: `kl_mm_tokens` of the code bits with each window's padding removed.
+    #[serde(default)]
+    pub kl_mm_tokens_without_padding: Option<f64>,
     /// Alignment: share of characters straddling tokens.
     pub straddle_fraction: Option<f64>,
-    /// Window position 1 consistency.
+    /// Window position 1 consistency (EqualInfo only; None where no token id occurs twice at
+    /// the position, e.g. position 2 when a window is one token).
     pub position1_consistency: Option<f64>,
-    /// Window position 2 consistency.
+    /// Window position 2 consistency (as position 1).
     pub position2_consistency: Option<f64>,
     /// Free decoding: windows recovered.
     pub free_decode_window_rate: Option<f64>,
@@ -591,11 +638,14 @@ pub struct SummaryRow {
 impl SummaryRow {
     /// The row of `stats` for input `file`.
     pub fn new(file: &str, s: &ConfigStats) -> Self {
-        let kl_at = |pts: &[KlPoint]| pts.iter().find(|p| p.n == s.token_bits).map(|p| p.kl_mm);
+        let point = |pts: &[KlPoint]| pts.iter().find(|p| p.n == s.token_bits).cloned();
+        let kl = |f: fn(&KlReport) -> &Vec<KlPoint>| s.kl.as_ref().and_then(|k| point(f(k)));
+        let (tok, rnd) = (kl(|k| &k.tokens), kl(|k| &k.random_tokens));
+        // Consistency is defined where the position holds a token id seen at least twice.
         let pos = |p: u32| {
             s.window_position
                 .as_ref()
-                .and_then(|v| v.iter().find(|x| x.position == p))
+                .and_then(|v| v.iter().find(|x| x.position == p && x.groups > 0))
                 .map(|x| x.consistency)
         };
         SummaryRow {
@@ -612,8 +662,16 @@ impl SummaryRow {
             uniform_bits_per_byte: s.trivial.uniform_bits_per_byte,
             unigram_plugin_bits_per_byte: s.trivial.unigram_plugin_bits_per_byte,
             unigram_heldout_bits_per_byte: s.trivial.unigram_heldout_bits_per_byte,
-            kl_mm_tokens: s.kl.as_ref().and_then(|k| kl_at(&k.tokens)),
-            kl_mm_random: s.kl.as_ref().and_then(|k| kl_at(&k.random_tokens)),
+            kl_mm_tokens: tok.as_ref().map(|p| p.kl_mm),
+            kl_mm_random: rnd.as_ref().map(|p| p.kl_mm),
+            kl_tokens_undersampled: tok.as_ref().map(|p| p.undersampled),
+            kl_cs_tokens: tok.as_ref().map(|p| p.kl_cs),
+            kl_cs_random: rnd.as_ref().map(|p| p.kl_cs),
+            kl_mm_tokens_without_padding: s
+                .kl_without_padding
+                .as_ref()
+                .and_then(|k| point(&k.tokens))
+                .map(|p| p.kl_mm),
             straddle_fraction: s.alignment.as_ref().map(|a| a.straddle_fraction),
             position1_consistency: pos(1),
             position2_consistency: pos(2),

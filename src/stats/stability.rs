@@ -294,10 +294,12 @@ impl WindowPositionAccumulator {
         }
     }
 
-    /// The per-position report with the `top` most frequent token ids and `texts` texts each.
+    /// The per-position report with the `top` most frequent token ids and `texts` texts each;
+    /// positions that no token occupies (position 2 of one-token windows) are left out.
     pub fn report(&self, top: usize, texts: usize) -> Vec<PositionStability> {
         POSITIONS
             .iter()
+            .filter(|&&p| self.groups.keys().any(|&(pos, _)| pos == p))
             .map(|&p| {
                 let mut groups: Vec<TokenTexts> = self
                     .groups

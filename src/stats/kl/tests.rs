@@ -200,10 +200,9 @@ fn reports_equal_the_reference_implementation() {
         for (bytes, len) in streams() {
             fast.add_stream(&bytes, len);
             slow.data.add_reference(&bytes, len, partitions);
-            let seed = slow.seed ^ slow.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+            let seed = stream_seed(slow.seed, &bytes, len);
             slow.random
                 .add_reference(&random_bits(len, seed), len, partitions);
-            slow.streams += 1;
         }
         let (f, s) = (fast.report(), slow.report());
         // NaN-free by construction (points with no sample are left out), so == is exact.
@@ -223,9 +222,8 @@ fn threaded_random_side_equals_sequential() {
     let mut seq = KlAccumulator::new(4, 5);
     for (b, l) in [(&bytes[..], len), (&bytes[..1000], 8000)] {
         seq.data.add(b, l, 4);
-        let seed = 5 ^ seq.streams.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let seed = stream_seed(5, b, l);
         seq.random.add(&random_bits(l, seed), l, 4);
-        seq.streams += 1;
     }
     assert_eq!(threaded.report(), seq.report());
     assert_eq!(threaded.report().bits, len + 8000);
@@ -237,4 +235,17 @@ fn padded_reads_msb_first() {
     assert_eq!(b.get(0, 3), 0b101);
     assert_eq!(b.get(6, 4), 0b0011);
     assert_eq!(b.get(0, 16), 0b1010_0000_1111_0000);
+}
+
+/// The stream seed reads exactly the first `len` bits: bits past the length do not change it,
+/// any bit inside does.
+#[test]
+fn stream_seed_reads_exactly_the_stream() {
+    let a = [0b1010_1010u8, 0b1100_0000];
+    let b = [0b1010_1010u8, 0b1101_1111];
+    assert_eq!(stream_seed(1, &a, 11), stream_seed(1, &b, 11));
+    assert_ne!(stream_seed(1, &a, 12), stream_seed(1, &b, 12));
+    assert_ne!(stream_seed(1, &a, 11), stream_seed(2, &a, 11));
+    assert_ne!(stream_seed(1, &a, 11), stream_seed(1, &a, 10));
+    assert_eq!(stream_seed(3, &[], 0), stream_seed(3, &[7], 0));
 }
