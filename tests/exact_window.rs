@@ -56,7 +56,8 @@ impl ByteModel for Markov1 {
     fn identity(&self) -> ModelIdentity {
         ModelIdentity {
             kind: "markov1-test".into(),
-            hash: "test".into(),
+            // Containers record 64 lowercase hex digits (a SHA-256).
+            hash: eqinfo::model::sha256_hex(&[b"markov1-test"]),
             backend: "exact".into(),
         }
     }

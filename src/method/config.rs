@@ -310,7 +310,7 @@ impl FromStr for Config {
             };
             if seen.contains(&key) {
                 return Err(Error::BadParams(format!(
-                    "'{spec}' sets '{}' twice",
+                    "'{}' is given twice in '{spec}'",
                     k.trim()
                 )));
             }
