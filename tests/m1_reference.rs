@@ -62,7 +62,11 @@ fn reference(py: &str, model_dir: &Path, text: &[u8], work: &Path) -> Vec<f64> {
         String::from_utf8_lossy(&out.stderr)
     );
     let raw = std::fs::read(&of).unwrap();
-    assert_eq!(raw.len(), (text.len() + 1) * VOCAB * 8, "reference output size");
+    assert_eq!(
+        raw.len(),
+        (text.len() + 1) * VOCAB * 8,
+        "reference output size"
+    );
     raw.chunks_exact(8)
         .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
         .collect()
@@ -88,7 +92,11 @@ fn compare(model_dir: &Path, text: &[u8]) -> (f64, f64) {
             step_diff = step_diff.max((*g as f64 - w).abs());
         }
         if p < text.len() {
-            let other = if p % 3 == 0 { None } else { Some(text[p] ^ 0x55) };
+            let other = if p % 3 == 0 {
+                None
+            } else {
+                Some(text[p] ^ 0x55)
+            };
             m.feed(&[Some(text[p]), other]).unwrap();
         }
     }
@@ -104,8 +112,14 @@ fn compare(model_dir: &Path, text: &[u8]) -> (f64, f64) {
 fn check(model_dir: &Path, text: &[u8], what: &str) {
     let (s, b) = compare(model_dir, text);
     println!("{what}: max |p_eqinfo - p_numpy| stepping {s:.2e}, batched {b:.2e}");
-    assert!(s <= TOL, "{what}: lane stepping differs from the reference by {s:e}");
-    assert!(b <= TOL, "{what}: batched scoring differs from the reference by {b:e}");
+    assert!(
+        s <= TOL,
+        "{what}: lane stepping differs from the reference by {s:e}"
+    );
+    assert!(
+        b <= TOL,
+        "{what}: batched scoring differs from the reference by {b:e}"
+    );
 }
 
 fn sample_dirs() -> Vec<PathBuf> {
@@ -163,7 +177,11 @@ fn random_models_of_other_shapes_match_the_numpy_reference() {
     for (i, cfg) in shapes.iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         random_model_files(cfg, 100 + i as u64, 0.3, dir.path()).unwrap();
-        check(dir.path(), &text(300), &format!("random model {i} ({cfg:?})"));
+        check(
+            dir.path(),
+            &text(300),
+            &format!("random model {i} ({cfg:?})"),
+        );
     }
 }
 
