@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the training text of the sample M1s from the packages it came from:
 #   1. the shared corpus (Austen, KJV, English/German/Chinese fortunes, enwiki extract) and the
-#      Austen split of M1 v1 (sample_models/cpu-1m-v1/MODEL_CARD.md);
-#   2. M1 v2's multilingual mix (sample_models/MODEL_CARD.md): OUT_DIR/mix/train_mix.txt,
+#      Austen split of M1 v1 (sample_models/MODEL_CARD.md);
+#   2. M1 v2's multilingual mix (sample_models/cpu-1m-v2/MODEL_CARD.md): OUT_DIR/mix/train_mix.txt,
 #      val_mix.txt, the per-component files under mix/train, mix/val, and the evaluation-only
 #      texts under mix/eval, built by scripts/m1_mix.py from the Debian packages pinned below and
 #      the Rust crate sources of this repository's Cargo.lock (`cargo fetch`); every output is

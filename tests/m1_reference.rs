@@ -125,9 +125,9 @@ fn check(model_dir: &Path, text: &[u8], what: &str) {
 fn sample_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_models");
     let mut v = vec![root.clone()];
-    let old = root.join("cpu-1m-v1");
-    if old.join("model.safetensors").is_file() {
-        v.push(old);
+    let v2 = root.join("cpu-1m-v2");
+    if v2.join("model.safetensors").is_file() {
+        v.push(v2);
     }
     v
 }
