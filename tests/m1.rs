@@ -403,3 +403,77 @@ fortune, must be in want of a wife.";
         .fold(0f32, f32::max);
     assert!(diff < 1e-4, "{diff}");
 }
+
+/// The fused CPU softmax and LayerNorm (`m1::ops`) against the same functions written with candle
+/// primitives: values and gradients (with respect to every input) agree, on random inputs with
+/// masked (-inf) entries like the attention scores have.
+#[test]
+fn fused_softmax_and_layer_norm_match_candle_primitives() {
+    use candle_core::{Var, D};
+    use eqinfo::model::m1::ops;
+    let dev = Device::Cpu;
+    let mut s = 0x1234_5678_9abc_def0u64;
+    let mut rnd = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| ((xorshift(&mut s) >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 6.0)
+            .collect()
+    };
+    let max_diff = |a: &candle_core::Tensor, b: &candle_core::Tensor| -> f32 {
+        let a = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let b = b.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max)
+    };
+    // Softmax over (2, 3, 5, 7) with a causal -inf pattern.
+    let mut xs = rnd(2 * 3 * 5 * 7);
+    for (i, v) in xs.iter_mut().enumerate() {
+        if i % 7 > (i / 7) % 5 + 2 {
+            *v = f32::NEG_INFINITY;
+        }
+    }
+    let x = Var::from_vec(xs, (2, 3, 5, 7), &dev).unwrap();
+    let w = candle_core::Tensor::from_vec(rnd(2 * 3 * 5 * 7), (2, 3, 5, 7), &dev).unwrap();
+    let fused = ops::softmax(x.as_tensor()).unwrap();
+    let prim = candle_nn::ops::softmax(x.as_tensor(), D::Minus1).unwrap();
+    assert!(max_diff(&fused, &prim) < 1e-6);
+    let gf = (fused * &w).unwrap().sum_all().unwrap().backward().unwrap();
+    let gp = (prim * &w).unwrap().sum_all().unwrap().backward().unwrap();
+    let d = max_diff(gf.get(&x).unwrap(), gp.get(&x).unwrap());
+    assert!(d < 1e-5, "softmax gradient differs by {d}");
+
+    // LayerNorm over (4, 6, 16).
+    let x = Var::from_vec(rnd(4 * 6 * 16), (4, 6, 16), &dev).unwrap();
+    let lw = Var::from_vec(rnd(16), 16, &dev).unwrap();
+    let lb = Var::from_vec(rnd(16), 16, &dev).unwrap();
+    let up = candle_core::Tensor::from_vec(rnd(4 * 6 * 16), (4, 6, 16), &dev).unwrap();
+    let eps = 1e-5;
+    let fused = ops::layer_norm(x.as_tensor(), lw.as_tensor(), lb.as_tensor(), eps).unwrap();
+    let prim = {
+        let x = x.as_tensor();
+        let mean = x.mean_keepdim(D::Minus1).unwrap();
+        let xc = x.broadcast_sub(&mean).unwrap();
+        let var = xc.sqr().unwrap().mean_keepdim(D::Minus1).unwrap();
+        let xn = xc
+            .broadcast_div(&(var + eps).unwrap().sqrt().unwrap())
+            .unwrap();
+        xn.broadcast_mul(lw.as_tensor())
+            .unwrap()
+            .broadcast_add(lb.as_tensor())
+            .unwrap()
+    };
+    assert!(max_diff(&fused, &prim) < 1e-5);
+    let gf = (fused * &up)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let gp = (prim * &up).unwrap().sum_all().unwrap().backward().unwrap();
+    for (name, v) in [("x", &x), ("weight", &lw), ("bias", &lb)] {
+        let d = max_diff(gf.get(v).unwrap(), gp.get(v).unwrap());
+        assert!(d < 1e-4, "layer norm gradient for {name} differs by {d}");
+    }
+}

@@ -17,6 +17,8 @@
 //! computing up to four rows per pass over a panel, so each weight load feeds four rows; a single
 //! row walks four panels at once so that enough independent add chains are in flight.
 
+pub mod rows;
+
 /// Columns per panel.
 pub const NB: usize = 16;
 

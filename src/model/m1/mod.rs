@@ -1,12 +1,14 @@
 //! M1: the byte-level transformer of the paper, in candle. `config` (serde config and presets),
 //! `net` (layers for training and batched scoring), `infer` (the lane-stepping [`M1`] model with
-//! per-lane KV caches, deterministic per lane), `load` (safetensors + config.json with checked
+//! per-lane KV caches, deterministic per lane), `ops` (fused CPU softmax / LayerNorm with
+//! backward passes, for training), `load` (safetensors + config.json with checked
 //! names and shapes, the shipped sample model), `train` (the `eqinfo train` engine).
 
 pub mod config;
 pub mod infer;
 pub mod load;
 pub mod net;
+pub mod ops;
 pub mod train;
 
 pub use config::Config;

@@ -23,11 +23,11 @@
 //! sliding KV cache in `infer.rs`, so both paths compute the same function).
 
 use super::config::Config;
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 
-/// LayerNorm written with differentiable primitives (candle's fused layer-norm op has no
-/// backward pass).
+/// LayerNorm over the last dimension (biased variance, eps inside the square root); fused with a
+/// backward pass on the CPU (`ops.rs`), candle primitives elsewhere.
 #[derive(Debug, Clone)]
 pub struct LayerNorm {
     pub weight: Tensor,
@@ -49,12 +49,18 @@ impl LayerNorm {
 
 impl Module for LayerNorm {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let xc = x.broadcast_sub(&mean)?;
-        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
-        let xn = xc.broadcast_div(&(var + self.eps)?.sqrt()?)?;
-        xn.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)
+        super::ops::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
+}
+
+/// A linear layer applied to (B, S, K) as one (B*S, K) x (K, N) product (candle's `Linear` on a
+/// 3-D input broadcasts the weight over B: B small products forward and a (B, N, K) gradient to
+/// sum backward).
+fn linear3(l: &Linear, x: &Tensor) -> candle_core::Result<Tensor> {
+    let (b, s, k) = x.dims3()?;
+    let y = l.forward(&x.reshape((b * s, k))?)?;
+    let n = y.dim(1)?;
+    y.reshape((b, s, n))
 }
 
 /// Multi-head causal self-attention with ALiBi and a sliding window.
@@ -81,7 +87,7 @@ impl Attention {
     pub fn forward(&self, x: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
         let (b, s, _) = x.dims3()?;
         let (h, hd) = (self.n_heads, self.head_dim);
-        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, h, hd))?;
+        let qkv = linear3(&self.qkv, x)?.reshape((b, s, 3, h, hd))?;
         let q = qkv
             .narrow(2, 0, 1)?
             .squeeze(2)?
@@ -99,9 +105,9 @@ impl Attention {
             .contiguous()?;
         let scale = 1.0 / (hd as f64).sqrt();
         let att = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
-        let att = candle_nn::ops::softmax(&att, D::Minus1)?;
+        let att = super::ops::softmax(&att)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, s, h * hd))?;
-        self.proj.forward(&y)
+        linear3(&self.proj, &y)
     }
 }
 
@@ -112,7 +118,7 @@ impl Attention {
     pub fn forward_blocked(&self, x: &Tensor, cfg: &Config) -> candle_core::Result<Tensor> {
         let (b, s, _) = x.dims3()?;
         let (h, hd) = (self.n_heads, self.head_dim);
-        let qkv = self.qkv.forward(x)?.reshape((b, s, 3, h, hd))?;
+        let qkv = linear3(&self.qkv, x)?.reshape((b, s, 3, h, hd))?;
         let part = |i: usize| -> candle_core::Result<Tensor> {
             qkv.narrow(2, i, 1)?
                 .squeeze(2)?
@@ -144,14 +150,14 @@ impl Attention {
             let bias = block_bias(cfg, qs, qe, &keys, x.device())?;
             let qb = q.narrow(2, qs, qe - qs)?;
             let att = (qb.matmul(&kb.t()?)? * scale)?.broadcast_add(&bias)?;
-            let att = candle_nn::ops::softmax(&att, D::Minus1)?;
+            let att = super::ops::softmax(&att)?;
             outs.push(att.matmul(&vb)?);
             qs = qe;
         }
         let y = Tensor::cat(&outs, 2)?
             .transpose(1, 2)?
             .reshape((b, s, h * hd))?;
-        self.proj.forward(&y)
+        linear3(&self.proj, &y)
     }
 }
 
@@ -173,7 +179,7 @@ impl Mlp {
 
 impl Module for Mlp {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.fc2.forward(&self.fc1.forward(x)?.relu()?)
+        linear3(&self.fc2, &linear3(&self.fc1, x)?.relu()?)
     }
 }
 
@@ -246,7 +252,7 @@ impl Net {
         for layer in &self.layers {
             x = layer.forward(&x, &bias)?;
         }
-        self.head.forward(&self.ln_f.forward(&x)?)
+        linear3(&self.head, &self.ln_f.forward(&x)?)
     }
 }
 
@@ -268,7 +274,7 @@ impl Net {
                     .forward_blocked(&layer.ln1.forward(&x)?, &self.cfg)?)?;
             x = (&x + layer.mlp.forward(&layer.ln2.forward(&x)?)?)?;
         }
-        self.head.forward(&self.ln_f.forward(&x)?)
+        linear3(&self.head, &self.ln_f.forward(&x)?)
     }
 }
 

@@ -116,6 +116,29 @@ pub struct TrainState {
     pub history: Vec<(usize, f64)>,
 }
 
+/// Keeps freed large buffers in the heap instead of returning them to the OS. Every candle op
+/// allocates its output afresh; with glibc's default thresholds each buffer over 128 KiB (the
+/// attention scores, the activations) is a new `mmap` whose pages fault in zeroed, which cost
+/// about a fifth of a training step's CPU time (measured: 2.2 s of system time in 12 steps of
+/// cpu-1m). Raising the mmap threshold to 32 MiB and the trim threshold to 1 GiB reuses them.
+/// Process-wide; called when a trainer is made. No effect on results.
+fn keep_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
+        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+        // SAFETY: mallopt only changes allocator tunables; glibc documents it as safe to call
+        // at any time, and these values are within its accepted ranges.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 32 << 20);
+            mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        }
+    }
+}
+
 /// A trainable M1: the variables, the network built on them, the optimizer and the state.
 pub struct Trainer {
     pub cfg: Config,
@@ -155,6 +178,7 @@ impl Trainer {
                 opts.context
             )));
         }
+        keep_large_buffers();
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
         let net = Net::new(&cfg, vb)?;
