@@ -33,14 +33,14 @@ fn run(m: &mut dyn ByteModel, lanes: usize, steps: usize, seed: u64) -> Vec<Vec<
         let feeds: Vec<Option<u8>> = (0..lanes)
             .map(|_| {
                 let r = xorshift(&mut s);
-                (r % 5 != 0).then_some((r >> 8) as u8)
+                (!r.is_multiple_of(5)).then_some((r >> 8) as u8)
             })
             .collect();
         m.feed(&feeds).unwrap();
         for l in 0..lanes {
             out.push(m.dist(l).iter().map(|x| x.to_bits()).collect());
         }
-        if xorshift(&mut s) % 7 == 0 {
+        if xorshift(&mut s).is_multiple_of(7) {
             m.reset_lane((xorshift(&mut s) as usize) % lanes);
         }
     }
