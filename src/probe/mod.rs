@@ -319,16 +319,13 @@ impl EncodeCache {
         model: &mut dyn ByteModel,
         opts: &RunOptions,
     ) -> Result<Vec<Vec<u32>>> {
-        let key = Config {
-            token_bits: 0,
-            ..config.clone()
-        };
-        if let Some((_, enc)) = self.entries.iter().find(|(k, _)| *k == key) {
+        let key = config.encoding_key();
+        if let Some((_, enc)) = self.entries.iter().find(|(k, _)| key.as_ref() == Some(k)) {
             return Ok(example_tokens(enc, config.token_bits));
         }
         let enc = method::encode(data, config, model, opts)?;
         let toks = example_tokens(&enc, config.token_bits);
-        if config.method.is_ac() {
+        if let Some(key) = key {
             self.entries.push((key, enc));
         }
         Ok(toks)

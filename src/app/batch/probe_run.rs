@@ -102,10 +102,7 @@ pub struct ProbeJob {
 fn groups(configs: &[Config]) -> Vec<Vec<usize>> {
     let mut out: Vec<(Option<Config>, Vec<usize>)> = Vec::new();
     for (i, c) in configs.iter().enumerate() {
-        let key = c.method.is_ac().then(|| Config {
-            token_bits: 0,
-            ..c.clone()
-        });
+        let key = c.encoding_key();
         match out.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
             Some((_, v)) => v.push(i),
             None => out.push((key, vec![i])),
