@@ -118,27 +118,21 @@ pub(crate) fn decode_examples_exact(
 ) -> Result<Vec<Vec<u8>>> {
     let tables = Tables::new(model, precision)?;
     let total = examples.iter().map(|e| e.1).sum();
-    let mut items: Vec<Option<(Vec<WindowBits<'_>>, usize)>> =
-        examples.into_iter().map(Some).collect();
-    let mut out = Vec::with_capacity(items.len());
-    let mut next = 0usize;
-    let idx: Vec<usize> = (0..items.len()).collect();
+    let mut out = Vec::with_capacity(examples.len());
     drive_all(
         model,
         &tables,
-        &idx,
+        &examples,
         &RunOptions::default(),
         total,
-        |_| {
-            let (windows, total) = items[next].take().unwrap_or_default();
-            next += 1;
+        |(windows, total)| {
             Ok(ExactJob {
-                windows,
+                windows: windows.clone(),
                 next: 0,
                 remaining: 0,
                 dec: None,
                 out: Vec::new(),
-                total,
+                total: *total,
             })
         },
         |job| {
