@@ -395,13 +395,28 @@ fn side_info_raw(enc: &Encoded, data: &[u8]) -> Vec<u8> {
     raw
 }
 
+fn deflate_side_info(raw: &[u8]) -> Result<Vec<u8>> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(raw)?;
+    Ok(z.finish()?)
+}
+
+/// The stored side information for these numbers, in the order [`Container::to_encoded`] reads
+/// them: each example's bit length, then (EqualInfo) each window's byte count, then (StaticAC)
+/// the 256 unigram counts. For rebuilding a container from a token dataset
+/// ([`crate::dataset`]); the result is validated like any file's when decoded.
+pub fn side_info_from_values(values: &[u64]) -> Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    for &v in values {
+        put_varint(&mut raw, v);
+    }
+    deflate_side_info(&raw)
+}
+
 /// Builds a container from an encoding of `data` (the model identity is recorded for AC and
 /// EqualInfo).
 pub fn build(enc: &Encoded, data: &[u8], model: Option<ModelIdentity>) -> Result<Container> {
-    let raw = side_info_raw(enc, data);
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(&raw)?;
-    let side_info = z.finish()?;
+    let side_info = deflate_side_info(&side_info_raw(enc, data))?;
     let model = if enc.config.method.uses_model() {
         Some(model.ok_or_else(|| {
             Error::BadParams(format!(

@@ -62,6 +62,7 @@ pub mod app;
 pub mod batch;
 pub mod coding;
 pub mod container;
+pub mod dataset;
 pub mod live;
 pub mod method;
 pub mod probe;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod output;
 mod codec;
 mod common;
+mod dataset;
 mod eval;
 mod probe;
 mod stats;
@@ -50,6 +51,11 @@ enum Command {
     /// M2 learnability probe: train a small model on each method's tokens, report held-out
     /// bits/byte beside the uniform and unigram bounds (SPEC section 8.8).
     Probe(probe::ProbeArgs),
+    /// Write the tokens of many files under one configuration as a dataset for training M2
+    /// elsewhere (tokens.bin, index.jsonl, manifest.json), optionally one shard of N.
+    ExportTokens(dataset::ExportTokensArgs),
+    /// Decode a token dataset back and check every input against its recorded SHA-256.
+    VerifyTokens(dataset::VerifyTokensArgs),
 }
 
 /// Parses arguments and runs; errors become a message on stderr and exit code 1.
@@ -68,6 +74,8 @@ pub fn run() -> ExitCode {
         Some(Command::TrainTokenizer(args)) => tokenizer::run(args),
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Probe(args)) => probe::run(args),
+        Some(Command::ExportTokens(args)) => dataset::export(args),
+        Some(Command::VerifyTokens(args)) => dataset::verify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
