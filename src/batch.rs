@@ -173,6 +173,19 @@ pub fn run_batch(
     progress: &(dyn Fn(&BatchProgress) + Sync),
     cancel: &AtomicBool,
 ) -> BatchReport {
+    run_batch_pooled(inputs, configs, model, opts, progress, cancel).0
+}
+
+/// [`run_batch`], also returning each configuration's pooled accumulator (the sufficient
+/// statistics a sharded run saves, see [`crate::shard`]).
+pub fn run_batch_pooled(
+    inputs: &[BatchInput],
+    configs: &[Config],
+    model: &mut dyn ByteModel,
+    opts: &BatchOptions,
+    progress: &(dyn Fn(&BatchProgress) + Sync),
+    cancel: &AtomicBool,
+) -> (BatchReport, Vec<Option<StatsAccumulator>>) {
     let t0 = Instant::now();
     let mut report = BatchReport {
         configs: configs.to_vec(),
@@ -267,7 +280,7 @@ pub fn run_batch(
         }
     }
     report.total_seconds = t0.elapsed().as_secs_f64();
-    report
+    (report, pooled)
 }
 
 /// Most files one folder given to [`discover_inputs`] adds (a guard against adding a whole disk

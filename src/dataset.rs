@@ -29,56 +29,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// The dataset format this build writes and reads.
 pub const DATASET_FORMAT_VERSION: u32 = 1;
 /// `manifest.format`.
 pub const DATASET_FORMAT: &str = "eqinfo-tokens";
 
-/// Shard `index` of `count` (`I/N` on the command line, 0-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// This shard, `0..count`.
-    pub index: u64,
-    /// Shards in all.
-    pub count: u64,
-}
-
-impl Shard {
-    /// The shard an input with this manifest path belongs to (see the module docs).
-    pub fn of_path(path: &str, count: u64) -> u64 {
-        let digest = Sha256::digest(path.as_bytes());
-        let mut head = [0u8; 8];
-        head.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(head) % count.max(1)
-    }
-
-    /// Whether the input with this manifest path is in this shard.
-    pub fn holds(&self, path: &str) -> bool {
-        Shard::of_path(path, self.count) == self.index
-    }
-}
-
-impl FromStr for Shard {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::BadParams(format!("shard {s:?}: expected I/N with 0 <= I < N"));
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: u64 = i.trim().parse().map_err(|_| bad())?;
-        let count: u64 = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
+pub use crate::shard::Shard;
 
 /// One input of a dataset, as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,21 +114,10 @@ pub struct DatasetInput {
 
 impl DatasetInput {
     /// An input named by its path relative to `root` where it lies inside it (with `/`
-    /// separators), else by the path as given.
+    /// separators), else by the path as given ([`crate::shard::manifest_path`]).
     pub fn under_root(file: &Path, root: &Path) -> DatasetInput {
-        let name = file
-            .strip_prefix(root)
-            .ok()
-            .filter(|rel| !rel.as_os_str().is_empty())
-            .map(|rel| {
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .unwrap_or_else(|| file.to_string_lossy().into_owned());
         DatasetInput {
-            name,
+            name: crate::shard::manifest_path(file, root),
             file: file.to_path_buf(),
         }
     }
@@ -687,37 +633,6 @@ pub fn decode_dataset(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shard_spec_parses_and_refuses() {
-        assert_eq!(
-            "2/5".parse::<Shard>().ok(),
-            Some(Shard { index: 2, count: 5 })
-        );
-        for bad in ["5/5", "1/0", "x/2", "1", "-1/3", ""] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn shard_hash_matches_coreutils_sha256() {
-        // The golden value is the first 8 bytes of coreutils' digest of the path, computed
-        // outside Rust (the command is beside it).
-        let head = u64::from_str_radix(GOLDEN_HEAD, 16).unwrap();
-        assert_eq!(Shard::of_path("docs/a.txt", 7), head % 7);
-        assert_eq!(Shard::of_path("docs/a.txt", 1), 0);
-    }
-
-    // `printf 'docs/a.txt' | sha256sum | cut -c1-16`
-    const GOLDEN_HEAD: &str = "6b7bef3809ab21b4";
-
-    #[test]
-    fn names_are_relative_to_the_root() {
-        let i = DatasetInput::under_root(Path::new("/data/c/x/y.txt"), Path::new("/data/c"));
-        assert_eq!(i.name, "x/y.txt");
-        let j = DatasetInput::under_root(Path::new("/else/y.txt"), Path::new("/data/c"));
-        assert_eq!(j.name, "/else/y.txt");
-    }
 
     #[test]
     fn dtype_follows_token_bits() {

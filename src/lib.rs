@@ -68,4 +68,5 @@ pub mod method;
 pub mod probe;
 pub mod report;
 pub mod rng;
+pub mod shard;
 pub mod stats;

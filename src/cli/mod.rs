@@ -56,6 +56,8 @@ enum Command {
     ExportTokens(dataset::ExportTokensArgs),
     /// Decode a token dataset back and check every input against its recorded SHA-256.
     VerifyTokens(dataset::VerifyTokensArgs),
+    /// Pool the shards of a sharded `stats` run (`--shard I/N`) into the unsharded report.
+    Merge(stats::MergeArgs),
 }
 
 /// Parses arguments and runs; errors become a message on stderr and exit code 1.
@@ -76,6 +78,7 @@ pub fn run() -> ExitCode {
         Some(Command::Probe(args)) => probe::run(args),
         Some(Command::ExportTokens(args)) => dataset::export(args),
         Some(Command::VerifyTokens(args)) => dataset::verify(args),
+        Some(Command::Merge(args)) => stats::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, 
 use eqinfo::method::Config;
 use eqinfo::model::open::FitText;
 use eqinfo::report::export;
+use eqinfo::shard::{self, Shard};
 use eqinfo::stats::{stability, StatsOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -79,19 +80,58 @@ pub struct StatsArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Run only shard I of N (0-based) and write its mergeable statistics as JSON to -o (see
+    /// `eqinfo merge` and the README's sharding recipes). An -o file that already holds this
+    /// shard of the same run is kept and the shard skipped.
+    #[arg(long, requires = "out", conflicts_with_all = ["json", "csv", "plots"])]
+    pub shard: Option<String>,
+    /// Inputs are named (and hashed for --shard) by their path relative to this folder.
+    /// Default with --shard: the current folder.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Pool the shards of a sharded `eqinfo stats` run into its report.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard files (`stats --shard I/N -o FILE`), all N of them.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Print the whole report as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print one CSV row per file and configuration, then one `ALL` row per configuration.
+    #[arg(long)]
+    pub csv: bool,
+    /// Write the output here instead of stdout.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Write PNG and SVG plots into this directory.
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
 }
 
 /// Reads the files `paths` name (folders by [`batch::discover_inputs`]'s rule); any path that
-/// cannot be used is an error.
-fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<BatchInput>> {
+/// cannot be used is an error. With `root`, each is named by its manifest path under it.
+fn collect_inputs(paths: &[PathBuf], root: Option<&std::path::Path>) -> Result<Vec<BatchInput>> {
     let found = batch::discover_inputs(paths);
     if let Some(p) = found.problems.first() {
         bail!("{p}");
     }
+    let root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
     let inputs = found
         .files
         .iter()
-        .map(|f| BatchInput::read(f))
+        .map(|f| {
+            let mut input = BatchInput::read(f)?;
+            if let Some(root) = &root {
+                let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+                if abs.starts_with(root) {
+                    input.name = shard::manifest_path(&abs, root);
+                }
+            }
+            Ok(input)
+        })
         .collect::<eqinfo::Result<Vec<_>>>()?;
     if inputs.is_empty() {
         bail!("no input files");
@@ -240,7 +280,13 @@ pub fn run(args: StatsArgs) -> Result<()> {
             );
         }
     }
-    let inputs = collect_inputs(&args.files)?;
+    let shard_spec = args.shard.as_deref().map(str::parse::<Shard>).transpose()?;
+    let root = match (&args.root, shard_spec) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Some(_)) => Some(std::env::current_dir()?),
+        (None, None) => None,
+    };
+    let inputs = collect_inputs(&args.files, root.as_deref())?;
     let texts: Vec<&[u8]> = inputs.iter().map(|i| i.data.as_slice()).collect();
     let mut model = args.model.open_fitted(Some(FitText {
         name: "the inputs",
@@ -283,20 +329,99 @@ pub fn run(args: StatsArgs) -> Result<()> {
         ));
     };
     let cancel = AtomicBool::new(false);
+    if let (Some(spec), Some(out)) = (shard_spec, args.out.as_deref()) {
+        // Resume: the same shard of the same run is already there.
+        let want = shard::stats_manifest(&inputs, &configs, &*model, &opts, spec);
+        if let Some(done) = std::fs::read(out)
+            .ok()
+            .and_then(|b| shard::read_stats_shard(&b, "").ok())
+            .filter(|s| s.manifest == want)
+        {
+            if !args.quiet {
+                eprintln!(
+                    "{} already holds shard {spec} of this run ({} inputs): skipped",
+                    out.display(),
+                    done.report.files.len()
+                );
+            }
+            return Ok(());
+        }
+        let s = shard::run_stats_shard(
+            &inputs,
+            &configs,
+            &mut *model,
+            &opts,
+            spec,
+            &on_progress,
+            &cancel,
+        )?;
+        bar.finish_and_clear();
+        super::output::write_output(Some(out), &serde_json::to_vec(&s)?)?;
+        if !args.quiet {
+            eprintln!(
+                "shard {spec}: {} of {} inputs, {} jobs -> {}",
+                s.report.files.len(),
+                inputs.len(),
+                s.report.results.len(),
+                out.display()
+            );
+        }
+        return Ok(());
+    }
     let report = batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel);
     bar.finish_and_clear();
+    emit(
+        &report,
+        args.json,
+        args.csv,
+        args.out.as_deref(),
+        args.plots.as_deref(),
+        args.quiet,
+    )
+}
 
-    let text = if args.json {
-        export::batch_json(&report)?
-    } else if args.csv {
-        export::batch_csv(&report)?
+/// Runs `eqinfo merge`.
+pub fn merge(args: MergeArgs) -> Result<()> {
+    super::output::check_writable(args.out.as_deref())?;
+    let shards = args
+        .shards
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|e| eqinfo::Error::io(p, e))?;
+            shard::read_stats_shard(&bytes, &p.display().to_string())
+        })
+        .collect::<eqinfo::Result<Vec<_>>>()?;
+    let report = shard::merge_stats_shards(&shards)?;
+    emit(
+        &report,
+        args.json,
+        args.csv,
+        args.out.as_deref(),
+        args.plots.as_deref(),
+        false,
+    )
+}
+
+/// Writes a report as the table, JSON or CSV, and the plots.
+fn emit(
+    report: &BatchReport,
+    json: bool,
+    csv: bool,
+    out: Option<&std::path::Path>,
+    plots: Option<&std::path::Path>,
+    quiet: bool,
+) -> Result<()> {
+    let text = if json {
+        export::batch_json(report)?
+    } else if csv {
+        export::batch_csv(report)?
     } else {
-        table(&report)
+        table(report)
     };
-    super::output::write_output(args.out.as_deref(), text.as_bytes())?;
-    if let Some(dir) = &args.plots {
-        let written = export::write_batch_plots(&report, dir)?;
-        if !args.quiet {
+    super::output::write_output(out, text.as_bytes())?;
+    if let Some(dir) = plots {
+        let written = export::write_batch_plots(report, dir)?;
+        if !quiet {
             eprintln!("wrote {} plot files into {}", written.len(), dir.display());
         }
     }

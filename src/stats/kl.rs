@@ -245,7 +245,7 @@ fn count_tokens_n<const N: u32>(bits: &Padded, a: u64, b: u64, c: &mut [u64]) {
 }
 
 /// Counts per n (index n-1), each of length 2^n, for n up to some maximum (empty above).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Counts {
     per_n: Vec<Vec<u64>>,
 }
@@ -454,14 +454,37 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Accumulates counts of one kind of stream (data or random) over several streams.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Side {
     bits: u64,
     over: Counts,
     tok: Counts,
-    /// Per partition, per n: kl_mm (NaN when the part has no sample of that n).
+    /// Per partition, per n: kl_mm (NaN when the part has no sample of that n; null in JSON).
+    #[serde(with = "nan_as_null")]
     part_over: Vec<Vec<f64>>,
+    #[serde(with = "nan_as_null")]
     part_tok: Vec<Vec<f64>>,
+}
+
+/// JSON has no NaN: a NaN is written as null and read back as NaN (every other value exactly,
+/// serde_json writes the shortest representation that reads back bit for bit).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+        let o: Vec<Vec<Option<f64>>> = v
+            .iter()
+            .map(|r| r.iter().map(|x| (!x.is_nan()).then_some(*x)).collect())
+            .collect();
+        o.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+        let o: Vec<Vec<Option<f64>>> = Vec::deserialize(d)?;
+        Ok(o.into_iter()
+            .map(|r| r.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            .collect())
+    }
 }
 
 impl Side {
@@ -612,7 +635,7 @@ impl Side {
 }
 
 /// Accumulates the KL statistics of several bit streams (files) and of their random baselines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KlAccumulator {
     data: Side,
     random: Side,

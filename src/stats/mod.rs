@@ -253,8 +253,9 @@ pub struct ConfigStats {
 
 pub use crate::method::trace::byte_bit_ranges;
 
-/// Statistics of one configuration, poolable over inputs.
-#[derive(Debug, Clone)]
+/// Statistics of one configuration, poolable over inputs (and over shards: serializable, see
+/// [`crate::shard`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatsAccumulator {
     config: Config,
     opts: StatsOptions,

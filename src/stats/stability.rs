@@ -236,10 +236,42 @@ pub struct PositionStability {
     pub top: Vec<TokenTexts>,
 }
 
-/// Collects token texts by (position, token id); poolable over files.
-#[derive(Debug, Clone, Default)]
+/// Collects token texts by (position, token id); poolable over files (and over shards:
+/// serializable, as a sorted list since JSON map keys are strings).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WindowPositionAccumulator {
+    #[serde(with = "groups_as_list")]
     groups: HashMap<(u32, u32), HashMap<Vec<u8>, u64>>,
+}
+
+mod groups_as_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+
+    type Groups = HashMap<(u32, u32), HashMap<Vec<u8>, u64>>;
+    type List = Vec<((u32, u32), Vec<(Vec<u8>, u64)>)>;
+
+    pub fn serialize<S: Serializer>(g: &Groups, s: S) -> Result<S::Ok, S::Error> {
+        let mut list: List = g
+            .iter()
+            .map(|(k, texts)| {
+                let mut t: Vec<(Vec<u8>, u64)> =
+                    texts.iter().map(|(a, b)| (a.clone(), *b)).collect();
+                t.sort();
+                (*k, t)
+            })
+            .collect();
+        list.sort();
+        list.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Groups, D::Error> {
+        let list: List = Vec::deserialize(d)?;
+        Ok(list
+            .into_iter()
+            .map(|(k, t)| (k, t.into_iter().collect()))
+            .collect())
+    }
 }
 
 /// Positions collected.

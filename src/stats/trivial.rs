@@ -45,8 +45,8 @@ pub struct TrivialBounds {
     pub distinct_tokens: u64,
 }
 
-/// Token counts for the bounds, poolable over files.
-#[derive(Debug, Clone)]
+/// Token counts for the bounds, poolable over files (and over shards: serializable).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrivialAccumulator {
     token_bits: u32,
     bytes: u64,
