@@ -67,4 +67,5 @@ pub mod method;
 pub mod probe;
 pub mod report;
 pub mod rng;
+pub mod segment;
 pub mod stats;
