@@ -45,7 +45,8 @@ use crate::coding::{DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION};
 use crate::error::{Error, Result};
 use crate::method::lanes::{drive_all, Tables};
 use crate::method::subword::SubwordTokenizer;
-use crate::method::{encode, example_ranges, Config, RunOptions, DEFAULT_EXAMPLE_BYTES};
+use crate::method::ac::encode_ac_examples;
+use crate::method::{example_ranges, Config, RunOptions, DEFAULT_EXAMPLE_BYTES};
 use crate::model::ByteModel;
 use score::{Resets, ScoreJob};
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,7 @@ pub struct ByteScores {
 
 fn run_pass<'a>(
     data: &'a [u8],
+    examples: &[Range<usize>],
     model: &mut dyn ByteModel,
     opts: &SegmentOptions,
     run: &RunOptions,
@@ -140,14 +142,13 @@ fn run_pass<'a>(
 ) -> Result<(Vec<f64>, Vec<f64>, Vec<usize>)> {
     opts.validate()?;
     let tables = Tables::new(model, opts.precision)?;
-    let examples = example_ranges(data.len(), opts.example_bytes);
     let mut entropy = Vec::with_capacity(data.len());
     let mut bits = Vec::with_capacity(if want_bits { data.len() } else { 0 });
     let mut starts = Vec::new();
     drive_all(
         model,
         &tables,
-        &examples,
+        examples,
         run,
         data.len(),
         |r| Ok(ScoreJob::new(data, r.clone(), resets, want_bits)),
@@ -171,6 +172,18 @@ pub fn byte_scores(
     reset: ContextReset,
     run: &RunOptions,
 ) -> Result<ByteScores> {
+    let examples = example_ranges(data.len(), opts.example_bytes);
+    byte_scores_in(data, &examples, model, opts, reset, run)
+}
+
+fn byte_scores_in(
+    data: &[u8],
+    examples: &[Range<usize>],
+    model: &mut dyn ByteModel,
+    opts: &SegmentOptions,
+    reset: ContextReset,
+    run: &RunOptions,
+) -> Result<ByteScores> {
     let resets = match reset {
         ContextReset::Never => Resets::Never,
         ContextReset::Newline => Resets::Newline,
@@ -181,7 +194,7 @@ pub fn byte_scores(
             ))
         }
     };
-    let (entropy_nats, bits, _) = run_pass(data, model, opts, run, resets, true)?;
+    let (entropy_nats, bits, _) = run_pass(data, examples, model, opts, run, resets, true)?;
     Ok(ByteScores { entropy_nats, bits })
 }
 
@@ -194,17 +207,19 @@ pub fn bits_alone(
     opts: &SegmentOptions,
     run: &RunOptions,
 ) -> Result<Vec<f64>> {
+    let examples = example_ranges(data.len(), opts.example_bytes);
     let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    Ok(run_pass(data, model, opts, run, Resets::At(&starts), true)?.1)
+    Ok(run_pass(data, &examples, model, opts, run, Resets::At(&starts), true)?.1)
 }
 
 fn per_example(
     data: &[u8],
-    opts: &SegmentOptions,
+    examples: &[Range<usize>],
     mut starts_of: impl FnMut(Range<usize>) -> Result<Vec<usize>>,
 ) -> Result<Vec<Range<usize>>> {
+    let _ = data;
     let mut ranges = Vec::new();
-    for ex in example_ranges(data.len(), opts.example_bytes) {
+    for ex in examples {
         let starts = starts_of(ex.clone())?;
         let abs: Vec<usize> = starts.iter().map(|s| s + ex.start).collect();
         ranges.extend(ranges_from_starts(&abs, ex.end));
@@ -223,16 +238,64 @@ pub fn segment(
     run: &RunOptions,
     scores: Option<&ByteScores>,
 ) -> Result<Segmentation> {
+    let examples = example_ranges(data.len(), opts.example_bytes);
+    segment_in(data, &examples, spec, model, opts, run, scores)
+}
+
+/// Each text segmented alone (as [`segment`] of that text gives it), the model's lanes stepping
+/// all the texts' examples side by side. Ranges are relative to each text.
+pub fn segment_texts(
+    texts: &[&[u8]],
+    spec: &SegmenterSpec,
+    model: &mut dyn ByteModel,
+    opts: &SegmentOptions,
+    run: &RunOptions,
+) -> Result<Vec<Vec<Range<usize>>>> {
+    let mut data = Vec::new();
+    let mut examples = Vec::new();
+    let mut offsets = Vec::new();
+    for t in texts {
+        let off = data.len();
+        offsets.push(off);
+        data.extend_from_slice(t);
+        for r in example_ranges(t.len(), opts.example_bytes) {
+            examples.push(off + r.start..off + r.end);
+        }
+    }
+    let seg = segment_in(&data, &examples, spec, model, opts, run, None)?;
+    let mut out = vec![Vec::new(); texts.len()];
+    let mut which = 0usize;
+    for r in seg.ranges {
+        while which + 1 < texts.len() && r.start >= offsets[which] + texts[which].len() {
+            which += 1;
+        }
+        let off = offsets[which];
+        out[which].push(r.start - off..r.end - off);
+    }
+    Ok(out)
+}
+
+fn segment_in(
+    data: &[u8],
+    examples: &[Range<usize>],
+    spec: &SegmenterSpec,
+    model: &mut dyn ByteModel,
+    opts: &SegmentOptions,
+    run: &RunOptions,
+    scores: Option<&ByteScores>,
+) -> Result<Segmentation> {
     opts.validate()?;
     let mut entropy_nats = None;
     let ranges = match spec {
-        SegmenterSpec::Space => per_example(data, opts, |ex| Ok(rules::space_starts(&data[ex])))?,
+        SegmenterSpec::Space => {
+            per_example(data, examples, |ex| Ok(rules::space_starts(&data[ex])))?
+        }
         SegmenterSpec::Fixed { n } => {
-            per_example(data, opts, |ex| Ok(rules::fixed_starts(ex.len(), *n)))?
+            per_example(data, examples, |ex| Ok(rules::fixed_starts(ex.len(), *n)))?
         }
         SegmenterSpec::Subword => {
             let tk = SubwordTokenizer::shipped()?;
-            per_example(data, opts, |ex| {
+            per_example(data, examples, |ex| {
                 let mut starts = Vec::new();
                 let mut at = 0usize;
                 for id in tk.tokenize(&data[ex])? {
@@ -247,17 +310,23 @@ pub fn segment(
                 example_bytes: opts.example_bytes,
                 ..c.clone()
             };
-            let enc = encode(data, &config, model, run)?;
-            enc.windows.iter().map(|w| w.bytes.clone()).collect()
+            config.validate_for_model(model)?;
+            if examples.is_empty() {
+                Vec::new()
+            } else {
+                let (enc, _) = encode_ac_examples(data, examples, &config, model, run, 0)?;
+                enc.windows.iter().map(|w| w.bytes.clone()).collect()
+            }
         }
         SegmenterSpec::Entropy(e) => {
             e.validate()?;
             let h = match (e.reset, scores) {
                 (ContextReset::Patch, _) => {
-                    let (h, _, starts) = run_pass(data, model, opts, run, Resets::Patches(*e), false)?;
+                    let (h, _, starts) =
+                        run_pass(data, examples, model, opts, run, Resets::Patches(*e), false)?;
                     entropy_nats = Some(h);
                     let mut ranges = Vec::new();
-                    for ex in example_ranges(data.len(), opts.example_bytes) {
+                    for ex in examples {
                         let lo = starts.partition_point(|&s| s < ex.start);
                         let hi = starts.partition_point(|&s| s < ex.end);
                         ranges.extend(ranges_from_starts(&starts[lo..hi], ex.end));
@@ -267,12 +336,14 @@ pub fn segment(
                 (ContextReset::Never, Some(s)) if s.entropy_nats.len() == data.len() => {
                     s.entropy_nats.clone()
                 }
-                (ContextReset::Never, _) => run_pass(data, model, opts, run, Resets::Never, false)?.0,
+                (ContextReset::Never, _) => {
+                    run_pass(data, examples, model, opts, run, Resets::Never, false)?.0
+                }
                 (ContextReset::Newline, _) => {
-                    run_pass(data, model, opts, run, Resets::Newline, false)?.0
+                    run_pass(data, examples, model, opts, run, Resets::Newline, false)?.0
                 }
             };
-            let ranges = per_example(data, opts, |ex| Ok(rules::entropy_starts(e, &h[ex])))?;
+            let ranges = per_example(data, examples, |ex| Ok(rules::entropy_starts(e, &h[ex])))?;
             entropy_nats = Some(h);
             ranges
         }
@@ -296,6 +367,22 @@ fn finish(
         ranges,
         entropy_nats,
     })
+}
+
+/// The bytes written for a person: valid UTF-8 as text with Rust's debug escapes for control
+/// characters, quotes and backslashes (`\n`, `\t`, `\"`), every other byte as `\xHH` (a
+/// segment cut inside a character shows its pieces so).
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            s.extend(c.escape_debug());
+        }
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s
 }
 
 /// One segment with its information under M1.

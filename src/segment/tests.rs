@@ -362,3 +362,30 @@ proptest! {
         prop_assert!((total - bytes).abs() < 1e-6 * (1.0 + bytes));
     }
 }
+
+#[test]
+fn escaping_shows_text_and_broken_characters() {
+    assert_eq!(escape_bytes(b"a b\n\"c\""), "a b\\n\\\"c\\\"");
+    assert_eq!(escape_bytes("é".as_bytes()), "é");
+    // é cut in two: each piece alone is invalid UTF-8.
+    assert_eq!(escape_bytes(&"é".as_bytes()[..1]), "\\xc3");
+    assert_eq!(escape_bytes(&[0xff, b'x']), "\\xffx");
+}
+
+#[test]
+fn texts_segmented_together_equal_each_alone() {
+    let texts: [&[u8]; 3] = [b"one two\nthree", b"", b"four, five six"];
+    let opts = SegmentOptions {
+        example_bytes: 5,
+        ..Default::default()
+    };
+    for spec in ["entropy:reset=patch", "entropy:mode=topk:size=3", "space", "equal-info:b=16:v=256"] {
+        let spec: SegmenterSpec = spec.parse().unwrap();
+        let mut m = Staircase::new(&[16, 1, 4, 8, 2, 1]);
+        let together = segment_texts(&texts, &spec, &mut m, &opts, &RunOptions::default()).unwrap();
+        for (t, got) in texts.iter().zip(&together) {
+            let alone = segment(t, &spec, &mut m, &opts, &RunOptions::default(), None).unwrap();
+            assert_eq!(&alone.ranges, got, "{spec}");
+        }
+    }
+}
