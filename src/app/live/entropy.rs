@@ -149,7 +149,7 @@ pub fn entropy_track_ui(ui: &mut Ui, a: &Arc<Analysis>, st: &mut EntropyTrackSta
     let theta = st.threshold_nats;
     let show_theta = st.mode != EntropyMode::Monotone;
     let resp = Plot::new("entropy_track")
-        .height(130.0)
+        .height(100.0)
         .allow_drag(false)
         .allow_zoom([true, false])
         .include_y(0.0)
