@@ -22,10 +22,24 @@ fn segments_json_covers_the_text_with_8_bits_a_byte() {
     let dir = tempfile::tempdir().unwrap();
     let f = text_file(&dir, "a.txt", "Hello, world. Ça va?\n");
     let out = eqinfo(&[
-        "segments", &f, "-c", "space", "-c", "fixed:n=4", "-c", "entropy:mode=topk:size=3",
-        "--model", "uniform", "--json", "--per-byte",
+        "segments",
+        &f,
+        "-c",
+        "space",
+        "-c",
+        "fixed:n=4",
+        "-c",
+        "entropy:mode=topk:size=3",
+        "--model",
+        "uniform",
+        "--json",
+        "--per-byte",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let n = v["input_bytes"].as_u64().unwrap();
     assert_eq!(n, "Hello, world. Ça va?\n".len() as u64);
@@ -58,7 +72,14 @@ fn segments_json_covers_the_text_with_8_bits_a_byte() {
 fn bad_segmenters_are_refused_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let f = text_file(&dir, "a.txt", "abc");
-    let out = eqinfo(&["segments", &f, "-c", "entropy:t=1:t=2", "--model", "uniform"]);
+    let out = eqinfo(&[
+        "segments",
+        &f,
+        "-c",
+        "entropy:t=1:t=2",
+        "--model",
+        "uniform",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("given twice"), "{err}");
@@ -71,10 +92,27 @@ fn stats_takes_segmenters_beside_configurations() {
     let dir = tempfile::tempdir().unwrap();
     let f = text_file(&dir, "a.txt", "one two three four five six seven");
     let out = eqinfo(&[
-        "stats", &f, "-c", "ac:v=256", "-c", "space", "-c", "seg:fixed:n=5", "--model", "uniform",
-        "--words", "4", "-q", "--json", "--no-free-decode",
+        "stats",
+        &f,
+        "-c",
+        "ac:v=256",
+        "-c",
+        "space",
+        "-c",
+        "seg:fixed:n=5",
+        "--model",
+        "uniform",
+        "--words",
+        "4",
+        "-q",
+        "--json",
+        "--no-free-decode",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["configs"].as_array().unwrap().len(), 1);
     let s = &v["segments"]["summaries"];
@@ -83,11 +121,19 @@ fn stats_takes_segmenters_beside_configurations() {
     assert_eq!(s[1]["segments"], 7);
     assert_eq!(s[1]["stability"]["words"], 4);
     // Mixing both kinds in one CSV is refused.
-    let out = eqinfo(&["stats", &f, "-c", "ac", "-c", "space", "--model", "uniform", "--csv", "-q"]);
+    let out = eqinfo(&[
+        "stats", &f, "-c", "ac", "-c", "space", "--model", "uniform", "--csv", "-q",
+    ]);
     assert!(!out.status.success());
     // Segmenters alone as CSV: a header, one row per file, one ALL row.
-    let out = eqinfo(&["stats", &f, "-c", "space", "--model", "uniform", "--csv", "-q", "--words", "0"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = eqinfo(&[
+        "stats", &f, "-c", "space", "--model", "uniform", "--csv", "-q", "--words", "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = String::from_utf8(out.stdout).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.starts_with("file,segmenter,"));

@@ -60,7 +60,10 @@ fn settle(h: &mut Harness<'static, App>) {
         if !h.state().is_busy() {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "worker did not answer");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "worker did not answer"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(3);

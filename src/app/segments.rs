@@ -85,9 +85,12 @@ pub fn segment_row_ui(
         let width = ui.available_width().max(10.0);
         let (rect, resp) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
         let label = row.label.to_string();
-        resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("segments of {label}")));
+        resp.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("segments of {label}"))
+        });
         let span = view.end.saturating_sub(view.start).max(1) as f32;
-        let x_of = |b: usize| rect.left() + (b.saturating_sub(view.start)) as f32 / span * rect.width();
+        let x_of =
+            |b: usize| rect.left() + (b.saturating_sub(view.start)) as f32 / span * rect.width();
         let max_bits = row
             .segments
             .iter()
@@ -105,7 +108,11 @@ pub fn segment_row_ui(
                 Pos2::new(x_of(s.range.end.min(view.end)), rect.bottom()),
             );
             let fill = theme::ramp((s.bits_alone / max_bits) as f32);
-            painter.rect_filled(r.shrink2(Vec2::new(0.0, if k % 2 == 0 { 1.0 } else { 3.0 })), 0.0, fill);
+            painter.rect_filled(
+                r.shrink2(Vec2::new(0.0, if k % 2 == 0 { 1.0 } else { 3.0 })),
+                0.0,
+                fill,
+            );
             painter.line_segment(
                 [r.left_top(), r.left_bottom()],
                 Stroke::new(1.0, Color32::from_gray(20)),
@@ -130,7 +137,12 @@ pub fn segment_row_ui(
                 Pos2::new(x_of(s.range.start.max(view.start)), rect.top()),
                 Pos2::new(x_of(s.range.end.min(view.end)), rect.bottom()),
             );
-            painter.rect_stroke(r, 0.0, Stroke::new(2.0, theme::HIGHLIGHT), StrokeKind::Inside);
+            painter.rect_stroke(
+                r,
+                0.0,
+                Stroke::new(2.0, theme::HIGHLIGHT),
+                StrokeKind::Inside,
+            );
             resp.on_hover_text(segment_hover_text(row.text, s));
         }
         hovered
@@ -151,7 +163,11 @@ fn histogram(values: impl Iterator<Item = u64>) -> Vec<(u64, u64)> {
 pub fn segment_distribution_ui(ui: &mut Ui, id_salt: &str, row: &SegmentRowView<'_>) {
     ui.label(summary_text(row));
     let lengths = histogram(row.segments.iter().map(|s| s.range.len() as u64));
-    let bits = histogram(row.segments.iter().map(|s| s.bits_alone.max(0.0).floor() as u64));
+    let bits = histogram(
+        row.segments
+            .iter()
+            .map(|s| s.bits_alone.max(0.0).floor() as u64),
+    );
     let n = row.segments.len().max(1) as f64;
     let width = ((ui.available_width() - 16.0) / 2.0).max(120.0);
     ui.horizontal(|ui| {
@@ -201,7 +217,10 @@ mod tests {
         assert_eq!(segment_at(&s, 9), None);
         let t = segment_hover_text(b"abc\ndefgh", &s[1]);
         assert!(t.contains("bytes 3..4 (1 bytes): \"\\n\""), "{t}");
-        assert!(t.contains("2.00 bits in context, 3.00 bits coded alone"), "{t}");
+        assert!(
+            t.contains("2.00 bits in context, 3.00 bits coded alone"),
+            "{t}"
+        );
         assert!(t.contains("(1.000 bits)"), "{t}");
     }
 }

@@ -20,7 +20,12 @@ pub struct SegmentsArgs {
     /// A segmenter, repeatable or comma-separated: `entropy` (keys mode=global|monotone|both|topk,
     /// t=θ nats, default 1.335442; tr=θ_r nats; size=target patch size, default 4.5;
     /// reset=never|patch|newline), `space`, `fixed:n=N`, `subword`, `equal-info:b=16`.
-    #[arg(long = "segmenter", short = 'c', value_delimiter = ',', required = true)]
+    #[arg(
+        long = "segmenter",
+        short = 'c',
+        value_delimiter = ',',
+        required = true
+    )]
     pub specs: Vec<String>,
     /// The byte model (default: the shipped sample M1).
     #[command(flatten)]

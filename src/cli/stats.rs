@@ -7,9 +7,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions};
 use eqinfo::method::Config;
+use eqinfo::method::RunOptions;
 use eqinfo::model::open::FitText;
 use eqinfo::report::export;
-use eqinfo::method::RunOptions;
 use eqinfo::segment::{SegmentOptions, SegmenterSpec};
 use eqinfo::stats::segments::{analyse_texts, SegmentBatchOptions, SegmentReport};
 use eqinfo::stats::{stability, StatsOptions};
@@ -359,9 +359,8 @@ pub fn run(args: StatsArgs) -> Result<()> {
         ));
     };
     let cancel = AtomicBool::new(false);
-    let report = (!configs.is_empty()).then(|| {
-        batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel)
-    });
+    let report = (!configs.is_empty())
+        .then(|| batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel));
     let seg_report = if segmenters.is_empty() {
         None
     } else {

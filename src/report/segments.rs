@@ -13,7 +13,11 @@ pub fn histogram_series(name: &str, h: &Histogram) -> Series {
     let n = h.count().max(1) as f64;
     Series {
         name: name.to_string(),
-        points: h.bins.iter().map(|&(v, c)| (v as f64, c as f64 / n)).collect(),
+        points: h
+            .bins
+            .iter()
+            .map(|&(v, c)| (v as f64, c as f64 / n))
+            .collect(),
         band: Vec::new(),
         baseline: false,
     }

@@ -43,9 +43,9 @@ pub use spec::{ContextReset, EntropyMode, EntropySpec, SegmenterSpec};
 
 use crate::coding::{DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION};
 use crate::error::{Error, Result};
+use crate::method::ac::encode_ac_examples;
 use crate::method::lanes::{drive_all, Tables};
 use crate::method::subword::SubwordTokenizer;
-use crate::method::ac::encode_ac_examples;
 use crate::method::{example_ranges, Config, RunOptions, DEFAULT_EXAMPLE_BYTES};
 use crate::model::ByteModel;
 use score::{Resets, ScoreJob};
@@ -189,8 +189,7 @@ fn byte_scores_in(
         ContextReset::Newline => Resets::Newline,
         ContextReset::Patch => {
             return Err(Error::BadParams(
-                "per-byte scores with the context reset at patch starts need the patch rule"
-                    .into(),
+                "per-byte scores with the context reset at patch starts need the patch rule".into(),
             ))
         }
     };

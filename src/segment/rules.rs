@@ -118,7 +118,9 @@ mod tests {
 
     #[test]
     fn spacelike_bytes_by_hand() {
-        for b in [b' ', b',', b'.', b'\n', b'-', b'_', b'@', b'[', b'`', b'{', b'~', 0x7f, 0] {
+        for b in [
+            b' ', b',', b'.', b'\n', b'-', b'_', b'@', b'[', b'`', b'{', b'~', 0x7f, 0,
+        ] {
             assert!(is_spacelike(b), "{b:#x}");
         }
         for b in [b'a', b'z', b'A', b'Z', b'0', b'9', 0x80, 0xbf] {

@@ -316,7 +316,9 @@ fn number(spec: &str, k: &str, v: &str) -> Result<f64> {
         .parse()
         .map_err(|_| bad(format!("{k} = '{v}' in '{spec}' is not a number")))?;
     if !x.is_finite() {
-        return Err(bad(format!("{k} = '{v}' in '{spec}' is not a finite number")));
+        return Err(bad(format!(
+            "{k} = '{v}' in '{spec}' is not a finite number"
+        )));
     }
     Ok(x)
 }
@@ -485,8 +487,14 @@ mod tests {
     }
 
     fn arb_spec() -> impl Strategy<Value = SegmenterSpec> {
-        let entropy = (0usize..4, -5.0f64..5.0, -5.0f64..5.0, 1.0f64..50.0, 0usize..3).prop_map(
-            |(m, t, tr, size, r)| {
+        let entropy = (
+            0usize..4,
+            -5.0f64..5.0,
+            -5.0f64..5.0,
+            1.0f64..50.0,
+            0usize..3,
+        )
+            .prop_map(|(m, t, tr, size, r)| {
                 let mode = EntropyMode::ALL[m];
                 let mut e = EntropySpec::new(mode);
                 let reset = [
@@ -509,8 +517,7 @@ mod tests {
                     EntropyMode::TopK => e.patch_size = size,
                 }
                 SegmenterSpec::Entropy(e)
-            },
-        );
+            });
         prop_oneof![
             entropy,
             Just(SegmenterSpec::Space),

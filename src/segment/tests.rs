@@ -72,7 +72,12 @@ fn whole() -> SegmentOptions {
     }
 }
 
-fn starts_of(data: &[u8], spec: &str, model: &mut dyn ByteModel, opts: &SegmentOptions) -> Vec<usize> {
+fn starts_of(
+    data: &[u8],
+    spec: &str,
+    model: &mut dyn ByteModel,
+    opts: &SegmentOptions,
+) -> Vec<usize> {
     let spec: SegmenterSpec = spec.parse().unwrap();
     segment(data, &spec, model, opts, &RunOptions::default(), None)
         .unwrap()
@@ -278,7 +283,11 @@ fn subword_segments_are_the_subword_methods_tokens() {
         None,
     )
     .unwrap();
-    let enc = crate::method::subword::encode_subword(text, &Config::new(crate::method::MethodKind::Subword)).unwrap();
+    let enc = crate::method::subword::encode_subword(
+        text,
+        &Config::new(crate::method::MethodKind::Subword),
+    )
+    .unwrap();
     assert_eq!(seg.ranges.len(), enc.tokens.len());
     let tk = SubwordTokenizer::shipped().unwrap();
     for (r, &id) in seg.ranges.iter().zip(&enc.tokens) {
@@ -288,15 +297,21 @@ fn subword_segments_are_the_subword_methods_tokens() {
 
 #[test]
 fn lane_packing_does_not_change_anything() {
-    let text: Vec<u8> = (0..200u32).map(|i| b"ab\ncd ef"[(i % 8) as usize]).collect();
+    let text: Vec<u8> = (0..200u32)
+        .map(|i| b"ab\ncd ef"[(i % 8) as usize])
+        .collect();
     let opts = SegmentOptions {
         example_bytes: 17,
         ..Default::default()
     };
-    let specs: Vec<SegmenterSpec> = ["entropy:reset=patch", "entropy:mode=monotone:tr=0.5", "fixed:n=4"]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let specs: Vec<SegmenterSpec> = [
+        "entropy:reset=patch",
+        "entropy:mode=monotone:tr=0.5",
+        "fixed:n=4",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
     let mut one = Staircase::new(&[16, 1, 4, 8, 2, 1]);
     one.preferred = 1;
     let mut many = Staircase::new(&[16, 1, 4, 8, 2, 1]);
@@ -314,13 +329,27 @@ fn bad_options_are_refused() {
         example_bytes: 0,
         precision: 40,
     };
-    let e = segment(b"abc", &SegmenterSpec::Space, &mut m, &opts, &RunOptions::default(), None)
-        .unwrap_err();
+    let e = segment(
+        b"abc",
+        &SegmenterSpec::Space,
+        &mut m,
+        &opts,
+        &RunOptions::default(),
+        None,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("precision"), "{e}");
-    assert!(segment(b"", &SegmenterSpec::Space, &mut m, &whole(), &RunOptions::default(), None)
-        .unwrap()
-        .ranges
-        .is_empty());
+    assert!(segment(
+        b"",
+        &SegmenterSpec::Space,
+        &mut m,
+        &whole(),
+        &RunOptions::default(),
+        None
+    )
+    .unwrap()
+    .ranges
+    .is_empty());
 }
 
 fn arb_spec() -> impl Strategy<Value = String> {
@@ -379,7 +408,12 @@ fn texts_segmented_together_equal_each_alone() {
         example_bytes: 5,
         ..Default::default()
     };
-    for spec in ["entropy:reset=patch", "entropy:mode=topk:size=3", "space", "equal-info:b=16:v=256"] {
+    for spec in [
+        "entropy:reset=patch",
+        "entropy:mode=topk:size=3",
+        "space",
+        "equal-info:b=16:v=256",
+    ] {
         let spec: SegmenterSpec = spec.parse().unwrap();
         let mut m = Staircase::new(&[16, 1, 4, 8, 2, 1]);
         let together = segment_texts(&texts, &spec, &mut m, &opts, &RunOptions::default()).unwrap();

@@ -551,13 +551,19 @@ mod tests {
         // Uniform model: 8 bits a byte in or out of context, so bits = 8 × bytes exactly.
         let mut m = Uniform::default();
         let texts: [(&str, &[u8]); 2] = [("a", b"one two three"), ("b", b"four five")];
-        let specs: Vec<SegmenterSpec> = ["fixed:n=4", "space"].iter().map(|s| s.parse().unwrap()).collect();
+        let specs: Vec<SegmenterSpec> = ["fixed:n=4", "space"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         let opts = SegmentBatchOptions {
             seg: SegmentOptions {
                 example_bytes: 0,
                 ..Default::default()
             },
-            prefix: Some((vec!["the".into(), "a".into(), "of".into()], "cat sat.".into())),
+            prefix: Some((
+                vec!["the".into(), "a".into(), "of".into()],
+                "cat sat.".into(),
+            )),
         };
         let r = analyse_texts(&texts, &specs, &mut m, &opts, &RunOptions::default()).unwrap();
         let fixed = &r.summaries[0];

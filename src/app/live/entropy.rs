@@ -89,7 +89,11 @@ pub fn entropy_track_ui(ui: &mut Ui, a: &Arc<Analysis>, st: &mut EntropyTrackSta
         egui::ComboBox::from_label("patch rule")
             .selected_text(st.mode.name())
             .show_ui(ui, |ui| {
-                for m in [EntropyMode::Global, EntropyMode::Monotone, EntropyMode::Both] {
+                for m in [
+                    EntropyMode::Global,
+                    EntropyMode::Monotone,
+                    EntropyMode::Both,
+                ] {
                     ui.selectable_value(&mut st.mode, m, m.name());
                 }
             });
