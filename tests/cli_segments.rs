@@ -137,4 +137,18 @@ fn stats_takes_segmenters_beside_configurations() {
     let csv = String::from_utf8(out.stdout).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.starts_with("file,segmenter,"));
+    // The plots: the segmenters' distributions as PNG and SVG.
+    let plots = dir.path().join("plots");
+    let p = plots.display().to_string();
+    let out = eqinfo(&[
+        "stats", &f, "-c", "space", "-c", "fixed:n=3", "--model", "uniform", "-q", "--words", "0",
+        "--plots", &p,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for stem in ["segment_length", "segment_bits", "segment_bits_alone", "segment_spread"] {
+        for ext in ["png", "svg"] {
+            let file = plots.join(format!("{stem}.{ext}"));
+            assert!(std::fs::metadata(&file).is_ok_and(|m| m.len() > 100), "{}", file.display());
+        }
+    }
 }
