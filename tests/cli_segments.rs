@@ -141,14 +141,38 @@ fn stats_takes_segmenters_beside_configurations() {
     let plots = dir.path().join("plots");
     let p = plots.display().to_string();
     let out = eqinfo(&[
-        "stats", &f, "-c", "space", "-c", "fixed:n=3", "--model", "uniform", "-q", "--words", "0",
-        "--plots", &p,
+        "stats",
+        &f,
+        "-c",
+        "space",
+        "-c",
+        "fixed:n=3",
+        "--model",
+        "uniform",
+        "-q",
+        "--words",
+        "0",
+        "--plots",
+        &p,
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for stem in ["segment_length", "segment_bits", "segment_bits_alone", "segment_spread"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for stem in [
+        "segment_length",
+        "segment_bits",
+        "segment_bits_alone",
+        "segment_spread",
+    ] {
         for ext in ["png", "svg"] {
             let file = plots.join(format!("{stem}.{ext}"));
-            assert!(std::fs::metadata(&file).is_ok_and(|m| m.len() > 100), "{}", file.display());
+            assert!(
+                std::fs::metadata(&file).is_ok_and(|m| m.len() > 100),
+                "{}",
+                file.display()
+            );
         }
     }
 }

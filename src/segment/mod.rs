@@ -131,6 +131,16 @@ pub struct ByteScores {
     pub bits: Vec<f64>,
 }
 
+impl ByteScores {
+    /// H_t in bits (`H_t / ln 2`).
+    pub fn entropy_bits(&self) -> Vec<f64> {
+        self.entropy_nats
+            .iter()
+            .map(|h| h / std::f64::consts::LN_2)
+            .collect()
+    }
+}
+
 fn run_pass<'a>(
     data: &'a [u8],
     examples: &[Range<usize>],

@@ -227,6 +227,18 @@ fn equal_info_windows_under_the_uniform_model() {
     .unwrap();
     let a = &out[0];
     assert_eq!(a.segmentation.starts(), vec![0, 2, 4, 6]);
+    let scores = byte_scores(
+        text,
+        &mut m,
+        &whole(),
+        ContextReset::Never,
+        &RunOptions::default(),
+    )
+    .unwrap();
+    assert!(scores
+        .entropy_bits()
+        .iter()
+        .all(|&h| (h - 8.0).abs() < 1e-9));
     // Uniform at β = 14: every byte gets 64 of 16384, exactly 8 bits, in or out of context.
     for s in &a.segments {
         assert_eq!(s.bits, 8.0 * s.range.len() as f64);

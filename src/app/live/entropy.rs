@@ -191,3 +191,23 @@ pub fn entropy_track_ui(ui: &mut Ui, a: &Arc<Analysis>, st: &mut EntropyTrackSta
         st.threshold_nats = pt.y.clamp(0.0, 6.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_track_applies_the_librarys_rule_to_its_settings() {
+        let h = [3.0, 0.5, 2.0, 1.0, 2.9];
+        let mut st = EntropyTrackState {
+            threshold_nats: 1.5,
+            ..Default::default()
+        };
+        // Global θ = 1.5: bytes 2 (2.0) and 4 (2.9) beside byte 0.
+        assert_eq!(patch_starts(&st, &h), vec![0, 2, 4]);
+        // Monotone θr = 1: byte 1 always (BLT), rises 1.5 at 2 and 1.9 at 4.
+        st.mode = EntropyMode::Monotone;
+        st.rise_nats = 1.0;
+        assert_eq!(patch_starts(&st, &h), vec![0, 1, 2, 4]);
+    }
+}
