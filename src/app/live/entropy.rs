@@ -3,10 +3,11 @@
 //! the rule gives marked on the line, and the Equal-Info window boundaries as vertical lines
 //! beside them.
 //!
-//! H_t here is the entropy of the distribution the Live analysis coded byte t with: the model's
-//! context restarts at every Equal-Info window (the analysis resets M1 at each window), so the
-//! patches are those of `entropy:reset=...` applied to those entropies, not of
-//! `entropy:reset=never` (use `eqinfo segments` for that). The rules are the library's
+//! H_t here is the entropy of the distribution the Live analysis coded byte t with: with
+//! EqualInfo resetting the model at every window (the default), the context restarts at every
+//! window, so these are not BLT's `reset=never` entropies; with "reset every n windows" = 0, or
+//! with AC, the model's context runs over each example and they are (as
+//! `eqinfo segments -c entropy` computes them). The rules are the library's
 //! ([`crate::segment::rules`]), applied to the whole text as one sequence.
 
 use crate::live::Analysis;
@@ -79,6 +80,17 @@ pub fn patch_starts(st: &EntropyTrackState, h: &[f64]) -> Vec<usize> {
     entropy_starts(&st.spec(), h)
 }
 
+/// Which context the track's entropies were computed in.
+pub fn context_note(c: &crate::method::Config) -> &'static str {
+    let windows_reset = c.method == crate::method::MethodKind::EqualInfo && c.reset_every != 0;
+    if windows_reset {
+        "H_t with the model reset at each window (set \"reset every n windows\" to 0 for M1's \
+         context over the example, BLT's reset=never)"
+    } else {
+        "H_t in M1's context over each example (BLT's reset=never)"
+    }
+}
+
 /// Draws the track (see the module docs).
 pub fn entropy_track_ui(ui: &mut Ui, a: &Arc<Analysis>, st: &mut EntropyTrackState) {
     ui.horizontal(|ui| {
@@ -140,12 +152,13 @@ pub fn entropy_track_ui(ui: &mut Ui, a: &Arc<Analysis>, st: &mut EntropyTrackSta
     }
     let starts = patch_starts(st, &h);
     ui.label(format!(
-        "{} entropy patches (mean {:.2} bytes) · {} windows (mean {:.2} bytes) · H_t under the \
-         analysis' context (reset at each window); drag in the track to set θ",
+        "{} entropy patches (mean {:.2} bytes) · {} windows (mean {:.2} bytes) · {}; drag in \
+         the track to set θ",
         starts.len(),
         h.len() as f64 / starts.len().max(1) as f64,
         a.windows.len(),
-        h.len() as f64 / a.windows.len().max(1) as f64
+        h.len() as f64 / a.windows.len().max(1) as f64,
+        context_note(&a.config)
     ));
     let line: Vec<[f64; 2]> = h.iter().enumerate().map(|(i, &v)| [i as f64, v]).collect();
     let marks: Vec<[f64; 2]> = starts.iter().map(|&i| [i as f64, h[i]]).collect();
