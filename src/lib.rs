@@ -68,5 +68,6 @@ pub mod method;
 pub mod probe;
 pub mod report;
 pub mod rng;
+pub mod segment;
 pub mod shard;
 pub mod stats;

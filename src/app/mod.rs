@@ -31,6 +31,7 @@ pub mod live;
 pub mod model_source;
 pub mod panels;
 pub mod plots;
+pub mod segments;
 pub mod shell;
 pub mod state;
 pub mod tasks;

@@ -218,6 +218,7 @@ fn settings_ui(
         ui.label("colour:");
         ui.selectable_value(&mut s.colour_scale, ColourScale::Surprisal, "surprisal");
         ui.selectable_value(&mut s.colour_scale, ColourScale::Probability, "probability");
+        ui.selectable_value(&mut s.colour_scale, ColourScale::Entropy, "entropy");
     });
     ui.horizontal(|ui| {
         ui.label("tokens:");

@@ -21,6 +21,9 @@ pub enum ColourScale {
     Probability,
     /// By the byte's surprisal, −log2 p.
     Surprisal,
+    /// By the entropy of the model's distribution the byte was predicted from (bits), the
+    /// quantity BLT's entropy patches threshold.
+    Entropy,
 }
 
 /// How token ids are written.

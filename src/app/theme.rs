@@ -7,6 +7,9 @@ use egui::Color32;
 /// Surprisal (bits) at the hot end of the scale.
 pub const MAX_SURPRISAL_BITS: f32 = 12.0;
 
+/// Entropy (bits) at the hot end of the entropy scale (the uniform distribution over 256 bytes).
+pub const MAX_ENTROPY_BITS: f32 = 8.0;
+
 /// Stops of the colour map (cool, likely -> hot, surprising): a viridis-like ramp.
 const STOPS: [(f32, [u8; 3]); 6] = [
     (0.0, [68, 1, 84]),
@@ -43,6 +46,21 @@ pub fn scale_position(scale: ColourScale, prob: f32) -> f32 {
     match scale {
         ColourScale::Probability => 1.0 - prob.clamp(0.0, 1.0),
         ColourScale::Surprisal => surprisal_bits(prob) / MAX_SURPRISAL_BITS,
+        // Needs the distribution: see [`byte_colour`]; alone, the byte's probability reads as
+        // surprisal.
+        ColourScale::Entropy => surprisal_bits(prob) / MAX_SURPRISAL_BITS,
+    }
+}
+
+/// The cell colour of a byte given its probability and the distribution it was predicted from
+/// (the entropy scale reads the distribution, the others the probability).
+pub fn byte_colour(scale: ColourScale, prob: f32, dist: &[f32]) -> Color32 {
+    match scale {
+        ColourScale::Entropy => ramp(
+            (crate::segment::score::entropy_nats(dist) / std::f64::consts::LN_2) as f32
+                / MAX_ENTROPY_BITS,
+        ),
+        _ => cell_colour(scale, prob),
     }
 }
 
@@ -70,6 +88,10 @@ pub fn legend_ticks(scale: ColourScale) -> Vec<(f32, String)> {
         ColourScale::Surprisal => [0.0f32, 3.0, 6.0, 9.0, 12.0]
             .into_iter()
             .map(|b| (b / MAX_SURPRISAL_BITS, format!("{b} bits")))
+            .collect(),
+        ColourScale::Entropy => [0.0f32, 2.0, 4.0, 6.0, 8.0]
+            .into_iter()
+            .map(|b| (b / MAX_ENTROPY_BITS, format!("H {b} bits")))
             .collect(),
     }
 }

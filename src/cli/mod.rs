@@ -11,6 +11,7 @@ mod common;
 mod dataset;
 mod eval;
 mod probe;
+mod segments;
 mod stats;
 mod tokenizer;
 mod train;
@@ -41,6 +42,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Train the subword baseline's byte-level BPE tokenizer on text files.
     TrainTokenizer(tokenizer::TrainTokenizerArgs),
+    /// Cut a text with segmenters (BLT entropy patches, SpaceByte, fixed, subword, Equal-Info
+    /// windows): each segment's byte range, bytes and information under M1 in bits.
+    Segments(segments::SegmentsArgs),
     /// Learnability statistics of many files under many configurations (SPEC section 8).
     Stats(stats::StatsArgs),
     /// Open the GUI (also what no subcommand does), optionally with a text file in the Live tab.
@@ -74,6 +78,7 @@ pub fn run() -> ExitCode {
         Some(Command::Bench(args)) => eval::bench(args),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::TrainTokenizer(args)) => tokenizer::run(args),
+        Some(Command::Segments(args)) => segments::run(args),
         Some(Command::Stats(args)) => stats::run(args),
         Some(Command::Probe(args)) => probe::run(args),
         Some(Command::ExportTokens(args)) => dataset::export(args),

@@ -7,9 +7,12 @@ use anyhow::{bail, Result};
 use clap::Args;
 use eqinfo::batch::{self, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions};
 use eqinfo::method::Config;
+use eqinfo::method::RunOptions;
 use eqinfo::model::open::FitText;
 use eqinfo::report::export;
+use eqinfo::segment::{SegmentOptions, SegmenterSpec};
 use eqinfo::shard::{self, Shard};
+use eqinfo::stats::segments::{analyse_texts, SegmentBatchOptions, SegmentReport};
 use eqinfo::stats::{stability, StatsOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -35,6 +38,8 @@ pub struct StatsArgs {
     /// A configuration, repeatable or comma-separated: `equal-info:b=16:v=65536`, `ac:v=256`,
     /// `gzip`, `bytes`, `static-ac`; keys b (window bits), v (vocabulary, power of two) or bits
     /// (token bits), p (precision), ex (example bytes, 0 = whole file), delay, exact, reset.
+    /// Segmenters too (segment statistics, see `eqinfo segments --help`): `entropy:...`,
+    /// `space`, `fixed:n=N`, or any segmenter after `seg:` (`seg:subword`, `seg:equal-info:b=16`).
     #[arg(long = "config", short = 'c', value_delimiter = ',')]
     pub configs: Vec<String>,
     /// The byte model for AC and EqualInfo (`unigram`: fitted on all inputs; the same when no
@@ -137,6 +142,71 @@ fn collect_inputs(paths: &[PathBuf], root: Option<&std::path::Path>) -> Result<V
         bail!("no input files");
     }
     Ok(inputs)
+}
+
+/// Splits the `-c` specs into coding configurations and segmenters: `entropy...`, `space`,
+/// `fixed:n=N`, or any segmenter spec after `seg:` (`seg:subword`, `seg:equal-info:b=16`) is a
+/// segmenter; everything else a configuration. No spec at all: the default configurations.
+pub fn split_specs(specs: &[String]) -> Result<(Vec<Config>, Vec<SegmenterSpec>)> {
+    let mut configs = Vec::new();
+    let mut segs = Vec::new();
+    for s in specs {
+        let t = s.trim();
+        let name = t.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        if let Some(rest) = t.strip_prefix("seg:") {
+            segs.push(rest.parse::<SegmenterSpec>()?);
+        } else if matches!(name.as_str(), "entropy" | "space" | "spacebyte" | "fixed") {
+            segs.push(t.parse::<SegmenterSpec>()?);
+        } else {
+            configs.extend(parse_configs(std::slice::from_ref(s))?);
+        }
+    }
+    if specs.is_empty() {
+        configs = parse_configs(&[])?;
+    }
+    Ok((configs, segs))
+}
+
+fn segments_table(r: &SegmentReport) -> String {
+    let mut s = format!(
+        "{:<44} {:>9} {:>9} {:>7} {:>9} {:>7} {:>9} {:>7} {:>7} {:>7} {:>9}\n",
+        "segmenter (all files)",
+        "segments",
+        "bytes/seg",
+        "sd",
+        "bits/seg",
+        "sd",
+        "alone",
+        "sd",
+        "in-char",
+        "in-word",
+        "stability"
+    );
+    for x in &r.summaries {
+        s.push_str(&format!(
+            "{:<44} {:>9} {:>9.3} {:>7.3} {:>9.3} {:>7.3} {:>9.3} {:>7.3} {:>7.3} {:>7.3} {:>9}\n",
+            x.label,
+            x.segments,
+            x.bytes.mean,
+            x.bytes.sd,
+            x.bits.mean,
+            x.bits.sd,
+            x.bits_alone.mean,
+            x.bits_alone.sd,
+            x.inside_char_fraction,
+            x.inside_word_fraction,
+            x.stability
+                .as_ref()
+                .map_or("-".to_string(), |st| format!("{:.2}", st.mean_distance)),
+        ));
+    }
+    s.push_str(
+        "bits/seg: Σ −log2 q under M1 over the segment in M1's context over the example; alone: \
+         the model reset at the segment's start; in-char / in-word: share of boundaries inside a \
+         UTF-8 character / a word; stability: mean Levenshtein distance between the segment \
+         sequences of the prefix-edit variants.\n",
+    );
+    s
 }
 
 /// Parses the configurations (the defaults when none is given).
@@ -258,7 +328,13 @@ fn table(report: &BatchReport) -> String {
 
 /// Runs `eqinfo stats`.
 pub fn run(args: StatsArgs) -> Result<()> {
-    let configs = parse_configs(&args.configs)?;
+    let (configs, segmenters) = split_specs(&args.configs)?;
+    if args.csv && !configs.is_empty() && !segmenters.is_empty() {
+        bail!(
+            "--csv writes one table: give the coding configurations and the segmenters in two \
+             runs (or use --json, which holds both)"
+        );
+    }
     super::output::check_writable(args.out.as_deref())?;
     if let Some(dir) = &args.plots {
         // The plots directory may be created, its parent must exist (a typo is not a tree).
@@ -330,6 +406,9 @@ pub fn run(args: StatsArgs) -> Result<()> {
     };
     let cancel = AtomicBool::new(false);
     if let (Some(spec), Some(out)) = (shard_spec, args.out.as_deref()) {
+        if !segmenters.is_empty() {
+            bail!("--shard runs the coding configurations only: give the segmenters in a run of their own");
+        }
         // Resume: the same shard of the same run is already there.
         let want = shard::stats_manifest(&inputs, &configs, &*model, &opts, spec);
         if let Some(done) = std::fs::read(out)
@@ -368,10 +447,39 @@ pub fn run(args: StatsArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let report = batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel);
+    let report = (!configs.is_empty())
+        .then(|| batch::run_batch(&inputs, &configs, &mut *model, &opts, &on_progress, &cancel));
+    let seg_report = if segmenters.is_empty() {
+        None
+    } else {
+        bar.set_message("segmenters");
+        let named: Vec<(&str, &[u8])> = inputs
+            .iter()
+            .map(|i| (i.name.as_str(), i.data.as_slice()))
+            .collect();
+        let seg_opts = SegmentBatchOptions {
+            seg: SegmentOptions::default(),
+            prefix: opts
+                .prefix
+                .as_ref()
+                .map(|p| (p.words.clone(), p.sentence.clone())),
+        };
+        let run = RunOptions {
+            cancel: Some(&cancel),
+            ..Default::default()
+        };
+        Some(analyse_texts(
+            &named,
+            &segmenters,
+            &mut *model,
+            &seg_opts,
+            &run,
+        )?)
+    };
     bar.finish_and_clear();
     emit(
-        &report,
+        report.as_ref(),
+        seg_report.as_ref(),
         args.json,
         args.csv,
         args.out.as_deref(),
@@ -393,7 +501,8 @@ pub fn merge(args: MergeArgs) -> Result<()> {
         .collect::<eqinfo::Result<Vec<_>>>()?;
     let report = shard::merge_stats_shards(&shards)?;
     emit(
-        &report,
+        Some(&report),
+        None,
         args.json,
         args.csv,
         args.out.as_deref(),
@@ -402,31 +511,47 @@ pub fn merge(args: MergeArgs) -> Result<()> {
     )
 }
 
-/// Writes a report as the table, JSON or CSV, and the plots.
+/// Writes the reports as the table, JSON or CSV, and the plots.
 fn emit(
-    report: &BatchReport,
+    report: Option<&BatchReport>,
+    seg_report: Option<&SegmentReport>,
     json: bool,
     csv: bool,
     out: Option<&std::path::Path>,
     plots: Option<&std::path::Path>,
     quiet: bool,
 ) -> Result<()> {
-    let text = if json {
-        export::batch_json(report)?
-    } else if csv {
-        export::batch_csv(report)?
-    } else {
-        table(report)
+    let text = match (report, seg_report) {
+        (Some(r), None) if json => export::batch_json(r)?,
+        (Some(r), Some(s)) if json => export::batch_json_with_segments(r, s)?,
+        (None, Some(s)) if json => export::segments_json(s)?,
+        (Some(r), _) if csv => export::batch_csv(r)?,
+        (None, Some(s)) if csv => export::segments_csv(s)?,
+        (r, s) => {
+            let mut t = r.map(table).unwrap_or_default();
+            if let Some(s) = s {
+                t.push_str(&segments_table(s));
+            }
+            t
+        }
     };
     super::output::write_output(out, text.as_bytes())?;
     if let Some(dir) = plots {
-        let written = export::write_batch_plots(report, dir)?;
+        let mut written = Vec::new();
+        if let Some(r) = report {
+            written.extend(export::write_batch_plots(r, dir)?);
+        }
+        if let Some(s) = seg_report {
+            written.extend(export::write_segment_plots(s, dir)?);
+        }
         if !quiet {
             eprintln!("wrote {} plot files into {}", written.len(), dir.display());
         }
     }
-    if !report.errors.is_empty() && report.results.is_empty() {
-        bail!("every job failed: {}", report.errors[0].message);
+    if let Some(report) = report {
+        if !report.errors.is_empty() && report.results.is_empty() {
+            bail!("every job failed: {}", report.errors[0].message);
+        }
     }
     Ok(())
 }

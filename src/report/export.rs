@@ -8,6 +8,8 @@
 //! | `batch.json` | the whole [`BatchReport`] (serde) |
 //! | `probe.csv` | one [`ProbeCsvRow`] per configuration |
 //! | `probe.json` | the whole [`ProbeReport`] (serde, loss curves included) |
+//! | `segments.csv` | [`SegmentRow`](crate::stats::segments::SegmentRow)s: one per file × segmenter, then the pooled `ALL` rows |
+//! | `segments.json` | the whole [`SegmentReport`] (serde); with a batch, its `segments` field |
 //! | `*.png`, `*.svg` | the plots of [`super::plot`], by [`super::render`] |
 
 use super::paper::paper_m2_bits_per_byte;
@@ -16,6 +18,7 @@ use super::render::write_plots;
 use crate::batch::BatchReport;
 use crate::error::{Error, Result};
 use crate::probe::ProbeReport;
+use crate::stats::segments::SegmentReport;
 use crate::stats::{csv_err, write_csv};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -134,4 +137,42 @@ pub fn write_probe(report: &ProbeReport, dir: &Path) -> Result<Vec<PathBuf>> {
     ];
     out.extend(write_plots(dir, &probe_plots(report))?);
     Ok(out)
+}
+
+/// The segmenters' table as CSV (the rows of [`SegmentReport::rows`]).
+pub fn segments_csv(report: &SegmentReport) -> Result<String> {
+    let mut buf = Vec::new();
+    crate::stats::segments::write_csv(&report.rows(), &mut buf)?;
+    String::from_utf8(buf).map_err(|e| Error::IoPlain(std::io::Error::other(e)))
+}
+
+/// The whole segment report as pretty JSON.
+pub fn segments_json(report: &SegmentReport) -> Result<String> {
+    Ok(serde_json::to_string_pretty(report)?)
+}
+
+/// The batch report as [`batch_json`] writes it, with one more field, `segments`: the
+/// segmenters' report.
+pub fn batch_json_with_segments(report: &BatchReport, segments: &SegmentReport) -> Result<String> {
+    let mut v = serde_json::to_value(report)?;
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("segments".into(), serde_json::to_value(segments)?);
+    }
+    Ok(serde_json::to_string_pretty(&v)?)
+}
+
+/// Writes `dir/segments.csv`, `dir/segments.json` and the segmenters' plots (PNG + SVG);
+/// returns the paths written.
+pub fn write_segments(report: &SegmentReport, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = vec![
+        write_text(dir, "segments.csv", &segments_csv(report)?)?,
+        write_text(dir, "segments.json", &segments_json(report)?)?,
+    ];
+    out.extend(write_segment_plots(report, dir)?);
+    Ok(out)
+}
+
+/// Writes the segmenters' plots into `dir` as PNG and SVG; returns the paths written.
+pub fn write_segment_plots(report: &SegmentReport, dir: &Path) -> Result<Vec<PathBuf>> {
+    write_plots(dir, &super::segments::segment_plots(report))
 }

@@ -8,6 +8,7 @@
 //! | [`paper`] | the paper's C4 ratios and M2 bits/byte, drawn as reference marks |
 //! | [`plot`] | plot data (bars, grouped bars, lines) built from batch and probe reports |
 //! | [`render`] | PNG + SVG with plotters and an embedded font |
+//! | [`segments`] | plot data of the segmenters' statistics (length and information distributions) |
 //! | [`export`] | `batch.csv`, `batch.json`, `probe.csv`, `probe.json` and the plot files |
 //!
 //! Layering: `report` imports `batch`, `probe` and `stats`; none of them imports `report`.
@@ -16,3 +17,4 @@ pub mod export;
 pub mod paper;
 pub mod plot;
 pub mod render;
+pub mod segments;

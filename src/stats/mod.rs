@@ -18,6 +18,7 @@
 //! | Fig. 9 character alignment | [`align`] | share of characters whose bits straddle tokens |
 //! | §5 side-information-free decoding | here | windows / examples recovered exactly |
 //! | cross-entropy, float and quantized | [`xent`] | `Σ −log2 p` and the coder's ideal `Σ −log2 q` |
+//! | segmenters (entropy patches, SpaceByte, ...) | [`segments`] | bytes and bits per segment, boundaries in characters and words, prefix-edit stability of segments |
 //!
 //! Per-byte bit ranges (alignment, window position) are measured on a sample: the first
 //! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples). The AC methods
@@ -36,6 +37,7 @@
 
 pub mod align;
 pub mod kl;
+pub mod segments;
 pub mod stability;
 pub mod trivial;
 pub mod xent;

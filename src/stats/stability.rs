@@ -171,6 +171,11 @@ pub struct PrefixStability {
     pub seconds: f64,
 }
 
+/// The variants of the prefix-edit experiment: each word, a space, the sentence.
+pub fn prefix_variants(words: &[String], sentence: &str) -> Vec<String> {
+    words.iter().map(|w| format!("{w} {sentence}")).collect()
+}
+
 /// Runs the prefix-edit experiment for one configuration.
 pub fn prefix_stability(
     config: &Config,
@@ -184,7 +189,7 @@ pub fn prefix_stability(
         cancel,
         ..Default::default()
     };
-    let texts: Vec<String> = words.iter().map(|w| format!("{w} {sentence}")).collect();
+    let texts = prefix_variants(words, sentence);
     let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
     // Each variant alone, the model's lanes stepping many variants together.
     let seqs = encode_texts_tokens(&refs, config, model, &run)?;

@@ -268,7 +268,7 @@ pub fn byte_view_ui(
                     let x = x_of(line, b);
                     let cell = row(&CELL_ROW, top, x..x + CELL_W).shrink2(Vec2::new(0.5, 2.0));
                     let colour = match analysis.byte(b) {
-                        Some(info) => theme::cell_colour(opts.scale, info.trace.prob),
+                        Some(info) => theme::byte_colour(opts.scale, info.trace.prob, info.dist),
                         None => theme::NO_TRACE,
                     };
                     painter.rect_filled(cell, 1.0, colour);
@@ -288,7 +288,7 @@ pub fn byte_view_ui(
                     let rect = row(&CELL_ROW, top, x0..x1);
                     let bg = analysis
                         .byte(g.bytes.start)
-                        .map(|i| theme::cell_colour(opts.scale, i.trace.prob))
+                        .map(|i| theme::byte_colour(opts.scale, i.trace.prob, i.dist))
                         .unwrap_or(theme::NO_TRACE);
                     let font = if g.invalid {
                         hex_font.clone()

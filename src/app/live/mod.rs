@@ -3,6 +3,7 @@
 //! asks for everything else (a new analysis after an edit) with [`Command`]s.
 
 pub mod byte_view;
+pub mod entropy;
 pub mod interval;
 
 use crate::app::command::Command;
@@ -24,6 +25,8 @@ pub struct LiveState {
     pub hover: Hover,
     /// Interval view state.
     pub interval: IntervalState,
+    /// The entropy track's settings.
+    pub entropy: entropy::EntropyTrackState,
 }
 
 /// The summary line of an analysis.
@@ -124,6 +127,7 @@ pub fn live_ui(
             ui.label("Analysing…");
             return;
         };
+        entropy::entropy_track_ui(ui, &a, &mut st.entropy);
         let opts = ViewOptions {
             scale: settings.colour_scale,
             token_format: settings.token_format,
