@@ -175,7 +175,7 @@ fn ac_and_static_ac_tokens_match_hand_and_brute_force() {
                     let mine: Vec<u64> = bits.clone().filter(|k| wb.contains(k)).collect();
                     if !mine.is_empty() && mine.iter().all(|&k| owners[k as usize].is_none()) {
                         let last = w.bytes.end - 1;
-                        *span = if span.is_empty() {
+                        *span = if span.start >= span.end {
                             last..last + 1
                         } else {
                             span.start.min(last)..span.end.max(last + 1)

@@ -185,6 +185,16 @@ impl App {
         }
     }
 
+    /// The Live tab's view state (what its byte view drew last frame).
+    pub fn live_state(&self) -> &LiveState {
+        &self.live
+    }
+
+    /// The Compare tab's view state (what it drew last frame).
+    pub fn compare_view(&self) -> &CompareState {
+        &self.compare_state
+    }
+
     /// True while the worker has work of ours (analysis and its checks, compare, model load).
     pub fn is_busy(&self) -> bool {
         self.analysis_task.is_some() || self.compare_task.is_some() || self.model_task.is_some()

@@ -24,6 +24,8 @@ pub struct LiveState {
     pub hover: Hover,
     /// Interval view state.
     pub interval: IntervalState,
+    /// What the byte view drew last frame (token boxes, overhead markers).
+    pub drawn: byte_view::ByteViewOutput,
 }
 
 /// The summary line of an analysis.
@@ -139,7 +141,9 @@ pub fn live_ui(
             settings.show_whitespace,
         );
         st.hover = out.hover;
-        if let Some(b) = out.clicked_byte {
+        let clicked = out.clicked_byte;
+        st.drawn = out;
+        if let Some(b) = clicked {
             if let Some(info) = a.byte(b) {
                 st.interval.window = info.window;
                 st.interval.step = info.pos_in_window;

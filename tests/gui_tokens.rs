@@ -1,0 +1,150 @@
+//! The tokens of every method in the Live tab's byte view (and the Compare tab's rows): drawn
+//! under the bytes the library's alignment gives them, computed here by a separate
+//! `method::encode` of the same text, and linked on hover.
+#![cfg(feature = "gui")]
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
+use eqinfo::app::state::{Settings, Tab};
+use eqinfo::app::App;
+use eqinfo::method::{self, Config, MethodKind, RunOptions};
+use eqinfo::model::Unigram;
+use std::time::{Duration, Instant};
+
+fn unigram() -> LoadedModel {
+    LoadedModel {
+        model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
+        name: "test unigram".into(),
+    }
+}
+
+fn harness(settings: Settings) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::Vec2::new(1400.0, 900.0))
+        .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, unigram()))
+}
+
+fn settle(h: &mut Harness<'static, App>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "worker did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(3);
+}
+
+fn live_with(method: MethodKind) -> (Harness<'static, App>, Config) {
+    let config = Config {
+        token_bits: 16,
+        ..Config::new(method)
+    };
+    let config = if method == MethodKind::Subword {
+        Config::new(method)
+    } else {
+        config
+    };
+    let mut h = harness(Settings {
+        config: config.clone(),
+        ..Settings::default()
+    });
+    settle(&mut h);
+    (h, config)
+}
+
+/// For every method: the byte view draws token boxes, each over exactly the bytes that the
+/// library's alignment of a separate encoding gives the token; hovering a box shows its bytes.
+#[test]
+fn every_method_draws_its_tokens_under_their_bytes() {
+    for m in MethodKind::ALL {
+        let (mut h, config) = live_with(m);
+        let a = h.state().analysis.clone().expect("an analysis");
+        let mut model = Unigram::fit(DEMO_TEXT.as_bytes());
+        let traced = RunOptions {
+            trace: true,
+            ..RunOptions::default()
+        };
+        let enc = method::encode(DEMO_TEXT.as_bytes(), &config, &mut model, &traced).unwrap();
+        assert_eq!(a.tokens, enc.tokens, "{m:?}: same tokens as the library");
+        let align = enc.alignment().expect("every method has an alignment");
+        let drawn = h.state().live_state().drawn.drawn_tokens.clone();
+        assert!(drawn.len() >= 20, "{m:?}: only {} token boxes", drawn.len());
+        for &(t, _) in &drawn {
+            assert_eq!(a.bytes_of_token(t), align.bytes_of_token(t), "{m:?} token {t}");
+            assert!(!align.bytes_of_token(t).is_empty(), "{m:?} token {t}");
+        }
+        // The first drawn token whose bytes are on one line: hovering it names them.
+        let (t, rect) = drawn[drawn.len() / 2];
+        h.hover_at(rect.center());
+        h.run_steps(3);
+        let span = align.bytes_of_token(t);
+        h.get_by_label_contains(&format!("token {t}: id {}", enc.tokens[t]));
+        h.get_by_label_contains(&format!("covers bytes {}..{}", span.start, span.end));
+        // Hovering a byte of it names the token back.
+        assert!(h.state().live_state().hover.token == Some(t), "{m:?}");
+    }
+}
+
+/// GZip: the zlib header, block header and Huffman tables own no byte; a marker before byte 0
+/// stands for them, and its tooltip says what they are.
+#[test]
+fn gzip_headers_and_tables_are_their_own_marker() {
+    let (mut h, _) = live_with(MethodKind::Gzip);
+    let marks = h.state().live_state().drawn.drawn_overhead.clone();
+    assert_eq!(marks.first().map(|m| m.0), Some(0), "{marks:?}");
+    h.hover_at(marks[0].1.center());
+    h.run_steps(3);
+    h.get_by_label_contains("zlib header (16 bits)");
+    h.get_by_label_contains("block 0 header");
+}
+
+/// The Compare tab: every default row draws token boundaries (more than one token segment),
+/// all on the same byte axis as the text.
+#[test]
+fn compare_rows_show_token_boundaries() {
+    let mut h = harness(Settings {
+        tab: Tab::Compare,
+        ..Settings::default()
+    });
+    settle(&mut h);
+    let n = h.state().settings.compare_rows.len();
+    let drawn = h.state().compare_view().drawn.clone();
+    for row in 0..n {
+        let segs = drawn.iter().filter(|d| d.row == row).count();
+        assert!(segs > 5, "row {row}: {segs} token segments drawn");
+    }
+    // Hover the middle segment of the GZip row: its tooltip names its bytes, and every row
+    // highlights them.
+    let gz = h
+        .state()
+        .settings
+        .compare_rows
+        .iter()
+        .position(|c| c.method == MethodKind::Gzip)
+        .expect("a GZip row");
+    let segs: Vec<_> = drawn.iter().filter(|d| d.row == gz).cloned().collect();
+    let seg = &segs[segs.len() / 2];
+    h.hover_at(seg.rect.center());
+    h.run_steps(3);
+    h.get_by_label_contains(&format!("bytes {}..{}", seg.bytes.start, seg.bytes.end));
+    assert_eq!(
+        h.state().compare_view().hover_bytes,
+        Some(seg.bytes.clone())
+    );
+}
+
+/// Subword has one token size (its vocabulary's): the token-bits control is disabled for it.
+#[test]
+fn subword_token_bits_are_fixed() {
+    let (h, _) = live_with(MethodKind::Subword);
+    let a = h.state().analysis.clone().expect("an analysis");
+    assert_eq!(a.config.token_bits, method::subword::SUBWORD_TOKEN_BITS);
+    assert!(h.get_by_label("token bits").is_disabled());
+}
