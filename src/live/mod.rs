@@ -32,7 +32,7 @@ mod engine;
 mod tests;
 
 pub use checks::check_some;
-pub use compare::{compare_row, CompareRow};
+pub use compare::{compare_row, AxisRow, CompareRow, Segment, SegmentLabel};
 pub use engine::{analyse, analyse_quick};
 
 use crate::coding::BitWriter;
