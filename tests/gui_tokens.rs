@@ -41,6 +41,14 @@ fn settle(h: &mut Harness<'static, App>) {
     h.run_steps(3);
 }
 
+/// Keeps the pointer still long enough for tooltips (egui waits before showing them).
+fn hold(h: &mut Harness<'static, App>) {
+    for _ in 0..3 {
+        h.run_steps(20);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 fn live_with(method: MethodKind) -> (Harness<'static, App>, Config) {
     let config = Config {
         token_bits: 16,
@@ -83,11 +91,11 @@ fn every_method_draws_its_tokens_under_their_bytes() {
         // The first drawn token whose bytes are on one line: hovering it names them.
         let (t, rect) = drawn[drawn.len() / 2];
         h.hover_at(rect.center());
-        h.run_steps(3);
+        hold(&mut h);
         let span = align.bytes_of_token(t);
         h.get_by_label_contains(&format!("token {t}: id {}", enc.tokens[t]));
         h.get_by_label_contains(&format!("covers bytes {}..{}", span.start, span.end));
-        // Hovering a byte of it names the token back.
+        // The view knows which token is hovered.
         assert!(h.state().live_state().hover.token == Some(t), "{m:?}");
     }
 }
@@ -100,7 +108,7 @@ fn gzip_headers_and_tables_are_their_own_marker() {
     let marks = h.state().live_state().drawn.drawn_overhead.clone();
     assert_eq!(marks.first().map(|m| m.0), Some(0), "{marks:?}");
     h.hover_at(marks[0].1.center());
-    h.run_steps(3);
+    hold(&mut h);
     h.get_by_label_contains("zlib header (16 bits)");
     h.get_by_label_contains("block 0 header");
 }
@@ -132,7 +140,7 @@ fn compare_rows_show_token_boundaries() {
     let segs: Vec<_> = drawn.iter().filter(|d| d.row == gz).cloned().collect();
     let seg = &segs[segs.len() / 2];
     h.hover_at(seg.rect.center());
-    h.run_steps(3);
+    hold(&mut h);
     h.get_by_label_contains(&format!("bytes {}..{}", seg.bytes.start, seg.bytes.end));
     assert_eq!(
         h.state().compare_view().hover_bytes,
@@ -146,5 +154,9 @@ fn subword_token_bits_are_fixed() {
     let (h, _) = live_with(MethodKind::Subword);
     let a = h.state().analysis.clone().expect("an analysis");
     assert_eq!(a.config.token_bits, method::subword::SUBWORD_TOKEN_BITS);
-    assert!(h.get_by_label("token bits").is_disabled());
+    use egui_kittest::kittest::NodeT;
+    let nodes: Vec<_> = h.get_all_by_label("token bits").collect();
+    assert!(!nodes.is_empty());
+    assert!(nodes.iter().all(|n| n.accesskit_node().is_disabled()));
+    assert!(h.get_by_label("16-bit tokens").accesskit_node().is_disabled());
 }
