@@ -160,3 +160,69 @@ fn subword_token_bits_are_fixed() {
     assert!(nodes.iter().all(|n| n.accesskit_node().is_disabled()));
     assert!(h.get_by_label("16-bit tokens").accesskit_node().is_disabled());
 }
+
+/// The Live export: JSON and three CSV tables with the bytes, windows and tokens and their
+/// spans, agreeing with the alignment of a separate library encoding (GZip, whose tokens the
+/// old TSV could not carry, and EqualInfo).
+#[test]
+fn export_writes_bytes_windows_and_tokens_with_spans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for m in [MethodKind::Gzip, MethodKind::EqualInfo] {
+        let (mut h, config) = live_with(m);
+        let path = dir.path().join(format!("{m:?}.json"));
+        h.state_mut().export_to(&path);
+        h.run_steps(2);
+        h.get_by_label_contains("exported");
+        let mut model = Unigram::fit(DEMO_TEXT.as_bytes());
+        let traced = RunOptions {
+            trace: true,
+            ..RunOptions::default()
+        };
+        let enc = method::encode(DEMO_TEXT.as_bytes(), &config, &mut model, &traced).unwrap();
+        let align = enc.alignment().unwrap();
+        let read = |suffix: &str| {
+            std::fs::read_to_string(dir.path().join(format!("{m:?}{suffix}"))).expect("written")
+        };
+        let header = |s: &str| s.lines().next().unwrap_or("").to_string();
+        let bytes = read("_bytes.csv");
+        assert_eq!(
+            header(&bytes),
+            "byte,value,window,prob,surprisal_bits,rank,bit_start,bit_end,bit_order,token_first,token_end"
+        );
+        assert_eq!(bytes.lines().count(), DEMO_TEXT.len() + 1);
+        let windows = read("_windows.csv");
+        assert_eq!(
+            header(&windows),
+            "window,example,byte_start,byte_end,bit_start,bit_len,code_bits,token_first,token_end,free_decode_ok"
+        );
+        assert_eq!(windows.lines().count(), enc.windows.len() + 1);
+        let tokens = read("_tokens.csv");
+        assert_eq!(
+            header(&tokens),
+            "token,id,bits,byte_start,byte_end,text,overhead"
+        );
+        let mut rdr = csv::Reader::from_reader(tokens.as_bytes());
+        let mut n = 0;
+        for (t, rec) in rdr.records().enumerate() {
+            let rec = rec.expect("a CSV record");
+            let id: u32 = rec[1].parse().unwrap();
+            let span: (usize, usize) = (rec[3].parse().unwrap(), rec[4].parse().unwrap());
+            assert_eq!(id, enc.tokens[t]);
+            let want = align.bytes_of_token(t);
+            assert_eq!(span, (want.start, want.end), "{m:?} token {t}");
+            // The bits column spells the id.
+            assert_eq!(u32::from_str_radix(&rec[2], 2).unwrap(), id);
+            n += 1;
+        }
+        assert_eq!(n, enc.tokens.len());
+        let json: serde_json::Value = serde_json::from_str(&read(".json")).expect("JSON");
+        assert_eq!(json["tokens"].as_array().map(Vec::len), Some(enc.tokens.len()));
+        assert_eq!(json["bytes"].as_array().map(Vec::len), Some(DEMO_TEXT.len()));
+        if m == MethodKind::Gzip {
+            assert_eq!(json["bytes"][0]["bit_order"], "deflate");
+            assert!(json["tokens"][0]["overhead"]
+                .as_str()
+                .is_some_and(|s| s.contains("zlib header")));
+        }
+    }
+}

@@ -13,6 +13,7 @@
 //! | `engine.rs` | [`analyse`], [`analyse_quick`]: full and incremental encoding on model lanes |
 //! | `checks.rs` | the round-trip and side-information-free checks, inline or deferred ([`check_some`]) |
 //! | `compare.rs` | the Compare tab's rows |
+//! | `export.rs` | the Live export: bytes, windows, tokens and their spans (JSON, CSV) |
 //!
 //! ## Incremental recomputation
 //! Examples are independent: an example whose bytes did not change is reused whole. Inside a
@@ -28,6 +29,7 @@
 mod checks;
 mod compare;
 mod engine;
+pub mod export;
 #[cfg(test)]
 mod tests;
 
