@@ -28,7 +28,11 @@ fn gzip_bit_owners(enc: &Encoded) -> Vec<Option<Range<usize>>> {
     let mut owners = vec![None; enc.bits.len() as usize];
     for w in &enc.windows {
         let z: Vec<u8> = (0..w.bit_len / 8)
-            .map(|i| (0..8).fold(0u8, |a, j| (a << 1) | enc.bits.get(w.bit_start + 8 * i + j) as u8))
+            .map(|i| {
+                (0..8).fold(0u8, |a, j| {
+                    (a << 1) | enc.bits.get(w.bit_start + 8 * i + j) as u8
+                })
+            })
             .collect();
         let t = trace_zlib(&z).expect("our own zlib stream");
         assert_eq!(t.output, &TEXT.as_bytes()[w.bytes.clone()]);
@@ -57,7 +61,11 @@ fn range_bit_owners(enc: &Encoded, ranges: &[Range<u64>]) -> Vec<Option<Range<us
     owners
 }
 
-fn brute_spans(owners: &[Option<Range<usize>>], token_bits: u32, n_tokens: usize) -> Vec<Range<usize>> {
+fn brute_spans(
+    owners: &[Option<Range<usize>>],
+    token_bits: u32,
+    n_tokens: usize,
+) -> Vec<Range<usize>> {
     let tb = token_bits as usize;
     (0..n_tokens)
         .map(|t| {
@@ -111,11 +119,7 @@ fn gzip_tokens_match_the_bit_by_bit_brute_force() {
                 })
                 .collect();
             let got = align.tokens_of_bytes(i..i + 1);
-            assert_eq!(
-                got,
-                ts[0]..ts[ts.len() - 1] + 1,
-                "tb {tb} byte {i}"
-            );
+            assert_eq!(got, ts[0]..ts[ts.len() - 1] + 1, "tb {tb} byte {i}");
         }
         // Token 0 holds the zlib header: overhead, no byte (16 header bits).
         if tb <= 16 {

@@ -85,7 +85,11 @@ fn every_method_draws_its_tokens_under_their_bytes() {
         let drawn = h.state().live_state().drawn.drawn_tokens.clone();
         assert!(drawn.len() >= 20, "{m:?}: only {} token boxes", drawn.len());
         for &(t, _) in &drawn {
-            assert_eq!(a.bytes_of_token(t), align.bytes_of_token(t), "{m:?} token {t}");
+            assert_eq!(
+                a.bytes_of_token(t),
+                align.bytes_of_token(t),
+                "{m:?} token {t}"
+            );
             assert!(!align.bytes_of_token(t).is_empty(), "{m:?} token {t}");
         }
         // The first drawn token whose bytes are on one line: hovering it names them.
@@ -158,7 +162,10 @@ fn subword_token_bits_are_fixed() {
     let nodes: Vec<_> = h.get_all_by_label("token bits").collect();
     assert!(!nodes.is_empty());
     assert!(nodes.iter().all(|n| n.accesskit_node().is_disabled()));
-    assert!(h.get_by_label("16-bit tokens").accesskit_node().is_disabled());
+    assert!(h
+        .get_by_label("16-bit tokens")
+        .accesskit_node()
+        .is_disabled());
 }
 
 /// The Live export: JSON and three CSV tables with the bytes, windows and tokens and their
@@ -216,8 +223,14 @@ fn export_writes_bytes_windows_and_tokens_with_spans() {
         }
         assert_eq!(n, enc.tokens.len());
         let json: serde_json::Value = serde_json::from_str(&read(".json")).expect("JSON");
-        assert_eq!(json["tokens"].as_array().map(Vec::len), Some(enc.tokens.len()));
-        assert_eq!(json["bytes"].as_array().map(Vec::len), Some(DEMO_TEXT.len()));
+        assert_eq!(
+            json["tokens"].as_array().map(Vec::len),
+            Some(enc.tokens.len())
+        );
+        assert_eq!(
+            json["bytes"].as_array().map(Vec::len),
+            Some(DEMO_TEXT.len())
+        );
         if m == MethodKind::Gzip {
             assert_eq!(json["bytes"][0]["bit_order"], "deflate");
             assert!(json["tokens"][0]["overhead"]

@@ -244,7 +244,10 @@ pub fn axis_ui(
             for li in first..last {
                 let line = &layout.lines[li];
                 let top = origin.y + li as f32 * block_h;
-                let x_of = |b: usize| x0 + (b.clamp(line.bytes.start, line.bytes.end) - line.bytes.start) as f32 * BYTE_W;
+                let x_of = |b: usize| {
+                    x0 + (b.clamp(line.bytes.start, line.bytes.end) - line.bytes.start) as f32
+                        * BYTE_W
+                };
                 // The text.
                 for g in &layout.glyphs[line.glyphs.clone()] {
                     let r = Rect::from_min_max(
@@ -262,7 +265,14 @@ pub fn axis_ui(
                     } else {
                         FontId::monospace(11.0)
                     };
-                    text_if_fits(&painter, r.expand2(Vec2::new(1.0, 0.0)), Align2::CENTER_CENTER, &g.text, &font, text_col);
+                    text_if_fits(
+                        &painter,
+                        r.expand2(Vec2::new(1.0, 0.0)),
+                        Align2::CENTER_CENTER,
+                        &g.text,
+                        &font,
+                        text_col,
+                    );
                     if pointer.is_some_and(|p| r.contains(p)) {
                         hover_bytes = Some(g.bytes.clone());
                         tip = Some((
@@ -285,8 +295,22 @@ pub fn axis_ui(
                         Pos2::new(x0 - 6.0, y + ROW_H),
                     );
                     let name = row.map_or(String::from("…"), |r| r.label.clone());
-                    if !text_if_fits(&painter, label_rect, Align2::LEFT_CENTER, &format!("#{} {name}", ri + 1), &label_font, text_col) {
-                        text_if_fits(&painter, label_rect, Align2::LEFT_CENTER, &format!("#{}", ri + 1), &label_font, text_col);
+                    if !text_if_fits(
+                        &painter,
+                        label_rect,
+                        Align2::LEFT_CENTER,
+                        &format!("#{} {name}", ri + 1),
+                        &label_font,
+                        text_col,
+                    ) {
+                        text_if_fits(
+                            &painter,
+                            label_rect,
+                            Align2::LEFT_CENTER,
+                            &format!("#{}", ri + 1),
+                            &label_font,
+                            text_col,
+                        );
                     }
                     if pointer.is_some_and(|p| label_rect.contains(p)) {
                         tip = Some((format!("row {}: {name}", ri + 1), 0..0));
@@ -305,7 +329,10 @@ pub fn axis_ui(
                         painter.rect_filled(band, 0.0, theme::window_tint(k, dark));
                         if w.start >= line.bytes.start {
                             painter.line_segment(
-                                [Pos2::new(band.left(), y), Pos2::new(band.left(), y + ROW_H - 1.0)],
+                                [
+                                    Pos2::new(band.left(), y),
+                                    Pos2::new(band.left(), y + ROW_H - 1.0),
+                                ],
                                 Stroke::new(1.0, Color32::from_gray(150)),
                             );
                         }
@@ -343,15 +370,24 @@ pub fn axis_ui(
                         } else {
                             Rect::from_min_max(
                                 Pos2::new(x_of(seg.bytes.start) + 0.5, y + 4.0 + sub * SUB_H),
-                                Pos2::new(x_of(seg.bytes.end) - 0.5, y + 4.0 + (sub + 1.0) * SUB_H - 1.0),
+                                Pos2::new(
+                                    x_of(seg.bytes.end) - 0.5,
+                                    y + 4.0 + (sub + 1.0) * SUB_H - 1.0,
+                                ),
                             )
                         };
                         let lit = prev_hover.as_ref().is_some_and(|h| {
                             h.start < seg.bytes.end && seg.bytes.start < h.end
-                                || (seg.bytes.is_empty() && h.is_empty() && h.start == seg.bytes.start)
+                                || (seg.bytes.is_empty()
+                                    && h.is_empty()
+                                    && h.start == seg.bytes.start)
                         });
                         let fill = if is_mark {
-                            if lit { theme::HIGHLIGHT } else { theme::OVERHEAD }
+                            if lit {
+                                theme::HIGHLIGHT
+                            } else {
+                                theme::OVERHEAD
+                            }
                         } else if lit {
                             Color32::from_rgb(90, 160, 230)
                         } else if dark {
@@ -362,7 +398,14 @@ pub fn axis_ui(
                         painter.rect_filled(rect, 2.0, fill);
                         if !is_mark {
                             if let SegmentLabel::Token { id, .. } = seg.label {
-                                text_if_fits(&painter, rect, Align2::CENTER_CENTER, &id.to_string(), &small, theme::text_on(fill));
+                                text_if_fits(
+                                    &painter,
+                                    rect,
+                                    Align2::CENTER_CENTER,
+                                    &id.to_string(),
+                                    &small,
+                                    theme::text_on(fill),
+                                );
                             }
                         }
                         drawn.push(DrawnSegment {
@@ -371,7 +414,10 @@ pub fn axis_ui(
                             bytes: seg.bytes.clone(),
                             rect,
                         });
-                        if pointer.is_some_and(|p| rect.expand2(Vec2::new(if is_mark { 1.5 } else { 0.0 }, 0.0)).contains(p)) {
+                        if pointer.is_some_and(|p| {
+                            rect.expand2(Vec2::new(if is_mark { 1.5 } else { 0.0 }, 0.0))
+                                .contains(p)
+                        }) {
                             hover_bytes = Some(seg.bytes.clone());
                             let bytes = text.get(seg.bytes.clone()).unwrap_or(&[]);
                             tip = Some((

@@ -325,8 +325,13 @@ pub fn assemble(
     // GZip's alignment comes from tracing its zlib streams (DEFLATE bit order, with overhead).
     let gzip = (config.method == MethodKind::Gzip)
         .then(|| {
-            crate::method::trace::gzip_alignment(&bits, &window_bits, config.token_bits, Some(&text))
-                .ok()
+            crate::method::trace::gzip_alignment(
+                &bits,
+                &window_bits,
+                config.token_bits,
+                Some(&text),
+            )
+            .ok()
         })
         .flatten();
     let alignment = gzip.unwrap_or_else(|| {

@@ -550,7 +550,11 @@ mod tests {
         let mut z = vec![0x78, 0x01];
         z.extend(&body);
         z.extend(adler.to_be_bytes());
-        assert_eq!(flate2_inflate(&z), b"aaaa", "the hand-made stream is valid zlib");
+        assert_eq!(
+            flate2_inflate(&z),
+            b"aaaa",
+            "the hand-made stream is valid zlib"
+        );
         let t = trace_zlib(&z).unwrap();
         assert_eq!(t.output, b"aaaa");
         let got: Vec<(Range<u64>, Range<usize>, SpanKind)> = t
@@ -602,7 +606,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, [true, true, true], "stored, fixed and dynamic blocks all seen");
+        assert_eq!(
+            seen,
+            [true, true, true],
+            "stored, fixed and dynamic blocks all seen"
+        );
     }
 
     #[test]

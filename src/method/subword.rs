@@ -359,8 +359,11 @@ mod tests {
     fn token_spans_are_the_tokenizer_offsets() {
         let tk = SubwordTokenizer::shipped().unwrap();
         for (text, exact) in [
-            ("It is a truth universally acknowledged, that a single man in possession \
-              of a good fortune, must be in want of a wife.\n  Indentation,\ttabs!", true),
+            (
+                "It is a truth universally acknowledged, that a single man in possession \
+              of a good fortune, must be in want of a wife.\n  Indentation,\ttabs!",
+                true,
+            ),
             ("Café, naïve, 10 €, “quotes” — 東京.", false),
         ] {
             let cfg = super::super::Config::new(super::super::MethodKind::Subword);

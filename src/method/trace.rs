@@ -323,7 +323,9 @@ impl Alignment {
         ) else {
             return 0..0;
         };
-        let lo = self.stream_hull(self.window_of_byte(bytes.start), first.clone()).start;
+        let lo = self
+            .stream_hull(self.window_of_byte(bytes.start), first.clone())
+            .start;
         let w_last = self.window_of_byte(bytes.end - 1);
         let mut hi = self.stream_hull(w_last, last.clone()).end;
         if let Some(w) = w_last.filter(|_| self.overhead.is_empty()) {

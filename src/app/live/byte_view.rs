@@ -473,8 +473,8 @@ fn overhead_points(analysis: &Analysis, line: &Line, last_line: bool) -> Vec<usi
     let i0 = all.partition_point(|o| o.before_byte < line.bytes.start);
     let mut out: Vec<usize> = Vec::new();
     for o in &all[i0..] {
-        let inside = line.bytes.contains(&o.before_byte)
-            || (last_line && o.before_byte == line.bytes.end);
+        let inside =
+            line.bytes.contains(&o.before_byte) || (last_line && o.before_byte == line.bytes.end);
         if !inside {
             break;
         }
@@ -510,7 +510,11 @@ fn overhead_tooltip_ui(ui: &mut Ui, analysis: &Analysis, at: usize, format: Toke
     ui.label(format!("bits owned by no byte, before byte {at}:"));
     for i in spans {
         let o = &all[i];
-        ui.label(format!("  {} ({} bits)", o.label, o.bits.end - o.bits.start));
+        ui.label(format!(
+            "  {} ({} bits)",
+            o.label,
+            o.bits.end - o.bits.start
+        ));
     }
     match (toks.first(), toks.last()) {
         (Some(a), Some(b)) => {
@@ -689,5 +693,62 @@ pub fn token_tooltip_ui(ui: &mut Ui, analysis: &Analysis, t: usize, format: Toke
     }
     for o in analysis.alignment.overhead_of_token(t) {
         ui.label(format!("holds bits of: {}", o.label));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_texts(text: &str, per_line: usize) -> Vec<String> {
+        let l = ByteLayout::build(text.as_bytes(), per_line, false);
+        l.lines
+            .iter()
+            .map(|x| text[x.bytes.clone()].to_string())
+            .collect()
+    }
+
+    /// Lines break after the last space that fits (worked by hand), a word longer than a line
+    /// is cut, and a line break still ends a line.
+    #[test]
+    fn lines_break_at_word_boundaries() {
+        assert_eq!(
+            line_texts("the cat sat on the mat", 8),
+            vec!["the cat ", "sat on ", "the mat"]
+        );
+        assert_eq!(
+            line_texts("abcdefghijkl mn", 5),
+            vec!["abcde", "fghij", "kl mn"]
+        );
+        assert_eq!(line_texts("ab cd\nef gh", 8), vec!["ab cd\n", "ef gh"]);
+        assert_eq!(line_texts("ab cdefg hi", 8), vec!["ab ", "cdefg hi"]);
+        // A three-byte character is never split, and never makes a line longer than allowed.
+        for l in ByteLayout::build("aa €€€ bb €€".as_bytes(), 5, false).lines {
+            assert!(l.bytes.len() <= 5, "{l:?}");
+        }
+    }
+
+    /// A label is drawn only where it fits: "w12 ⚠" is wider than one 15-pixel byte cell.
+    #[test]
+    fn labels_that_do_not_fit_are_not_drawn() {
+        let ctx = egui::Context::default();
+        let mut results = Vec::new();
+        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let p = ui.painter().clone();
+            let font = FontId::monospace(10.0);
+            let one = Rect::from_min_size(Pos2::ZERO, Vec2::new(CELL_W, 14.0));
+            let four = Rect::from_min_size(Pos2::ZERO, Vec2::new(4.0 * CELL_W, 14.0));
+            for (r, t) in [(one, "w12 ⚠"), (four, "w12 ⚠"), (one, "€"), (one, "12345")] {
+                results.push(text_if_fits(
+                    &p,
+                    r,
+                    Align2::LEFT_CENTER,
+                    t,
+                    &font,
+                    Color32::WHITE,
+                ));
+            }
+        });
+        assert_eq!(results, vec![false, true, true, false]);
     }
 }
