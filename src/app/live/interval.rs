@@ -53,7 +53,7 @@ pub fn interval_ui(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, ste
         }
     });
     if n == 0 {
-        ui.label("This method has no per-byte coder trace (Bytes, GZip): nothing to step through.");
+        ui.label("This method has no per-byte coder trace (Bytes, GZip, Subword): nothing to step through.");
         return;
     }
     st.step = st.step.min(n - 1);
