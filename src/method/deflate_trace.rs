@@ -313,7 +313,7 @@ pub fn trace_zlib(data: &[u8]) -> Result<DeflateTrace> {
     if cmf & 0x0F != 8 || cmf >> 4 > 7 {
         return Err(corrupt("not DEFLATE with a window of at most 32 KiB"));
     }
-    if (cmf as u16 * 256 + flg as u16) % 31 != 0 {
+    if !(cmf as u16 * 256 + flg as u16).is_multiple_of(31) {
         return Err(corrupt("header check bits are wrong"));
     }
     if flg & 0x20 != 0 {
