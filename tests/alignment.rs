@@ -121,6 +121,36 @@ fn gzip_tokens_match_the_bit_by_bit_brute_force() {
             let got = align.tokens_of_bytes(i..i + 1);
             assert_eq!(got, ts[0]..ts[ts.len() - 1] + 1, "tb {tb} byte {i}");
         }
+        // Every overhead span's tokens, bit by bit (several examples: a trailer lies before
+        // the next example's first byte).
+        let mut want_over: Vec<(usize, usize)> = Vec::new();
+        for w in &enc.windows {
+            let z: Vec<u8> = (0..w.bit_len / 8)
+                .map(|i| {
+                    (0..8).fold(0u8, |a, j| {
+                        (a << 1) | enc.bits.get(w.bit_start + 8 * i + j) as u8
+                    })
+                })
+                .collect();
+            for s in trace_zlib(&z).unwrap().spans {
+                if s.kind.is_overhead() && !s.bits.is_empty() {
+                    let ts: Vec<usize> = s
+                        .bits
+                        .clone()
+                        .map(|k| ((w.bit_start + (k ^ 7)) / tb as u64) as usize)
+                        .collect();
+                    want_over.push((*ts.iter().min().unwrap(), ts.iter().max().unwrap() + 1));
+                }
+            }
+        }
+        let got_over: Vec<(usize, usize)> = (0..align.overhead().len())
+            .filter(|&i| !align.overhead()[i].bits.is_empty())
+            .map(|i| {
+                let r = align.tokens_of_overhead(i);
+                (r.start, r.end)
+            })
+            .collect();
+        assert_eq!(got_over, want_over, "tb {tb}");
         // Token 0 holds the zlib header: overhead, no byte (16 header bits).
         if tb <= 16 {
             assert_eq!(align.bytes_of_token(0), 0..0);

@@ -185,7 +185,8 @@ impl Alignment {
         match self.order {
             BitOrder::Stream => vec![r],
             BitOrder::Deflate => {
-                super::deflate_trace::stream_ranges(r.start - w_start..r.end - w_start)
+                let local = r.start.saturating_sub(w_start)..r.end.saturating_sub(w_start);
+                super::deflate_trace::stream_ranges(local)
                     .into_iter()
                     .map(|p| p.start + w_start..p.end + w_start)
                     .collect()
@@ -299,11 +300,10 @@ impl Alignment {
     pub fn tokens_of_overhead(&self, i: usize) -> Range<usize> {
         match self.overhead.get(i) {
             Some(o) => {
-                let w = self.window_of_byte(o.before_byte).or_else(|| {
-                    // An overhead after the last byte: the window whose bits hold it.
-                    let w = self.windows.partition_point(|(_, b)| b.end <= o.bits.start);
-                    (w < self.windows.len()).then_some(w)
-                });
+                // The window whose bits hold it (a trailer's `before_byte` is the next window's
+                // first byte).
+                let w = self.windows.partition_point(|(_, b)| b.end <= o.bits.start);
+                let w = (w < self.windows.len()).then_some(w);
                 super::tokens::tokens_covering(self.stream_hull(w, o.bits.clone()), self.token_bits)
             }
             None => 0..0,

@@ -733,7 +733,7 @@ mod tests {
     fn labels_that_do_not_fit_are_not_drawn() {
         let ctx = egui::Context::default();
         let mut results = Vec::new();
-        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
             let p = ui.painter().clone();
             let font = FontId::monospace(10.0);
             let one = Rect::from_min_size(Pos2::ZERO, Vec2::new(CELL_W, 14.0));
@@ -749,6 +749,7 @@ mod tests {
                 ));
             }
         });
+        out.textures_delta.clear();
         assert_eq!(results, vec![false, true, true, false]);
     }
 }
