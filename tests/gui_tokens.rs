@@ -150,6 +150,14 @@ fn compare_rows_show_token_boundaries() {
         h.state().compare_view().hover_bytes,
         Some(seg.bytes.clone())
     );
+    // Just above row 1's tokens is its window strip: hovering it names the window.
+    let first = drawn
+        .iter()
+        .find(|d| d.row == 0 && d.index % 2 == 0)
+        .expect("a token of row 1");
+    h.hover_at(egui::pos2(first.rect.center().x, first.rect.top() - 2.0));
+    hold(&mut h);
+    h.get_by_label_contains("#1 window");
 }
 
 /// Subword has one token size (its vocabulary's): the token-bits control is disabled for it.

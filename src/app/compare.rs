@@ -327,6 +327,24 @@ pub fn axis_ui(
                             Pos2::new(x_of(w.end), y + 3.0),
                         );
                         painter.rect_filled(band, 0.0, theme::window_tint(k, dark));
+                        let hit = Rect::from_min_max(
+                            Pos2::new(band.left(), y),
+                            Pos2::new(band.right(), y + 4.0),
+                        );
+                        if pointer.is_some_and(|p| hit.contains(p)) {
+                            hover_bytes = Some(w.clone());
+                            let bytes = text.get(w.clone()).unwrap_or(&[]);
+                            tip = Some((
+                                format!(
+                                    "#{} window {k}: bytes {}..{}: {:?}",
+                                    ri + 1,
+                                    w.start,
+                                    w.end,
+                                    String::from_utf8_lossy(bytes)
+                                ),
+                                w.clone(),
+                            ));
+                        }
                         if w.start >= line.bytes.start {
                             painter.line_segment(
                                 [
