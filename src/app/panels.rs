@@ -302,7 +302,9 @@ pub fn help_ui(ctx: &egui::Context, open: &mut bool) {
              Byte cells are coloured by the model's probability of each byte (or its surprisal); \
              bands above are the Equal-Info windows (⚠: the side-information-free decoder gets \
              that window wrong); boxes below are the tokens, under the bytes whose coding emitted \
-             their bits. A red underline marks a character whose bits straddle two tokens.\n\
+             their bits (for every method: GZip's under the bytes its literals and matches produce, \
+             with an amber marker standing for its headers and Huffman tables). A red \
+             underline marks a character whose bits straddle two tokens.\n\
              Hover a byte for its prediction; click it to step through its window in the interval \
              view (arrow keys, play/pause).\n\
              Compare shows the same text under several configurations on one byte axis.\n\
