@@ -22,7 +22,7 @@ pub enum Command {
     Reanalyse,
     /// The Compare rows changed: recompute them.
     CompareChanged,
-    /// Write the per-byte analysis as TSV.
+    /// Write the analysis (bytes, windows, tokens and their spans) as JSON and CSV.
     ExportAnalysis(PathBuf),
     /// Switch between the dark and the light theme.
     ToggleTheme,
@@ -83,7 +83,7 @@ pub enum DialogKind {
     Text,
     /// A model folder for the app.
     Model,
-    /// Where the per-byte analysis (TSV) goes.
+    /// Where the analysis export (JSON and CSV) goes.
     ExportAnalysis,
     /// Files for the batch.
     BatchFiles,

@@ -1,23 +1,57 @@
 //! The Compare tab: the same text under several configurations, one row each, with bytes/token,
-//! bits/byte and token count, and every row's windows drawn on one shared byte axis so that the
-//! boundaries line up with the text. Rows can be added, removed and edited.
+//! bits/byte and token count, and every row's tokens (and windows) drawn on one shared byte
+//! axis that wraps with the text like the Live view, so that the boundaries line up with the
+//! text. Row labels stay in a column of their own; hovering a token shows its bytes and id and
+//! highlights the same bytes in every row. Rows can be added, removed and edited.
+//!
+//! What a row draws is a [`crate::live::AxisRow`] (a label and byte ranges with what they
+//! are): rows of another kind (segmenters' patches) are drawn by [`axis_ui`] the same way.
 
+use crate::app::live::byte_view::{text_if_fits, ByteLayout};
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
-use crate::live::CompareRow;
+use crate::live::{AxisRow, CompareRow, SegmentLabel};
 use crate::method::{Config, MethodKind};
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Width of one byte on the shared axis.
-const BYTE_W: f32 = 10.0;
+const BYTE_W: f32 = 11.0;
+/// Height of the text line of a block.
+const TEXT_H: f32 = 18.0;
+/// Height of one row of a block: a window tick strip and two token sub-rows.
 const ROW_H: f32 = 22.0;
-const LABEL_W: f32 = 36.0;
+const SUB_H: f32 = 9.0;
+/// Width of the label column.
+const LABEL_W: f32 = 190.0;
+/// Space between blocks.
+const GAP: f32 = 8.0;
+
+/// A segment the axis drew last frame (for hover and tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnSegment {
+    /// Its row.
+    pub row: usize,
+    /// Index in the row's segments.
+    pub index: usize,
+    /// Its bytes.
+    pub bytes: Range<usize>,
+    /// Where it was drawn.
+    pub rect: Rect,
+}
 
 /// The tab's UI state.
 #[derive(Debug, Clone, Default)]
 pub struct CompareState {
     /// The row being edited.
     pub editing: Option<usize>,
+    /// The text's layout on the axis.
+    pub layout: ByteLayout,
+    /// The segments drawn last frame.
+    pub drawn: Vec<DrawnSegment>,
+    /// The bytes under the pointer last frame (highlighted in every row).
+    pub hover_bytes: Option<Range<usize>>,
 }
 
 /// Draws the tab; returns true when the rows changed.
@@ -26,7 +60,7 @@ pub fn compare_ui(
     st: &mut CompareState,
     rows: &mut Vec<Config>,
     results: &[Result<CompareRow, String>],
-    text: &[u8],
+    text: &Arc<Vec<u8>>,
     busy: bool,
     dark: bool,
 ) -> bool {
@@ -117,7 +151,25 @@ pub fn compare_ui(
         }
     }
     ui.separator();
-    strips_ui(ui, rows, results, text, dark);
+    let axis: Vec<Option<&AxisRow>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, cfg)| match results.get(i) {
+            Some(Ok(r)) if r.config == *cfg => Some(&r.axis),
+            _ => None,
+        })
+        .collect();
+    let windows: Vec<&[Range<usize>]> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, cfg)| match results.get(i) {
+            Some(Ok(r)) if r.config == *cfg && cfg.method == MethodKind::EqualInfo => {
+                r.windows.as_slice()
+            }
+            _ => &[],
+        })
+        .collect();
+    axis_ui(ui, st, text, &axis, &windows, dark);
     changed
 }
 
@@ -136,93 +188,278 @@ pub fn config_editor_ui(ui: &mut Ui, cfg: &mut Config, id: &str) -> bool {
             ui.add(egui::Slider::new(&mut cfg.window_bits, 8..=256).text("window bits b"));
             ui.checkbox(&mut cfg.delay, "Delay");
         }
-        ui.add(egui::Slider::new(&mut cfg.token_bits, 1..=16).text("token bits"));
+        // Subword's token size is its tokenizer's: fixed, its control disabled.
+        if before.method != cfg.method && before.method.fixed_token_bits().is_some() {
+            cfg.token_bits = Config::new(cfg.method).token_bits;
+        }
+        let fixed = cfg.method.fixed_token_bits();
+        if let Some(tb) = fixed {
+            cfg.token_bits = tb;
+        }
+        ui.add_enabled(
+            fixed.is_none(),
+            egui::Slider::new(&mut cfg.token_bits, 1..=16).text("token bits"),
+        );
     });
     *cfg != before
 }
 
-/// The shared byte axis: the text on top, one strip of windows per row.
-fn strips_ui(
+/// The shared byte axis: the text wrapped in lines like the Live view, and under each line one
+/// row per configuration with its tokens (alternating sub-rows, so that neighbours that share a
+/// byte stay apart) and, for EqualInfo, its window boundaries as ticks. Labels sit in a column
+/// of their own. Only visible blocks are painted.
+pub fn axis_ui(
     ui: &mut Ui,
-    rows: &[Config],
-    results: &[Result<CompareRow, String>],
-    text: &[u8],
+    st: &mut CompareState,
+    text: &Arc<Vec<u8>>,
+    rows: &[Option<&AxisRow>],
+    windows: &[&[Range<usize>]],
     dark: bool,
 ) {
-    let glyphs = theme::glyphs(text, true);
-    let total_w = LABEL_W + text.len() as f32 * BYTE_W + 8.0;
-    let total_h = ROW_H * (rows.len() as f32 + 1.0) + 4.0;
-    egui::ScrollArea::horizontal()
-        .id_salt("compare_strips")
-        .auto_shrink([false, true])
+    let width = ui.available_width().max(LABEL_W + 200.0);
+    let per_line = ((width - LABEL_W - 12.0) / BYTE_W).floor().max(8.0) as usize;
+    st.layout.update(text, per_line, true);
+    let layout = &st.layout;
+    let block_h = TEXT_H + ROW_H * rows.len() as f32 + GAP;
+    let total_h = layout.lines.len() as f32 * block_h;
+    let prev_hover = st.hover_bytes.clone();
+    let mut hover_bytes: Option<Range<usize>> = None;
+    let mut tip: Option<(String, Range<usize>)> = None;
+    let mut drawn = Vec::new();
+    let text_col = ui.visuals().text_color();
+    let weak = ui.visuals().weak_text_color();
+    egui::ScrollArea::vertical()
+        .id_salt("compare_axis")
+        .auto_shrink([false, false])
         .show_viewport(ui, |ui, viewport| {
-            let (resp, painter) = ui.allocate_painter(Vec2::new(total_w, total_h), Sense::hover());
+            let (resp, painter) =
+                ui.allocate_painter(Vec2::new(width - 8.0, total_h), Sense::hover());
             let origin = resp.rect.min;
-            let first = (((viewport.min.x - LABEL_W) / BYTE_W).floor().max(0.0)) as usize;
-            let last =
-                ((((viewport.max.x - LABEL_W) / BYTE_W).ceil()).max(0.0) as usize).min(text.len());
-            let x_of = |b: usize| origin.x + LABEL_W + b as f32 * BYTE_W;
-            let text_col = ui.visuals().text_color();
-            // Text row.
-            for g in &glyphs {
-                if g.bytes.end <= first || g.bytes.start >= last {
-                    continue;
-                }
-                let r = Rect::from_min_max(
-                    Pos2::new(x_of(g.bytes.start), origin.y),
-                    Pos2::new(x_of(g.bytes.end), origin.y + ROW_H),
-                );
-                let font = if g.invalid {
-                    FontId::monospace(7.0)
-                } else {
-                    FontId::monospace(11.0)
+            let pointer = resp.hover_pos();
+            let first = ((viewport.min.y / block_h).floor().max(0.0)) as usize;
+            let last = ((viewport.max.y / block_h).ceil() as usize).min(layout.lines.len());
+            let x0 = origin.x + LABEL_W;
+            let small = FontId::monospace(8.0);
+            let label_font = FontId::proportional(11.0);
+            for li in first..last {
+                let line = &layout.lines[li];
+                let top = origin.y + li as f32 * block_h;
+                let x_of = |b: usize| {
+                    x0 + (b.clamp(line.bytes.start, line.bytes.end) - line.bytes.start) as f32
+                        * BYTE_W
                 };
-                painter.text(r.center(), Align2::CENTER_CENTER, &g.text, font, text_col);
-            }
-            for (i, cfg) in rows.iter().enumerate() {
-                let y = origin.y + ROW_H * (i as f32 + 1.0);
-                painter.text(
-                    Pos2::new(viewport.min.x + origin.x + 2.0, y + ROW_H / 2.0),
-                    Align2::LEFT_CENTER,
-                    format!("#{}", i + 1),
-                    FontId::proportional(11.0),
-                    text_col,
-                );
-                let Some(Ok(r)) = results.get(i) else {
-                    continue;
-                };
-                if r.config != *cfg {
-                    continue;
-                }
-                let w0 = r.windows.partition_point(|w| w.end <= first);
-                for (k, w) in r.windows.iter().enumerate().skip(w0) {
-                    if w.start >= last {
-                        break;
+                // The text.
+                for g in &layout.glyphs[line.glyphs.clone()] {
+                    let r = Rect::from_min_max(
+                        Pos2::new(x_of(g.bytes.start), top),
+                        Pos2::new(x_of(g.bytes.end), top + TEXT_H),
+                    );
+                    let lit = prev_hover
+                        .as_ref()
+                        .is_some_and(|h| h.start < g.bytes.end && g.bytes.start < h.end);
+                    if lit {
+                        painter.rect_filled(r, 2.0, Color32::from_rgb(90, 160, 230));
                     }
-                    let rect = Rect::from_min_max(
-                        Pos2::new(x_of(w.start), y + 2.0),
-                        Pos2::new(x_of(w.end).max(x_of(w.start) + 1.0), y + ROW_H - 2.0),
+                    let font = if g.invalid {
+                        FontId::monospace(7.0)
+                    } else {
+                        FontId::monospace(11.0)
+                    };
+                    text_if_fits(
+                        &painter,
+                        r.expand2(Vec2::new(1.0, 0.0)),
+                        Align2::CENTER_CENTER,
+                        &g.text,
+                        &font,
+                        text_col,
                     );
-                    let tint = theme::window_tint(k, dark);
-                    painter.rect_filled(rect, 2.0, tint);
-                    painter.rect_stroke(
-                        rect,
-                        2.0,
-                        Stroke::new(0.5, Color32::from_gray(30)),
-                        StrokeKind::Inside,
+                    if pointer.is_some_and(|p| r.contains(p)) {
+                        hover_bytes = Some(g.bytes.clone());
+                        tip = Some((
+                            format!("bytes {}..{}", g.bytes.start, g.bytes.end),
+                            g.bytes.clone(),
+                        ));
+                    }
+                }
+                painter.text(
+                    Pos2::new(origin.x + 2.0, top + TEXT_H / 2.0),
+                    Align2::LEFT_CENTER,
+                    format!("bytes {}..", line.bytes.start),
+                    FontId::proportional(9.0),
+                    weak,
+                );
+                for (ri, row) in rows.iter().enumerate() {
+                    let y = top + TEXT_H + ROW_H * ri as f32;
+                    let label_rect = Rect::from_min_max(
+                        Pos2::new(origin.x + 2.0, y),
+                        Pos2::new(x0 - 6.0, y + ROW_H),
                     );
-                    let n = r.window_tokens.get(k).copied().unwrap_or(0);
-                    let label = format!("{n}t");
-                    if rect.width() >= 18.0 {
-                        painter.text(
-                            rect.center(),
-                            Align2::CENTER_CENTER,
-                            label,
-                            FontId::monospace(9.0),
-                            theme::text_on(tint),
+                    let name = row.map_or(String::from("…"), |r| r.label.clone());
+                    if !text_if_fits(
+                        &painter,
+                        label_rect,
+                        Align2::LEFT_CENTER,
+                        &format!("#{} {name}", ri + 1),
+                        &label_font,
+                        text_col,
+                    ) {
+                        text_if_fits(
+                            &painter,
+                            label_rect,
+                            Align2::LEFT_CENTER,
+                            &format!("#{}", ri + 1),
+                            &label_font,
+                            text_col,
                         );
                     }
+                    if pointer.is_some_and(|p| label_rect.contains(p)) {
+                        tip = Some((format!("row {}: {name}", ri + 1), 0..0));
+                    }
+                    // Window boundaries: ticks at each window's first byte.
+                    let wins = windows.get(ri).copied().unwrap_or(&[]);
+                    let w0 = wins.partition_point(|w| w.end <= line.bytes.start);
+                    for (k, w) in wins.iter().enumerate().skip(w0) {
+                        if w.start >= line.bytes.end {
+                            break;
+                        }
+                        let band = Rect::from_min_max(
+                            Pos2::new(x_of(w.start), y + 1.0),
+                            Pos2::new(x_of(w.end), y + 3.0),
+                        );
+                        painter.rect_filled(band, 0.0, theme::window_tint(k, dark));
+                        let hit = Rect::from_min_max(
+                            Pos2::new(band.left(), y),
+                            Pos2::new(band.right(), y + 4.0),
+                        );
+                        if pointer.is_some_and(|p| hit.contains(p)) {
+                            hover_bytes = Some(w.clone());
+                            let bytes = text.get(w.clone()).unwrap_or(&[]);
+                            tip = Some((
+                                format!(
+                                    "#{} window {k}: bytes {}..{}: {:?}",
+                                    ri + 1,
+                                    w.start,
+                                    w.end,
+                                    String::from_utf8_lossy(bytes)
+                                ),
+                                w.clone(),
+                            ));
+                        }
+                        if w.start >= line.bytes.start {
+                            painter.line_segment(
+                                [
+                                    Pos2::new(band.left(), y),
+                                    Pos2::new(band.left(), y + ROW_H - 1.0),
+                                ],
+                                Stroke::new(1.0, Color32::from_gray(150)),
+                            );
+                        }
+                    }
+                    let Some(row) = row else { continue };
+                    let segs = &row.segments;
+                    let s0 = segs.partition_point(|s| s.bytes.end < line.bytes.start);
+                    for (si, seg) in segs.iter().enumerate().skip(s0) {
+                        if seg.bytes.start > line.bytes.end
+                            || (seg.bytes.start == line.bytes.end && !seg.bytes.is_empty())
+                        {
+                            break;
+                        }
+                        let is_mark = matches!(seg.label, SegmentLabel::Overhead { .. });
+                        if seg.bytes.is_empty() && !is_mark {
+                            continue;
+                        }
+                        if !is_mark && seg.bytes.end <= line.bytes.start {
+                            continue;
+                        }
+                        // A marker at a line's end belongs to the next line, except at the text's end.
+                        if is_mark
+                            && seg.bytes.start == line.bytes.end
+                            && li + 1 != layout.lines.len()
+                        {
+                            continue;
+                        }
+                        let sub = (si % 2) as f32;
+                        let rect = if is_mark {
+                            let x = x_of(seg.bytes.start);
+                            Rect::from_min_max(
+                                Pos2::new(x - 2.0, y + 4.0),
+                                Pos2::new(x + 2.0, y + 4.0 + 2.0 * SUB_H),
+                            )
+                        } else {
+                            Rect::from_min_max(
+                                Pos2::new(x_of(seg.bytes.start) + 0.5, y + 4.0 + sub * SUB_H),
+                                Pos2::new(
+                                    x_of(seg.bytes.end) - 0.5,
+                                    y + 4.0 + (sub + 1.0) * SUB_H - 1.0,
+                                ),
+                            )
+                        };
+                        let lit = prev_hover.as_ref().is_some_and(|h| {
+                            h.start < seg.bytes.end && seg.bytes.start < h.end
+                                || (seg.bytes.is_empty()
+                                    && h.is_empty()
+                                    && h.start == seg.bytes.start)
+                        });
+                        let fill = if is_mark {
+                            if lit {
+                                theme::HIGHLIGHT
+                            } else {
+                                theme::OVERHEAD
+                            }
+                        } else if lit {
+                            Color32::from_rgb(90, 160, 230)
+                        } else if dark {
+                            Color32::from_gray(if si % 2 == 0 { 70 } else { 95 })
+                        } else {
+                            Color32::from_gray(if si % 2 == 0 { 200 } else { 225 })
+                        };
+                        painter.rect_filled(rect, 2.0, fill);
+                        if !is_mark {
+                            if let SegmentLabel::Token { id, .. } = seg.label {
+                                text_if_fits(
+                                    &painter,
+                                    rect,
+                                    Align2::CENTER_CENTER,
+                                    &id.to_string(),
+                                    &small,
+                                    theme::text_on(fill),
+                                );
+                            }
+                        }
+                        drawn.push(DrawnSegment {
+                            row: ri,
+                            index: si,
+                            bytes: seg.bytes.clone(),
+                            rect,
+                        });
+                        if pointer.is_some_and(|p| {
+                            rect.expand2(Vec2::new(if is_mark { 1.5 } else { 0.0 }, 0.0))
+                                .contains(p)
+                        }) {
+                            hover_bytes = Some(seg.bytes.clone());
+                            let bytes = text.get(seg.bytes.clone()).unwrap_or(&[]);
+                            tip = Some((
+                                format!(
+                                    "#{} {}\n{}\nbytes {}..{}: {:?}",
+                                    ri + 1,
+                                    row.label,
+                                    row.describe(seg),
+                                    seg.bytes.start,
+                                    seg.bytes.end,
+                                    String::from_utf8_lossy(bytes)
+                                ),
+                                seg.bytes.clone(),
+                            ));
+                        }
+                    }
                 }
             }
+            if let Some((t, _)) = &tip {
+                resp.on_hover_ui_at_pointer(|ui| {
+                    ui.label(t.as_str());
+                });
+            }
         });
+    st.drawn = drawn;
+    st.hover_bytes = hover_bytes;
 }

@@ -22,8 +22,8 @@ pub fn open(kind: DialogKind, wake: Wake) -> Result<DialogTask, String> {
                 .set_title("Open a model folder (config.json + model.safetensors)")
                 .pick_folder()),
             DialogKind::ExportAnalysis => one(d
-                .set_title("Export the per-byte analysis (TSV)")
-                .set_file_name("analysis.tsv")
+                .set_title("Export the analysis (NAME.json and NAME_bytes/_windows/_tokens.csv)")
+                .set_file_name("analysis.json")
                 .save_file()),
             DialogKind::BatchFiles => d
                 .set_title("Add text files to the batch")

@@ -119,6 +119,7 @@ fn settings_ui(
     let mut changed = false;
     let cfg = &mut s.config;
     ui.heading("Settings");
+    let method_before = cfg.method;
     egui::ComboBox::from_label("Method")
         .selected_text(method_name(cfg.method))
         .show_ui(ui, |ui| {
@@ -148,13 +149,29 @@ fn settings_ui(
             }
         }
     });
+    // A method with its own token size (Subword) keeps it; its controls are disabled. Leaving
+    // it restores the default size.
+    if method_before != cfg.method && method_before.fixed_token_bits().is_some() {
+        cfg.token_bits = crate::method::Config::new(cfg.method).token_bits;
+    }
+    let fixed = cfg.method.fixed_token_bits();
+    if let Some(tb) = fixed.filter(|&tb| tb != cfg.token_bits) {
+        cfg.token_bits = tb;
+        changed = true;
+    }
     changed |= ui
-        .add(egui::Slider::new(&mut cfg.token_bits, 1..=16).text("token bits"))
+        .add_enabled(
+            fixed.is_none(),
+            egui::Slider::new(&mut cfg.token_bits, 1..=16).text("token bits"),
+        )
         .changed();
     ui.horizontal(|ui| {
         for (t, name) in [(8u32, "8-bit tokens"), (16, "16-bit tokens")] {
             if ui
-                .add(egui::Button::selectable(cfg.token_bits == t, name))
+                .add_enabled(
+                    fixed.is_none(),
+                    egui::Button::selectable(cfg.token_bits == t, name),
+                )
                 .clicked()
             {
                 changed |= cfg.token_bits != t;
@@ -286,7 +303,9 @@ pub fn help_ui(ctx: &egui::Context, open: &mut bool) {
              Byte cells are coloured by the model's probability of each byte (or its surprisal); \
              bands above are the Equal-Info windows (⚠: the side-information-free decoder gets \
              that window wrong); boxes below are the tokens, under the bytes whose coding emitted \
-             their bits. A red underline marks a character whose bits straddle two tokens.\n\
+             their bits (for every method: GZip's under the bytes its literals and matches produce, \
+             with an amber marker standing for its headers and Huffman tables). A red \
+             underline marks a character whose bits straddle two tokens.\n\
              Hover a byte for its prediction; click it to step through its window in the interval \
              view (arrow keys, play/pause).\n\
              Compare shows the same text under several configurations on one byte axis.\n\

@@ -13,7 +13,6 @@ use crate::app::model_source::{self, LoadedModel, ModelLoader};
 use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
-use crate::app::theme;
 use crate::app::worker::{Init, Job, ModelLoaded, Worker};
 use crate::live::{Analysis, CompareRow};
 use crate::model::open::ModelSpec;
@@ -183,6 +182,16 @@ impl App {
             commands: Vec::new(),
             ctx,
         }
+    }
+
+    /// The Live tab's view state (what its byte view drew last frame).
+    pub fn live_state(&self) -> &LiveState {
+        &self.live
+    }
+
+    /// The Compare tab's view state (what it drew last frame).
+    pub fn compare_view(&self) -> &CompareState {
+        &self.compare_state
     }
 
     /// True while the worker has work of ours (analysis and its checks, compare, model load).
@@ -404,37 +413,26 @@ impl App {
         }
     }
 
-    /// Writes the per-byte analysis as TSV.
+    /// Writes the analysis: bytes, windows and tokens with their spans, as JSON and CSV
+    /// ([`crate::live::export`]).
     pub fn export_to(&mut self, path: &Path) {
         let Some(a) = self.analysis.clone() else {
             self.notice = Some("nothing to export yet".into());
             return;
         };
-        let mut out = String::from("byte_idx\tbyte\tprob\tsurprisal_bits\trank\twindow\tbits\n");
-        for i in 0..a.len() {
-            let byte = a.text.get(i).copied().unwrap_or(0);
-            match a.byte(i) {
-                Some(info) => out.push_str(&format!(
-                    "{i}\t{byte}\t{}\t{:.4}\t{}\t{}\t{}\n",
-                    info.trace.prob,
-                    theme::surprisal_bits(info.trace.prob),
-                    info.trace.rank,
-                    info.window,
-                    crate::live::bit_range_string(&a.bits, info.bits.clone())
-                )),
-                None => out.push_str(&format!(
-                    "{i}\t{byte}\t\t\t\t{}\t\n",
-                    a.window_of(i).unwrap_or(0)
-                )),
-            }
-        }
-        self.notice = Some(match std::fs::write(path, out) {
-            Ok(()) => format!(
-                "exported {} bytes of analysis to {}",
+        self.notice = Some(match crate::live::export::write_files(&a, path) {
+            Ok(paths) => format!(
+                "exported {} bytes, {} windows and {} tokens to {}",
                 a.len(),
-                path.display()
+                a.windows.len(),
+                a.tokens.len(),
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            Err(e) => format!("cannot write {}: {e}", path.display()),
+            Err(e) => format!("export failed: {e}"),
         });
     }
 

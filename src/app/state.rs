@@ -98,18 +98,24 @@ impl Default for Settings {
 }
 
 /// The Compare tab's default rows: EqualInfoAC b = 16, 32, 64, 128 with 16-bit tokens, AC,
-/// StaticAC and GZip (16-bit tokens throughout).
+/// StaticAC, GZip and Bytes (16-bit tokens), and Subword (its own 15-bit ids): every method.
 pub fn default_compare_rows() -> Vec<Config> {
     let mut rows: Vec<Config> = [16, 32, 64, 128]
         .into_iter()
         .map(|b| Config::equal_info(b, 16))
         .collect();
-    for m in [MethodKind::Ac, MethodKind::StaticAc, MethodKind::Gzip] {
+    for m in [
+        MethodKind::Ac,
+        MethodKind::StaticAc,
+        MethodKind::Gzip,
+        MethodKind::Bytes,
+    ] {
         rows.push(Config {
             token_bits: 16,
             ..Config::new(m)
         });
     }
+    rows.push(Config::new(MethodKind::Subword));
     rows
 }
 

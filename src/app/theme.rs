@@ -125,6 +125,9 @@ pub const HIGHLIGHT: Color32 = Color32::from_rgb(255, 255, 255);
 /// Cell colour where there is no trace (Bytes, GZip).
 pub const NO_TRACE: Color32 = Color32::from_gray(90);
 
+/// Markers of bits owned by no byte (GZip's headers, Huffman tables and trailer).
+pub const OVERHEAD: Color32 = Color32::from_rgb(240, 160, 40);
+
 /// One character of the byte view: its bytes and how to draw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glyph {

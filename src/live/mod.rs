@@ -13,6 +13,7 @@
 //! | `engine.rs` | [`analyse`], [`analyse_quick`]: full and incremental encoding on model lanes |
 //! | `checks.rs` | the round-trip and side-information-free checks, inline or deferred ([`check_some`]) |
 //! | `compare.rs` | the Compare tab's rows |
+//! | `export.rs` | the Live export: bytes, windows, tokens and their spans (JSON, CSV) |
 //!
 //! ## Incremental recomputation
 //! Examples are independent: an example whose bytes did not change is reused whole. Inside a
@@ -28,16 +29,17 @@
 mod checks;
 mod compare;
 mod engine;
+pub mod export;
 #[cfg(test)]
 mod tests;
 
 pub use checks::check_some;
-pub use compare::{compare_row, CompareRow};
+pub use compare::{compare_row, AxisRow, CompareRow, Segment, SegmentLabel};
 pub use engine::{analyse, analyse_quick};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
-use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan};
+use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan, MethodKind};
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 use std::time::Duration;
@@ -316,18 +318,33 @@ pub fn assemble(
         });
     }
     let tokens = tokens::bits_to_tokens(&bits, config.token_bits);
-    let alignment = Alignment::new(
-        if all_bytes_have_bits {
-            byte_bits
-        } else {
-            Vec::new()
-        },
-        windows
-            .iter()
-            .map(|w| (w.bytes.clone(), w.bit_range()))
-            .collect(),
-        config.token_bits,
-    );
+    let window_bits: Vec<_> = windows
+        .iter()
+        .map(|w| (w.bytes.clone(), w.bit_range()))
+        .collect();
+    // GZip's alignment comes from tracing its zlib streams (DEFLATE bit order, with overhead).
+    let gzip = (config.method == MethodKind::Gzip)
+        .then(|| {
+            crate::method::trace::gzip_alignment(
+                &bits,
+                &window_bits,
+                config.token_bits,
+                Some(&text),
+            )
+            .ok()
+        })
+        .flatten();
+    let alignment = gzip.unwrap_or_else(|| {
+        Alignment::new(
+            if all_bytes_have_bits {
+                byte_bits
+            } else {
+                Vec::new()
+            },
+            window_bits,
+            config.token_bits,
+        )
+    });
     Analysis {
         config: config.clone(),
         model_generation,

@@ -62,6 +62,15 @@ impl MethodKind {
         matches!(self, MethodKind::Ac | MethodKind::EqualInfo)
     }
 
+    /// The token size the method fixes (Subword: its tokenizer's 15 bits, v = 32,768); None
+    /// where it is the user's choice. The GUI's token-bits controls are disabled where it is set.
+    pub fn fixed_token_bits(self) -> Option<u32> {
+        match self {
+            MethodKind::Subword => Some(subword::SUBWORD_TOKEN_BITS),
+            _ => None,
+        }
+    }
+
     /// True for the arithmetic-coding methods (precision matters).
     pub fn is_ac(self) -> bool {
         matches!(

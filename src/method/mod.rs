@@ -17,6 +17,7 @@
 pub mod ac;
 mod config;
 pub mod decode;
+pub mod deflate_trace;
 pub(crate) mod lanes;
 pub mod simple;
 pub mod subword;
@@ -109,9 +110,18 @@ impl Encoded {
         (self.tokens.len() as u64 * self.config.token_bits as u64) as f64 / self.input_len as f64
     }
 
-    /// The byte <-> bit <-> token alignment (None where [`trace::byte_bit_ranges`] has no
-    /// per-byte bits: GZip, and an AC method encoded without a trace).
+    /// The byte <-> bit <-> token alignment: GZip's from tracing its zlib streams
+    /// ([`trace::gzip_alignment`]), the others' from [`trace::byte_bit_ranges`] (None for an AC
+    /// method encoded without a trace).
     pub fn alignment(&self) -> Option<trace::Alignment> {
+        if self.config.method == MethodKind::Gzip {
+            let windows: Vec<_> = self
+                .windows
+                .iter()
+                .map(|w| (w.bytes.clone(), w.bit_start..w.bit_start + w.bit_len))
+                .collect();
+            return trace::gzip_alignment(&self.bits, &windows, self.config.token_bits, None).ok();
+        }
         Some(trace::Alignment::new(
             trace::byte_bit_ranges(self)?,
             self.windows

@@ -352,6 +352,35 @@ pub fn byte_bit_ranges(enc: &Encoded) -> Option<Vec<std::ops::Range<u64>>> {
 mod tests {
     use super::*;
 
+    /// The alignment's token spans are the `tokenizers` crate's own offsets (computed by its
+    /// `encode`, not by our piece lengths) on ASCII text; on text with multi-byte characters
+    /// each span lies within the characters the crate's offsets name.
+    #[test]
+    fn token_spans_are_the_tokenizer_offsets() {
+        let tk = SubwordTokenizer::shipped().unwrap();
+        for (text, exact) in [
+            (
+                "It is a truth universally acknowledged, that a single man in possession \
+              of a good fortune, must be in want of a wife.\n  Indentation,\ttabs!",
+                true,
+            ),
+            ("Café, naïve, 10 €, “quotes” — 東京.", false),
+        ] {
+            let cfg = super::super::Config::new(super::super::MethodKind::Subword);
+            let enc = encode_with(tk, text.as_bytes(), &cfg).unwrap();
+            let spans = enc.alignment().unwrap().token_spans(enc.tokens.len());
+            let theirs = tk.tok.encode(text, false).unwrap();
+            assert_eq!(theirs.get_ids(), &enc.tokens[..]);
+            for (t, (&(a, b), s)) in theirs.get_offsets().iter().zip(&spans).enumerate() {
+                if exact {
+                    assert_eq!(a..b, s.clone(), "token {t}");
+                } else {
+                    assert!(a <= s.start && s.end <= b, "token {t}: {a}..{b} vs {s:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn byte_alphabet_is_the_tokenizers_one() {
         let ours: std::collections::HashSet<char> = (0..=255u8).map(byte_to_char).collect();

@@ -41,7 +41,8 @@ pub struct ByteLayout {
 
 impl ByteLayout {
     /// Lays out `text` in lines of at most `per_line` bytes (a glyph is never split; a line
-    /// break ends a line). A plain function of its inputs.
+    /// break ends a line; a full line is broken after its last space or tab when it has one, so
+    /// words stay whole). A plain function of its inputs.
     pub fn build(text: &[u8], per_line: usize, show_whitespace: bool) -> ByteLayout {
         let per_line = per_line.max(4);
         let glyphs = theme::glyphs(text, show_whitespace);
@@ -49,14 +50,24 @@ impl ByteLayout {
         let mut byte_line = vec![0u32; text.len()];
         let mut start_b = 0usize;
         let mut start_g = 0usize;
+        // The glyph after the line's last space or tab: where a line is best broken.
+        let mut word_g: Option<usize> = None;
         for (gi, g) in glyphs.iter().enumerate() {
-            if g.bytes.end - start_b > per_line && g.bytes.start > start_b {
+            while g.bytes.end - start_b > per_line && g.bytes.start > start_b {
+                // Break after the last space of the line, or (a word longer than the line)
+                // before this glyph.
+                let at = word_g.filter(|&w| w > start_g && w < gi).unwrap_or(gi);
+                let at_b = glyphs[at].bytes.start;
                 lines.push(Line {
-                    bytes: start_b..g.bytes.start,
-                    glyphs: start_g..gi,
+                    bytes: start_b..at_b,
+                    glyphs: start_g..at,
                 });
-                start_b = g.bytes.start;
-                start_g = gi;
+                start_b = at_b;
+                start_g = at;
+                word_g = None;
+            }
+            if matches!(text.get(g.bytes.start), Some(b' ' | b'\t')) && !g.newline {
+                word_g = Some(gi + 1);
             }
             if g.newline {
                 lines.push(Line {
@@ -65,6 +76,7 @@ impl ByteLayout {
                 });
                 start_b = g.bytes.end;
                 start_g = gi + 1;
+                word_g = None;
             }
         }
         if start_b < text.len() || lines.is_empty() {
@@ -113,15 +125,21 @@ pub struct Hover {
     pub byte: Option<usize>,
     /// A token.
     pub token: Option<usize>,
+    /// The overhead marker (GZip headers, tables, trailer) drawn before this byte.
+    pub overhead_at: Option<usize>,
 }
 
-/// What the view asks of the rest of the app.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What the view asks of the rest of the app, and what it drew.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ByteViewOutput {
     /// What is hovered.
     pub hover: Hover,
     /// A byte was clicked.
     pub clicked_byte: Option<usize>,
+    /// The token boxes drawn (visible lines only): token and screen rectangle.
+    pub drawn_tokens: Vec<(usize, Rect)>,
+    /// The overhead markers drawn: the byte they precede and their rectangle.
+    pub drawn_overhead: Vec<(usize, Rect)>,
 }
 
 /// Options of the view.
@@ -183,8 +201,8 @@ pub fn byte_view_ui(
             let last = ((viewport.max.y / LINE_H).ceil() as usize).min(layout.lines.len());
             // Linked-hover sets from last frame's hover.
             let hover_window = prev_hover.byte.and_then(|b| analysis.window_of(b));
-            let hover_tokens: Range<usize> = match prev_hover.byte.and_then(|b| analysis.byte(b)) {
-                Some(info) => tokens::tokens_covering(info.bits.clone(), analysis.token_bits()),
+            let hover_tokens: Range<usize> = match prev_hover.byte {
+                Some(b) => analysis.tokens_of_bytes(b..b + 1),
                 None => 0..0,
             };
             let token_bytes = prev_hover
@@ -227,17 +245,32 @@ pub fn byte_view_ui(
                             } else {
                                 ""
                             };
-                            painter.text(
-                                band.left_center() + Vec2::new(2.0, 0.0),
+                            let colour = if flag.is_empty() {
+                                theme::text_on(theme::window_tint(w, opts.dark))
+                            } else {
+                                theme::FLAG
+                            };
+                            // The label with its flag, else the flag alone, else nothing (the
+                            // byte's tooltip names the window).
+                            let inner = band.shrink2(Vec2::new(2.0, 0.0));
+                            if !text_if_fits(
+                                &painter,
+                                inner,
                                 Align2::LEFT_CENTER,
-                                format!("w{w}{flag}"),
-                                small.clone(),
-                                if flag.is_empty() {
-                                    theme::text_on(theme::window_tint(w, opts.dark))
-                                } else {
-                                    theme::FLAG
-                                },
-                            );
+                                &format!("w{w}{flag}"),
+                                &small,
+                                colour,
+                            ) && !flag.is_empty()
+                            {
+                                text_if_fits(
+                                    &painter,
+                                    inner,
+                                    Align2::CENTER_CENTER,
+                                    "⚠",
+                                    &small,
+                                    colour,
+                                );
+                            }
                         }
                         if win.rec.free_ok == Some(false) {
                             painter.rect_stroke(
@@ -295,11 +328,13 @@ pub fn byte_view_ui(
                     } else {
                         glyph_font.clone()
                     };
-                    painter.text(
-                        rect.center(),
+                    // A glyph wider than its cells is left out (the tooltip shows it).
+                    text_if_fits(
+                        &painter,
+                        rect.expand2(Vec2::new(1.0, 0.0)),
                         Align2::CENTER_CENTER,
                         &g.text,
-                        font,
+                        &font,
                         theme::text_on(bg),
                     );
                     // A character whose bits land in two tokens (paper App. C, Fig. 9).
@@ -334,16 +369,46 @@ pub fn byte_view_ui(
                     painter.rect_filled(rect, 3.0, fill);
                     let id = analysis.tokens.get(t).copied().unwrap_or(0);
                     let label = format_token(id, opts.token_format, analysis.token_bits());
-                    painter.with_clip_rect(rect).text(
-                        rect.center(),
+                    // An id wider than its box is hidden, never cut or overprinted: hovering
+                    // the box shows it.
+                    text_if_fits(
+                        &painter,
+                        rect,
                         Align2::CENTER_CENTER,
-                        label,
-                        small.clone(),
+                        &label,
+                        &small,
                         theme::text_on(fill),
                     );
+                    out.drawn_tokens.push((t, rect));
                     if let Some(p) = pointer {
                         if rect.contains(p) {
                             out.hover.token = Some(t);
+                        }
+                    }
+                }
+                // Bits owned by no byte (GZip: zlib header, block headers and Huffman tables,
+                // end-of-block codes, trailer): a marker before the byte that follows them.
+                for at in overhead_points(analysis, line, li + 1 == layout.lines.len()) {
+                    let x = x_of(line, at);
+                    let rect = Rect::from_min_max(
+                        Pos2::new(x - 2.5, top + TOKEN_ROWS[0].start),
+                        Pos2::new(x + 2.5, top + TOKEN_ROWS[1].end),
+                    );
+                    out.drawn_overhead.push((at, rect));
+                    let hovered = prev_hover.overhead_at == Some(at);
+                    painter.rect_filled(
+                        rect,
+                        1.0,
+                        if hovered {
+                            theme::HIGHLIGHT
+                        } else {
+                            theme::OVERHEAD
+                        },
+                    );
+                    if let Some(p) = pointer {
+                        if rect.expand2(Vec2::new(1.5, 0.0)).contains(p) {
+                            out.hover.overhead_at = Some(at);
+                            out.hover.token = None;
                         }
                     }
                 }
@@ -366,9 +431,14 @@ pub fn byte_view_ui(
             if resp.clicked() {
                 out.clicked_byte = out.hover.byte;
             }
-            if out.hover.byte.is_some() || out.hover.token.is_some() {
+            if out.hover.byte.is_some()
+                || out.hover.token.is_some()
+                || out.hover.overhead_at.is_some()
+            {
                 resp.on_hover_ui_at_pointer(|ui| {
-                    if let Some(b) = out.hover.byte {
+                    if let Some(at) = out.hover.overhead_at {
+                        overhead_tooltip_ui(ui, analysis, at, opts.token_format);
+                    } else if let Some(b) = out.hover.byte {
                         byte_tooltip_ui(ui, analysis, b);
                     } else if let Some(t) = out.hover.token {
                         token_tooltip_ui(ui, analysis, t, opts.token_format);
@@ -377,6 +447,99 @@ pub fn byte_view_ui(
             }
         });
     out
+}
+
+/// Draws `text` aligned in `rect` only when it fits there; returns whether it was drawn.
+pub fn text_if_fits(
+    painter: &egui::Painter,
+    rect: Rect,
+    align: Align2,
+    text: &str,
+    font: &FontId,
+    colour: Color32,
+) -> bool {
+    let galley = painter.layout_no_wrap(text.to_owned(), font.clone(), colour);
+    if galley.size().x > rect.width() + 0.5 {
+        return false;
+    }
+    let at = align.align_size_within_rect(galley.size(), rect).min;
+    painter.galley(at, galley, colour);
+    true
+}
+
+/// The bytes of line `line` before which overhead is drawn (the text's end for the last line).
+fn overhead_points(analysis: &Analysis, line: &Line, last_line: bool) -> Vec<usize> {
+    let all = analysis.alignment.overhead();
+    let i0 = all.partition_point(|o| o.before_byte < line.bytes.start);
+    let mut out: Vec<usize> = Vec::new();
+    for o in &all[i0..] {
+        let inside =
+            line.bytes.contains(&o.before_byte) || (last_line && o.before_byte == line.bytes.end);
+        if !inside {
+            break;
+        }
+        if out.last() != Some(&o.before_byte) {
+            out.push(o.before_byte);
+        }
+    }
+    out
+}
+
+/// The overhead spans drawn before byte `at`, and the tokens holding their bits only.
+pub fn overhead_at(analysis: &Analysis, at: usize) -> (Vec<usize>, Vec<usize>) {
+    let all = analysis.alignment.overhead();
+    let i0 = all.partition_point(|o| o.before_byte < at);
+    let spans: Vec<usize> = (i0..all.len())
+        .take_while(|&i| all[i].before_byte == at)
+        .collect();
+    let mut toks: Vec<usize> = Vec::new();
+    for &i in &spans {
+        for t in analysis.alignment.tokens_of_overhead(i) {
+            if analysis.bytes_of_token(t).is_empty() && !toks.contains(&t) {
+                toks.push(t);
+            }
+        }
+    }
+    (spans, toks)
+}
+
+/// The tooltip of an overhead marker: what the bits are and the tokens made of them alone.
+fn overhead_tooltip_ui(ui: &mut Ui, analysis: &Analysis, at: usize, format: TokenFormat) {
+    let (spans, toks) = overhead_at(analysis, at);
+    let all = analysis.alignment.overhead();
+    ui.label(format!("bits owned by no byte, before byte {at}:"));
+    for i in spans {
+        let o = &all[i];
+        ui.label(format!(
+            "  {} ({} bits)",
+            o.label,
+            o.bits.end - o.bits.start
+        ));
+    }
+    match (toks.first(), toks.last()) {
+        (Some(a), Some(b)) => {
+            let ids: Vec<String> = toks
+                .iter()
+                .take(12)
+                .map(|&t| {
+                    format_token(
+                        analysis.tokens.get(t).copied().unwrap_or(0),
+                        format,
+                        analysis.token_bits(),
+                    )
+                })
+                .collect();
+            ui.label(format!(
+                "tokens {a}..={b} hold only these bits ({} tokens): {}{}",
+                toks.len(),
+                ids.join(" "),
+                if toks.len() > 12 { " …" } else { "" }
+            ));
+        }
+        _ => {
+            ui.label("(they share their tokens with the bytes around them)");
+        }
+    }
 }
 
 /// True when the bits of `bytes` land in more than one token.
@@ -404,6 +567,26 @@ pub fn byte_tooltip_ui(ui: &mut Ui, analysis: &Analysis, b: usize) {
         "byte {b}: {} = 0x{value:02X} ({value})",
         theme::describe_char(&analysis.text, b)
     ));
+    let toks = analysis.tokens_of_bytes(b..b + 1);
+    if !toks.is_empty() {
+        let ids: Vec<String> = analysis
+            .tokens
+            .get(toks.clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|&id| format_token(id, TokenFormat::Decimal, analysis.token_bits()))
+            .collect();
+        ui.label(format!(
+            "in token{} {}: id {}",
+            if toks.len() > 1 { "s" } else { "" },
+            if toks.len() > 1 {
+                format!("{}..={}", toks.start, toks.end - 1)
+            } else {
+                toks.start.to_string()
+            },
+            ids.join(", ")
+        ));
+    }
     let Some(info) = analysis.byte(b) else {
         if let Some(w) = analysis.window_of(b) {
             ui.label(format!(
@@ -501,9 +684,72 @@ pub fn token_tooltip_ui(ui: &mut Ui, analysis: &Analysis, t: usize, format: Toke
         format_token(id, TokenFormat::Bits, tb)
     ));
     let _ = format;
-    let text = String::from_utf8_lossy(analysis.text.get(bytes.clone()).unwrap_or(&[]));
-    ui.label(format!(
-        "covers bytes {}..{}: {:?}",
-        bytes.start, bytes.end, text
-    ));
+    if !bytes.is_empty() {
+        let text = String::from_utf8_lossy(analysis.text.get(bytes.clone()).unwrap_or(&[]));
+        ui.label(format!(
+            "covers bytes {}..{}: {:?}",
+            bytes.start, bytes.end, text
+        ));
+    }
+    for o in analysis.alignment.overhead_of_token(t) {
+        ui.label(format!("holds bits of: {}", o.label));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_texts(text: &str, per_line: usize) -> Vec<String> {
+        let l = ByteLayout::build(text.as_bytes(), per_line, false);
+        l.lines
+            .iter()
+            .map(|x| text[x.bytes.clone()].to_string())
+            .collect()
+    }
+
+    /// Lines break after the last space that fits (worked by hand), a word longer than a line
+    /// is cut, and a line break still ends a line.
+    #[test]
+    fn lines_break_at_word_boundaries() {
+        assert_eq!(
+            line_texts("the cat sat on the mat", 8),
+            vec!["the cat ", "sat on ", "the mat"]
+        );
+        assert_eq!(
+            line_texts("abcdefghijkl mn", 5),
+            vec!["abcde", "fghij", "kl mn"]
+        );
+        assert_eq!(line_texts("ab cd\nef gh", 8), vec!["ab cd\n", "ef gh"]);
+        assert_eq!(line_texts("ab cdefg hi", 8), vec!["ab ", "cdefg hi"]);
+        // A three-byte character is never split, and never makes a line longer than allowed.
+        for l in ByteLayout::build("aa €€€ bb €€".as_bytes(), 5, false).lines {
+            assert!(l.bytes.len() <= 5, "{l:?}");
+        }
+    }
+
+    /// A label is drawn only where it fits: "w12 ⚠" is wider than one 15-pixel byte cell.
+    #[test]
+    fn labels_that_do_not_fit_are_not_drawn() {
+        let ctx = egui::Context::default();
+        let mut results = Vec::new();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let p = ui.painter().clone();
+            let font = FontId::monospace(10.0);
+            let one = Rect::from_min_size(Pos2::ZERO, Vec2::new(CELL_W, 14.0));
+            let four = Rect::from_min_size(Pos2::ZERO, Vec2::new(4.0 * CELL_W, 14.0));
+            for (r, t) in [(one, "w12 ⚠"), (four, "w12 ⚠"), (one, "€"), (one, "12345")] {
+                results.push(text_if_fits(
+                    &p,
+                    r,
+                    Align2::LEFT_CENTER,
+                    t,
+                    &font,
+                    Color32::WHITE,
+                ));
+            }
+        });
+        out.textures_delta.clear();
+        assert_eq!(results, vec![false, true, true, false]);
+    }
 }

@@ -53,7 +53,7 @@ pub fn interval_ui(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, ste
         }
     });
     if n == 0 {
-        ui.label("This method has no per-byte coder trace (Bytes, GZip): nothing to step through.");
+        ui.label("This method has no per-byte coder trace (Bytes, GZip, Subword): nothing to step through.");
         return;
     }
     st.step = st.step.min(n - 1);
@@ -317,23 +317,27 @@ fn bits_row_ui(ui: &mut Ui, window_bits: &[bool], after: &CoderState, b: usize) 
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 0.0;
         ui.label("bits: ");
-        ui.label(
+        // An empty label in a wrapping row sends the next one back to the row's start, over the
+        // bits (seen at every window's last byte, where the padding is 0): empty parts are left
+        // out.
+        let parts = [
             egui::RichText::new(bit_string(&window_bits[..emitted]))
                 .monospace()
                 .background_color(Color32::from_rgb(40, 110, 60))
                 .color(Color32::WHITE),
-        );
-        ui.label(
             egui::RichText::new(bit_string(&stop))
                 .monospace()
                 .background_color(Color32::from_rgb(200, 150, 20))
                 .color(Color32::BLACK),
-        );
-        ui.label(
             egui::RichText::new("0".repeat(pad.min(512)))
                 .monospace()
                 .weak(),
-        );
+        ];
+        for part in parts {
+            if !part.is_empty() {
+                ui.label(part);
+            }
+        }
         ui.label(format!(
             "   (emitted {emitted}, stop code {}, padding {pad})",
             stop.len()

@@ -27,6 +27,8 @@ pub struct LiveState {
     pub interval: IntervalState,
     /// The entropy track's settings.
     pub entropy: entropy::EntropyTrackState,
+    /// What the byte view drew last frame (token boxes, overhead markers).
+    pub drawn: byte_view::ByteViewOutput,
 }
 
 /// The summary line of an analysis.
@@ -143,7 +145,9 @@ pub fn live_ui(
             settings.show_whitespace,
         );
         st.hover = out.hover;
-        if let Some(b) = out.clicked_byte {
+        let clicked = out.clicked_byte;
+        st.drawn = out;
+        if let Some(b) = clicked {
             if let Some(info) = a.byte(b) {
                 st.interval.window = info.window;
                 st.interval.step = info.pos_in_window;
