@@ -1,6 +1,7 @@
 //! The batch's background work: read the files, open the byte model the settings choose, and run
 //! [`crate::batch::run_batch`] with progress and cancel through the task's handle. No egui here.
 
+use crate::app::batch::eta::EtaSmoother;
 use crate::app::state::BatchSettings;
 use crate::app::tasks::TaskHandle;
 use crate::batch::{
@@ -21,6 +22,10 @@ pub struct RunProgress {
     pub inputs: Vec<usize>,
     /// What runs before compression ("reading …", "opening the model").
     pub phase: String,
+    /// Remaining seconds to show (smoothed; None before any work is done).
+    pub eta_seconds: Option<f64>,
+    /// The smoother behind `eta_seconds`.
+    pub eta: EtaSmoother,
 }
 
 /// How a batch ended.
@@ -122,7 +127,12 @@ pub fn run(job: &RunJob, h: &TaskHandle<RunProgress, RunOutcome>) -> RunOutcome 
             Err(e) => return RunOutcome::Failed(format!("cannot open the model: {e}")),
         };
     set_phase("compressing".into());
-    let on_progress = |p: &BatchProgress| h.update(|g| g.progress = Some(p.clone()));
+    let on_progress = |p: &BatchProgress| {
+        h.update(|g| {
+            g.eta_seconds = g.eta.update(p.elapsed_seconds, p.fraction());
+            g.progress = Some(p.clone());
+        })
+    };
     let report = run_batch(
         &inputs,
         &job.configs,
