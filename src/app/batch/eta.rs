@@ -9,6 +9,12 @@
 /// The smoother's time constant, seconds.
 pub const TAU_SECONDS: f64 = 5.0;
 
+/// Remaining seconds as estimated at an instant; shown counted down from then (between
+/// progress reports, e.g. during a long step that reports only at its end).
+pub fn counted_down(estimate: Option<(f64, std::time::Instant)>) -> Option<f64> {
+    estimate.map(|(s, at)| (s - at.elapsed().as_secs_f64()).max(0.0))
+}
+
 /// See the module docs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EtaSmoother {

@@ -429,7 +429,7 @@ fn progress_ui(ui: &mut Ui, run: &RunView<'_>) {
         Some(p) => {
             // The prefix-edit step is part of the total (see `BatchProgress::fraction`).
             let overall = p.fraction();
-            let eta = match eta {
+            let eta = match crate::app::batch::eta::counted_down(eta) {
                 Some(s) if overall < 1.0 => fmt_secs(s),
                 _ => "?".into(),
             };

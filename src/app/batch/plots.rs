@@ -166,7 +166,7 @@ fn legend_row(ui: &mut Ui, e: &LegendEntry, dark: bool, off: bool) -> egui::Resp
     .inner
 }
 
-/// Grid marks at the scale's ticks (drawn coordinates), for log and symlog axes.
+/// Grid marks at the scale's ticks (drawn coordinates).
 fn grid_marks(scale: Scale, input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     let step = ((hi - lo) / 4.0).abs().max(input.base_step_size);
@@ -342,10 +342,7 @@ pub fn show_lines(ui: &mut Ui, id: &str, l: &LinePlot, height: f32) {
     ui.strong(&l.title);
     let (xs, ys) = (l.x_scale, l.y_scale);
     let axis = move |scale: Scale| {
-        move |m: GridMark, _r: &RangeInclusive<f64>| match scale {
-            Scale::Linear => fmt_value(m.value),
-            _ => tick_label(round_sig(scale.inverse(m.value))),
-        }
+        move |m: GridMark, _r: &RangeInclusive<f64>| tick_label(round_sig(scale.inverse(m.value)))
     };
     let hidden = hidden_items(ui, id);
     let items = line_items(l, &hidden);
@@ -371,12 +368,10 @@ pub fn show_lines(ui: &mut Ui, id: &str, l: &LinePlot, height: f32) {
                 )),
                 HoverPosition::Elsewhere { .. } => None,
             });
-        if xs != Scale::Linear {
-            plot = plot.x_grid_spacer(move |g| grid_marks(xs, g));
-        }
-        if ys != Scale::Linear {
-            plot = plot.y_grid_spacer(move |g| grid_marks(ys, g));
-        }
+        // Grid lines and labels at the library's ticks, the export's.
+        plot = plot
+            .x_grid_spacer(move |g| grid_marks(xs, g))
+            .y_grid_spacer(move |g| grid_marks(ys, g));
         plot.show(ui, |p| {
             for item in items {
                 p.add_item(item);

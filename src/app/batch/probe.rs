@@ -347,7 +347,7 @@ fn progress_ui(ui: &mut Ui, st: &ProbeState) {
                     .text(format!("this configuration {:.0}%", frac * 100.0)),
             );
             // Smoothed in the probe thread (see `eta`): no jumps between phases.
-            let eta = match eta {
+            let eta = match crate::app::batch::eta::counted_down(eta) {
                 Some(s) if overall < 1.0 => fmt_secs(s),
                 _ => "?".into(),
             };

@@ -62,8 +62,9 @@ pub struct ProbeLive {
     /// Configurations whose training and scoring are done (by index), as soon as each is
     /// (a group's results arrive together, later).
     pub finished: std::collections::BTreeSet<usize>,
-    /// Remaining seconds to show (smoothed; None before any step).
-    pub eta_seconds: Option<f64>,
+    /// Remaining seconds (smoothed; None before any step) and when they were estimated (shown
+    /// counted down, [`crate::app::batch::eta::counted_down`]).
+    pub eta_seconds: Option<(f64, Instant)>,
     /// The smoother behind `eta_seconds`.
     pub eta: EtaSmoother,
 }
@@ -162,7 +163,8 @@ pub fn run(job: &ProbeJob, h: &TaskHandle<ProbeLive, ProbeOutcome>) -> ProbeOutc
                 }
                 g.eta_seconds = g
                     .eta
-                    .update(start.elapsed().as_secs_f64(), probe_fraction(g));
+                    .update(start.elapsed().as_secs_f64(), probe_fraction(g))
+                    .map(|s| (s, Instant::now()));
                 if let (Phase::Training, Some(l)) = (p.phase, p.loss_bits_per_token) {
                     if let Some(c) = g.curves.get_mut(global) {
                         if p.step > c.len() {

@@ -22,8 +22,9 @@ pub struct RunProgress {
     pub inputs: Vec<usize>,
     /// What runs before compression ("reading …", "opening the model").
     pub phase: String,
-    /// Remaining seconds to show (smoothed; None before any work is done).
-    pub eta_seconds: Option<f64>,
+    /// Remaining seconds (smoothed; None before any work is done) and when they were
+    /// estimated (shown counted down, [`crate::app::batch::eta::counted_down`]).
+    pub eta_seconds: Option<(f64, std::time::Instant)>,
     /// The smoother behind `eta_seconds`.
     pub eta: EtaSmoother,
 }
@@ -129,7 +130,10 @@ pub fn run(job: &RunJob, h: &TaskHandle<RunProgress, RunOutcome>) -> RunOutcome 
     set_phase("compressing".into());
     let on_progress = |p: &BatchProgress| {
         h.update(|g| {
-            g.eta_seconds = g.eta.update(p.elapsed_seconds, p.fraction());
+            g.eta_seconds = g
+                .eta
+                .update(p.elapsed_seconds, p.fraction())
+                .map(|s| (s, std::time::Instant::now()));
             g.progress = Some(p.clone());
         })
     };
