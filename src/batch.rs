@@ -80,7 +80,8 @@ impl BatchProgress {
         if self.bytes_total > 0 {
             (self.bytes_done as f64 / self.bytes_total as f64).clamp(0.0, 1.0)
         } else if self.jobs_total + self.prefix_total > 0 {
-            (self.jobs_done + self.prefix_done) as f64 / (self.jobs_total + self.prefix_total) as f64
+            (self.jobs_done + self.prefix_done) as f64
+                / (self.jobs_total + self.prefix_total) as f64
         } else {
             0.0
         }

@@ -25,13 +25,17 @@ fn alone(bytes: &[u8], cfg: &Config, model: &mut dyn ByteModel) -> Option<Vec<bo
     c.example_bytes = 0;
     let enc = encode(bytes, &c, model, &RunOptions::default()).ok()?;
     let w = enc.windows.first()?;
-    (w.bytes.len() == bytes.len())
-        .then(|| (w.bit_start..w.bit_start + w.bit_len).map(|i| enc.bits.get(i)).collect())
+    (w.bytes.len() == bytes.len()).then(|| {
+        (w.bit_start..w.bit_start + w.bit_len)
+            .map(|i| enc.bits.get(i))
+            .collect()
+    })
 }
 
 /// The quantized probability of `b` under the (context-free) unigram.
 fn q(model: &Unigram, cfg: &Config, b: u8) -> f64 {
-    let table = quantize(ByteModel::dist(model, 0), cfg.precision).unwrap_or_else(|e| panic!("{e:?}"));
+    let table =
+        quantize(ByteModel::dist(model, 0), cfg.precision).unwrap_or_else(|e| panic!("{e:?}"));
     table.freq(b) as f64 / (1u64 << cfg.precision) as f64
 }
 
@@ -51,8 +55,9 @@ fn greedy_failures_name_the_added_byte_and_its_probability() {
     for f in extra.iter().take(5) {
         let w = &enc.windows[f.window];
         let bytes = &data[w.bytes.clone()];
-        let window_bits: Vec<bool> =
-            (w.bit_start..w.bit_start + w.bit_len).map(|i| enc.bits.get(i)).collect();
+        let window_bits: Vec<bool> = (w.bit_start..w.bit_start + w.bit_len)
+            .map(|i| enc.bits.get(i))
+            .collect();
         let c = f.competing_byte.unwrap();
         let t = data[w.bytes.end];
         // The window plus the competing byte fits and has the window's padded code; the window
@@ -67,16 +72,25 @@ fn greedy_failures_name_the_added_byte_and_its_probability() {
         let (pc, pt) = (q(&model, &cfg, c), q(&model, &cfg, t));
         let text = f.describe();
         assert_eq!(f.rule, FreeDecodeRule::Longest);
-        assert!(text.starts_with("the greedy decoder (longest matching prefix) added"), "{text}");
+        assert!(
+            text.starts_with("the greedy decoder (longest matching prefix) added"),
+            "{text}"
+        );
         assert!(
             text.contains(&format!("{} (p = {pc:.4})", byte_for_people(c))),
             "{text}"
         );
         assert!(
-            text.contains(&format!("true next byte {} (p = {pt:.4}) did not fit", byte_for_people(t))),
+            text.contains(&format!(
+                "true next byte {} (p = {pt:.4}) did not fit",
+                byte_for_people(t)
+            )),
             "{text}"
         );
-        assert!(text.contains(&format!("after the window's {} bytes", bytes.len())), "{text}");
+        assert!(
+            text.contains(&format!("after the window's {} bytes", bytes.len())),
+            "{text}"
+        );
     }
 }
 
@@ -87,7 +101,10 @@ fn delay_failures_name_the_earlier_prefix_and_the_dropped_byte() {
     let mut found = 0;
     // Delay failures are rare (0.4% of windows on prose with M1): search a few window sizes
     // and precisions of the unigram.
-    for (b, precision) in (16..=40).step_by(2).flat_map(|b| [(b, 14), (b, 12), (b, 10)]) {
+    for (b, precision) in (16..=40)
+        .step_by(2)
+        .flat_map(|b| [(b, 14), (b, 12), (b, 10)])
+    {
         let mut cfg = Config::equal_info(b, 8);
         cfg.delay = true;
         cfg.precision = precision;
@@ -98,8 +115,9 @@ fn delay_failures_name_the_earlier_prefix_and_the_dropped_byte() {
             found += 1;
             let w = &enc.windows[f.window];
             let bytes = &data[w.bytes.clone()];
-            let window_bits: Vec<bool> =
-                (w.bit_start..w.bit_start + w.bit_len).map(|i| enc.bits.get(i)).collect();
+            let window_bits: Vec<bool> = (w.bit_start..w.bit_start + w.bit_len)
+                .map(|i| enc.bits.get(i))
+                .collect();
             // The shorter prefix coded alone has the same padded code as the whole window.
             let k = f.decoded_len;
             assert!(k < bytes.len());
@@ -124,7 +142,10 @@ fn delay_failures_name_the_earlier_prefix_and_the_dropped_byte() {
                 "{text}"
             );
             // Delay checks the prefix one byte shorter, so a failure is never the adjacent one.
-            assert!(k + 1 < bytes.len() && text.contains("not the adjacent one"), "{text}");
+            assert!(
+                k + 1 < bytes.len() && text.contains("not the adjacent one"),
+                "{text}"
+            );
         }
     }
     assert!(found > 0, "no Delay failure on this text at any b");

@@ -590,7 +590,10 @@ fn batch_progress_counts_the_prefix_edit_step() {
     assert!(seen[all_jobs].fraction() < 1.0, "{:?}", seen[all_jobs]);
     assert!(seen[all_jobs].bytes_done < seen[all_jobs].bytes_total);
     for p in &seen[..seen.len() - 1] {
-        assert!(p.fraction() < 1.0 || p.prefix_done == p.prefix_total, "{p:?}");
+        assert!(
+            p.fraction() < 1.0 || p.prefix_done == p.prefix_total,
+            "{p:?}"
+        );
     }
     let last = seen.last().unwrap();
     assert_eq!((last.prefix_done, last.fraction()), (2, 1.0));

@@ -519,9 +519,9 @@ impl FreeDecodeFailure {
                     prob(self.competing_prob),
                 )
             }
-            FreeDecodeFailureKind::NoMatch => format!(
-                "{rule} found no prefix whose padded code reproduces the window's bits"
-            ),
+            FreeDecodeFailureKind::NoMatch => {
+                format!("{rule} found no prefix whose padded code reproduces the window's bits")
+            }
         }
     }
 }

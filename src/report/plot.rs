@@ -72,9 +72,10 @@ impl Scale {
         match self {
             Scale::Linear => Some(v),
             Scale::Log => (v > 0.0).then(|| v.log10()),
-            Scale::SymLog { linthresh } => {
-                Some(v.signum() * (v.abs() / linthresh.max(f64::MIN_POSITIVE)).ln_1p() / std::f64::consts::LN_10)
-            }
+            Scale::SymLog { linthresh } => Some(
+                v.signum() * (v.abs() / linthresh.max(f64::MIN_POSITIVE)).ln_1p()
+                    / std::f64::consts::LN_10,
+            ),
         }
     }
 
@@ -98,7 +99,10 @@ impl Scale {
             return Vec::new();
         }
         let max = max.max(2);
-        let inside = |v: &f64| self.forward(*v).is_some_and(|t| t >= lo - 1e-9 && t <= hi + 1e-9);
+        let inside = |v: &f64| {
+            self.forward(*v)
+                .is_some_and(|t| t >= lo - 1e-9 && t <= hi + 1e-9)
+        };
         match self {
             Scale::Linear => linear_ticks(lo, hi, max),
             Scale::Log => {
@@ -851,7 +855,9 @@ mod tests {
     /// holds EqualInfo's 2 bits, where a linear axis squashes them onto zero.
     #[test]
     fn symlog_keeps_small_and_negative_values_apart() {
-        let s = Scale::SymLog { linthresh: KL_LINTHRESH };
+        let s = Scale::SymLog {
+            linthresh: KL_LINTHRESH,
+        };
         for v in [-3.0, -0.0008, 0.0, 1e-5, 0.0015, 2.0] {
             let t = s.forward(v).unwrap_or(f64::NAN);
             assert!((s.inverse(t) - v).abs() <= 1e-12 * v.abs().max(1.0), "{v}");
@@ -870,11 +876,21 @@ mod tests {
         assert!(share(s, 0.0002) - share(s, 0.0) > 0.05);
         assert!(share(s, -0.0008) < share(s, 0.0) - 0.1);
         // Ticks: 0 and signed powers of ten times the threshold, within the range.
-        let ticks = s.ticks(s.forward(-0.002).unwrap_or(0.0), s.forward(3.0).unwrap_or(0.0), 12);
+        let ticks = s.ticks(
+            s.forward(-0.002).unwrap_or(0.0),
+            s.forward(3.0).unwrap_or(0.0),
+            12,
+        );
         assert_eq!(ticks, vec![-1e-3, -1e-4, 0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]);
         assert_eq!(Scale::Log.forward(0.0), None);
-        assert_eq!(Scale::Log.ticks(0.0, 3.0, 10), vec![1.0, 10.0, 100.0, 1000.0]);
-        assert_eq!(Scale::Linear.ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(
+            Scale::Log.ticks(0.0, 3.0, 10),
+            vec![1.0, 10.0, 100.0, 1000.0]
+        );
+        assert_eq!(
+            Scale::Linear.ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        );
     }
 
     /// Undersampled KL points are not joined to the line: they come out hollow, at their

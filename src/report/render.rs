@@ -8,8 +8,8 @@
 //! right of the data, never over it), the bands as convex quads and the breaks of a line.
 
 use super::plot::{
-    band_quads, legend, palette, series_colours, tick_label, BarPlot, GroupedBarPlot, LegendEntry, LegendMark,
-    LinePlot, Plot, Rgb, Scale, BAND_ALPHA, REFERENCE,
+    band_quads, legend, palette, series_colours, tick_label, BarPlot, GroupedBarPlot, LegendEntry,
+    LegendMark, LinePlot, Plot, Rgb, Scale, BAND_ALPHA, REFERENCE,
 };
 use crate::error::{Error, Result};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -107,8 +107,8 @@ fn draw_legend<DB: DrawingBackend>(
     entries: &[LegendEntry],
     note: Option<&str>,
 ) -> DrawResult<DB> {
-    let font = TextStyle::from(("sans-serif", 14).into_font())
-        .pos(Pos::new(HPos::Left, VPos::Center));
+    let font =
+        TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let row = 20i32;
     let mut y = 40i32;
     for e in entries {
@@ -131,7 +131,10 @@ fn draw_legend<DB: DrawingBackend>(
             LegendMark::Dashed => {
                 for k in 0..3 {
                     let a = x0 + k * 8;
-                    area.draw(&PathElement::new(vec![(a, y), (a + 5, y)], c.stroke_width(2)))?;
+                    area.draw(&PathElement::new(
+                        vec![(a, y), (a + 5, y)],
+                        c.stroke_width(2),
+                    ))?;
                 }
             }
             LegendMark::Hollow => {
@@ -221,7 +224,10 @@ impl Ranged for ScaledAxis {
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
         // Points that cannot be drawn are filtered before; a stray one lands off the axis.
-        let t = self.scale.forward(*value).unwrap_or(self.lo - (self.hi - self.lo));
+        let t = self
+            .scale
+            .forward(*value)
+            .unwrap_or(self.lo - (self.hi - self.lo));
         let span = (self.hi - self.lo).max(1e-300);
         let f = (t - self.lo) / span;
         let px = limit.0 as f64 + f * (limit.1 - limit.0) as f64;
@@ -462,7 +468,11 @@ mod tests {
     fn bits_per_byte_like() -> Plot {
         use super::super::plot::Bar;
         // Bytes first: the tallest bar (8 bits/byte) with its paper mark at 8.
-        let bars = [("Bytes", 8.0, Some(8.0)), ("GZip[v=256]", 2.5, Some(3.59)), ("AC[v=256]", 1.4, None)];
+        let bars = [
+            ("Bytes", 8.0, Some(8.0)),
+            ("GZip[v=256]", 2.5, Some(3.59)),
+            ("AC[v=256]", 1.4, None),
+        ];
         Plot::Bars(BarPlot {
             title: "Bits per byte per configuration".into(),
             x_label: "configuration (see legend)".into(),
@@ -487,7 +497,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let plot = bits_per_byte_like();
         let paths = write_plot(dir.path(), "bpb", &plot).unwrap_or_else(|e| panic!("{e}"));
-        let png = image::open(&paths[0]).unwrap_or_else(|e| panic!("{e}")).to_rgb8();
+        let png = image::open(&paths[0])
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_rgb8();
         for i in 0..3 {
             let c = palette(i);
             assert!(
@@ -499,7 +511,9 @@ mod tests {
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}"));
         let data_right = (PLOT_SIZE.0 - LEGEND_WIDTH) as f64;
         let num = |n: &roxmltree::Node, a: &str| {
-            n.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
+            n.attribute(a)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
         };
         let mut legend_texts = 0;
         for n in doc.descendants().filter(|n| n.has_tag_name("text")) {
@@ -510,11 +524,19 @@ mod tests {
             }
         }
         assert_eq!(legend_texts, 2);
-        let bytes_fill = format!("#{:02X}{:02X}{:02X}", palette(0).0, palette(0).1, palette(0).2);
+        let bytes_fill = format!(
+            "#{:02X}{:02X}{:02X}",
+            palette(0).0,
+            palette(0).1,
+            palette(0).2
+        );
         let bars: Vec<roxmltree::Node> = doc
             .descendants()
             .filter(|n| n.has_tag_name("rect"))
-            .filter(|n| n.attribute("fill").is_some_and(|f| f.eq_ignore_ascii_case(&bytes_fill)))
+            .filter(|n| {
+                n.attribute("fill")
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&bytes_fill))
+            })
             .collect();
         // The Bytes bar and its legend swatch.
         assert_eq!(bars.len(), 2, "{bytes_fill}");

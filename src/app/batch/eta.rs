@@ -27,7 +27,9 @@ impl EtaSmoother {
     /// nothing is done: no estimate yet).
     pub fn update(&mut self, elapsed: f64, fraction: f64) -> Option<f64> {
         if fraction.is_nan() || fraction <= 0.0 || !elapsed.is_finite() {
-            return self.last.map(|(t, r)| (r - (elapsed - t).max(0.0)).max(0.0));
+            return self
+                .last
+                .map(|(t, r)| (r - (elapsed - t).max(0.0)).max(0.0));
         }
         if fraction >= 1.0 {
             self.last = Some((elapsed, 0.0));

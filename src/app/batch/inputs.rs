@@ -419,8 +419,7 @@ fn progress_ui(ui: &mut Ui, run: &RunView<'_>) {
         }
         return;
     };
-    let (p, phase, eta) =
-        r.with_progress(|g| (g.progress.clone(), g.phase.clone(), g.eta_seconds));
+    let (p, phase, eta) = r.with_progress(|g| (g.progress.clone(), g.phase.clone(), g.eta_seconds));
     let elapsed = r.elapsed().as_secs_f64();
     match p {
         None => {

@@ -17,8 +17,8 @@ use crate::report::plot::{
 };
 use egui::{Color32, Sense, Stroke, Ui, Vec2};
 use egui_plot::{
-    Bar, BarChart, GridInput, GridMark, HoverPosition, Line, LineStyle, MarkerShape,
-    Plot as EPlot, PlotItem, Points, Polygon,
+    Bar, BarChart, GridInput, GridMark, HoverPosition, Line, LineStyle, MarkerShape, Plot as EPlot,
+    PlotItem, Points, Polygon,
 };
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
@@ -134,7 +134,10 @@ fn legend_row(ui: &mut Ui, e: &LegendEntry, dark: bool, off: bool) -> egui::Resp
                 );
             }
             LegendMark::Line => {
-                p.line_segment([egui::pos2(l, c.y), egui::pos2(r, c.y)], Stroke::new(2.0, col));
+                p.line_segment(
+                    [egui::pos2(l, c.y), egui::pos2(r, c.y)],
+                    Stroke::new(2.0, col),
+                );
                 p.circle_filled(c, 3.0, col);
             }
             LegendMark::Dashed => {
@@ -150,7 +153,10 @@ fn legend_row(ui: &mut Ui, e: &LegendEntry, dark: bool, off: bool) -> egui::Resp
                 p.circle_stroke(c, 4.0, Stroke::new(1.5, col));
             }
             LegendMark::Reference => {
-                p.line_segment([egui::pos2(l, c.y), egui::pos2(r, c.y)], Stroke::new(3.0, col));
+                p.line_segment(
+                    [egui::pos2(l, c.y), egui::pos2(r, c.y)],
+                    Stroke::new(3.0, col),
+                );
             }
         }
         let text = egui::RichText::new(&e.name).small();
@@ -463,7 +469,13 @@ mod tests {
     }
 
     fn kl_like() -> LinePlot {
-        let band = |k: f64| vec![(1.0, 0.1 * k, 0.2 * k), (2.0, 0.3 * k, 0.5 * k), (3.0, 1.0 * k, 2.0 * k)];
+        let band = |k: f64| {
+            vec![
+                (1.0, 0.1 * k, 0.2 * k),
+                (2.0, 0.3 * k, 0.5 * k),
+                (3.0, 1.0 * k, 2.0 * k),
+            ]
+        };
         LinePlot {
             title: "t".into(),
             x_label: "x".into(),
@@ -498,8 +510,10 @@ mod tests {
         let items = line_items(&l, &BTreeSet::new());
         let colours = series_colours(&l);
         for (s, &c) in l.series.iter().zip(&colours) {
-            let mine: Vec<&Box<dyn PlotItem>> =
-                items.iter().filter(|it| it.name().starts_with(&s.name)).collect();
+            let mine: Vec<&Box<dyn PlotItem>> = items
+                .iter()
+                .filter(|it| it.name().starts_with(&s.name))
+                .collect();
             assert!(!mine.is_empty(), "{}", s.name);
             for it in mine {
                 assert_eq!(it.color(), c32(c), "{}", it.name());
@@ -535,7 +549,10 @@ mod tests {
                 base_step_size: 0.01,
             },
         );
-        let values: Vec<f64> = marks.iter().map(|m| round_sig(s.inverse(m.value))).collect();
+        let values: Vec<f64> = marks
+            .iter()
+            .map(|m| round_sig(s.inverse(m.value)))
+            .collect();
         assert!(values.contains(&0.0) && values.contains(&-0.001) && values.contains(&1.0));
     }
 }

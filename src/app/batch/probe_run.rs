@@ -32,12 +32,10 @@ pub fn probe_fraction(live: &ProbeLive) -> f64 {
         return 0.0;
     }
     let current = match live.current {
-        Some((i, ph, step, steps)) if ph != Phase::Done && !live.finished.contains(&i) => {
-            if steps > 0 {
-                step.min(steps) as f64 / steps as f64
-            } else {
-                0.0
-            }
+        Some((i, ph, step, steps))
+            if ph != Phase::Done && !live.finished.contains(&i) && steps > 0 =>
+        {
+            step.min(steps) as f64 / steps as f64
         }
         _ => 0.0,
     };

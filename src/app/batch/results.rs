@@ -358,7 +358,9 @@ fn table_ui(ui: &mut Ui, st: &mut ResultsView) {
                             [w, ROW_H + 2.0],
                             egui::Button::new(RichText::new(format!("{name}{arrow}")).strong()),
                         );
-                        if r.on_hover_text(format!("{help}\n\nClick to sort by {name}.")).clicked() {
+                        if r.on_hover_text(format!("{help}\n\nClick to sort by {name}."))
+                            .clicked()
+                        {
                             clicked = Some(col);
                         }
                     };
@@ -506,12 +508,24 @@ mod tests {
             bytes_per_token: 2.5,
             ..Default::default()
         };
-        assert_eq!(cell_text(col("KL tokens"), &row), ("-31.2500*".into(), true));
-        assert_eq!(cell_text(col("KL random"), &row), ("-18.5000*".into(), true));
-        assert_eq!(cell_text(col("KL tokens CS"), &row), ("0.8750*".into(), true));
+        assert_eq!(
+            cell_text(col("KL tokens"), &row),
+            ("-31.2500*".into(), true)
+        );
+        assert_eq!(
+            cell_text(col("KL random"), &row),
+            ("-18.5000*".into(), true)
+        );
+        assert_eq!(
+            cell_text(col("KL tokens CS"), &row),
+            ("0.8750*".into(), true)
+        );
         assert_eq!(cell_text(col("bytes/token"), &row), ("2.500".into(), false));
         row.kl_tokens_undersampled = Some(false);
-        assert_eq!(cell_text(col("KL tokens"), &row), ("-31.2500".into(), false));
+        assert_eq!(
+            cell_text(col("KL tokens"), &row),
+            ("-31.2500".into(), false)
+        );
         row.kl_cs_random = None;
         assert_eq!(cell_text(col("KL random CS"), &row), ("–".into(), false));
         for name in ["KL tokens", "KL random"] {
