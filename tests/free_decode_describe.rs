@@ -157,3 +157,46 @@ fn bytes_are_named_for_people() {
     assert_eq!(byte_for_people(b'\n'), "'\\n'");
     assert_eq!(byte_for_people(0xE2), "0xE2");
 }
+
+/// A failure known by hand (the README's " for t" → " fo" case, Delay): the words name the
+/// rule, the lengths, the dropped byte with its probability; without a true next byte (the
+/// live view, an example's last window) they do not invent one.
+#[test]
+fn hand_made_failures_read_as_expected() {
+    use eqinfo::method::FreeDecodeFailure;
+    let delay = FreeDecodeFailure {
+        window: 3,
+        rule: FreeDecodeRule::Shortest,
+        kind: FreeDecodeFailureKind::ShorterPrefix,
+        true_len: 6,
+        decoded_len: 3,
+        matching_lens: vec![3, 6],
+        competing_byte: Some(b'r'),
+        competing_prob: Some(0.5),
+        true_next_byte: None,
+        true_next_prob: None,
+    };
+    assert_eq!(
+        delay.describe(),
+        "the Delay decoder (shortest matching prefix) stopped after 3 of the window's 6 bytes: \
+         that earlier prefix has the same padded code, and it is not the adjacent one (the Delay \
+         encoder checks only the prefix one byte shorter) (prefixes matching the code: 3, 6 \
+         bytes); it dropped 'r' (p = 0.5000) and what follows"
+    );
+    let greedy = FreeDecodeFailure {
+        rule: FreeDecodeRule::Longest,
+        kind: FreeDecodeFailureKind::ExtraBytes,
+        true_len: 3,
+        decoded_len: 4,
+        matching_lens: vec![3, 4],
+        competing_byte: Some(b' '),
+        competing_prob: Some(0.25),
+        ..delay
+    };
+    assert_eq!(
+        greedy.describe(),
+        "the greedy decoder (longest matching prefix) added 1 byte: ' ' (p = 0.2500) after the \
+         window's 3 bytes fits and gives the same padded code; nothing in the bits marks where \
+         the window ends (prefixes matching the code: 3, 4 bytes)"
+    );
+}

@@ -494,7 +494,7 @@ impl FreeDecodeFailure {
                         byte_for_people(t),
                         prob(self.true_next_prob)
                     )),
-                    None => s.push_str("; the true next byte did not fit"),
+                    None => s.push_str("; nothing in the bits marks where the window ends"),
                 }
                 s.push_str(&format!(" (prefixes matching the code: {lens} bytes)"));
                 s
