@@ -253,7 +253,12 @@ pub fn show_bars(ui: &mut Ui, id: &str, b: &BarPlot, height: f32) {
                     };
                     let chart = BarChart::new(
                         format!("{}: {}", i + 1, bar.label),
-                        vec![Bar::new(i as f64, v).width(0.7).name(&bar.label)],
+                        // Solid, as exported (egui_plot's default fill is 20% of the colour).
+                        vec![Bar::new(i as f64, v)
+                            .width(0.7)
+                            .name(&bar.label)
+                            .fill(bar_colour(i))
+                            .stroke(Stroke::new(1.0, bar_colour(i)))],
                     )
                     .color(bar_colour(i))
                     .element_formatter(Box::new(|bar: &Bar, _c: &BarChart| {
@@ -427,7 +432,13 @@ pub fn show_grouped(ui: &mut Ui, id: &str, g: &GroupedBarPlot, height: f32) {
                             let v = v.filter(|v| v.is_finite())?;
                             let x = gi as f64 - 0.4 + (si as f64 + 0.5) * width;
                             let group = g.groups.get(gi).cloned().unwrap_or_default();
-                            Some(Bar::new(x, v).width(width * 0.9).name(group))
+                            Some(
+                                Bar::new(x, v)
+                                    .width(width * 0.9)
+                                    .name(group)
+                                    .fill(bar_colour(si))
+                                    .stroke(Stroke::new(1.0, bar_colour(si))),
+                            )
                         })
                         .collect();
                     if bars.is_empty() {
