@@ -280,7 +280,9 @@ fn setup_ui(ui: &mut Ui, settings: &mut Settings, cmds: &mut Vec<Command>) {
         ui.label(
             RichText::new(format!(
                 "M2: {} layer(s), d_model {}, {} heads; {} steps × {} segments × {} tokens, \
-                 the same for every configuration",
+                 the same for every configuration. Compressing both texts with M1 (AC, \
+                 EqualInfo) comes first whatever the preset (measured: 5 minutes for 80 KB \
+                 on a loaded 2-core machine), and v = 65,536 trains slower than v = 256.",
                 o.shape.n_layers,
                 o.shape.d_model,
                 o.shape.n_heads,
