@@ -221,7 +221,8 @@ pub fn show_bars(ui: &mut Ui, id: &str, b: &BarPlot, height: f32) {
                 }
                 let i = i as usize;
                 match x_labels.get(i) {
-                    Some(l) if n <= 6 => l.clone(),
+                    // Names fit under up to four bars; beyond, the legend's numbers.
+                    Some(l) if n <= 4 => l.clone(),
                     Some(_) => format!("{}", i + 1),
                     None => String::new(),
                 }
