@@ -50,10 +50,20 @@ pub struct BatchProgress {
     pub jobs_done: usize,
     /// Jobs in all.
     pub jobs_total: usize,
-    /// Input bytes compressed so far, over all jobs (a byte counts once per configuration).
+    /// Bytes coded so far: input bytes over all jobs (a byte counts once per configuration),
+    /// then the prefix-edit variants' bytes of each finished prefix-edit step.
     pub bytes_done: u64,
-    /// Input bytes × configurations.
+    /// Input bytes × configurations, plus the prefix-edit variants' bytes × configurations when
+    /// the batch has that step (it runs after the jobs and codes every variant alone), so the
+    /// fraction done reaches 1 only at the end.
     pub bytes_total: u64,
+    /// Configurations whose prefix-edit stability step is done (the step runs after every
+    /// job; 0 of 0 when the batch has none).
+    #[serde(default)]
+    pub prefix_done: usize,
+    /// Configurations with a prefix-edit stability step (0 when skipped).
+    #[serde(default)]
+    pub prefix_total: usize,
     /// Bytes done in the current job and its size.
     pub job_bytes_done: u64,
     /// Size of the current job's input.
@@ -64,6 +74,20 @@ pub struct BatchProgress {
     pub elapsed_seconds: f64,
 }
 
+impl BatchProgress {
+    /// Fraction of the batch done, 0..=1, by bytes coded (the prefix-edit step included).
+    pub fn fraction(&self) -> f64 {
+        if self.bytes_total > 0 {
+            (self.bytes_done as f64 / self.bytes_total as f64).clamp(0.0, 1.0)
+        } else if self.jobs_total + self.prefix_total > 0 {
+            (self.jobs_done + self.prefix_done) as f64
+                / (self.jobs_total + self.prefix_total) as f64
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The prefix-edit experiment's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrefixOptions {
@@ -71,6 +95,16 @@ pub struct PrefixOptions {
     pub words: Vec<String>,
     /// The sentence.
     pub sentence: String,
+}
+
+impl PrefixOptions {
+    /// Bytes of the variants one configuration codes: each word, a space and the sentence.
+    pub fn variant_bytes(&self) -> u64 {
+        self.words
+            .iter()
+            .map(|w| (w.len() + 1 + self.sentence.len()) as u64)
+            .sum()
+    }
 }
 
 impl Default for PrefixOptions {
@@ -194,10 +228,16 @@ pub fn run_batch_pooled(
     };
     let mut pooled: Vec<Option<StatsAccumulator>> = vec![None; configs.len()];
     let file_bytes: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
+    let prefix_bytes = opts.prefix.as_ref().map_or(0, PrefixOptions::variant_bytes);
     let mut p = BatchProgress {
         files_total: inputs.len(),
         jobs_total: inputs.len() * configs.len(),
-        bytes_total: file_bytes * configs.len() as u64,
+        prefix_total: if opts.prefix.is_some() {
+            configs.len()
+        } else {
+            0
+        },
+        bytes_total: (file_bytes + prefix_bytes) * configs.len() as u64,
         ..Default::default()
     };
     progress(&p);
@@ -262,7 +302,14 @@ pub fn run_batch_pooled(
     report.prefix_stability = vec![None; configs.len()];
     if let Some(prefix) = opts.prefix.as_ref().filter(|_| !report.cancelled) {
         for (ci, config) in configs.iter().enumerate() {
-            p.current = format!("prefix-edit stability · {}", config.label());
+            p.current = format!(
+                "prefix-edit stability {} of {} · {}",
+                ci + 1,
+                configs.len(),
+                config.label()
+            );
+            p.job_bytes_done = 0;
+            p.job_bytes_total = prefix_bytes;
             p.elapsed_seconds = t0.elapsed().as_secs_f64();
             progress(&p);
             match prefix_stability(config, model, &prefix.words, &prefix.sentence, Some(cancel)) {
@@ -277,6 +324,11 @@ pub fn run_batch_pooled(
                     message: format!("prefix-edit stability: {e}"),
                 }),
             }
+            p.prefix_done += 1;
+            p.bytes_done += prefix_bytes;
+            p.job_bytes_done = prefix_bytes;
+            p.elapsed_seconds = t0.elapsed().as_secs_f64();
+            progress(&p);
         }
     }
     report.total_seconds = t0.elapsed().as_secs_f64();

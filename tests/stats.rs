@@ -548,6 +548,59 @@ fn batch_progress_and_cancel() {
     assert_eq!(r.summaries[0].as_ref().unwrap().files, 1);
 }
 
+/// The prefix-edit step runs after every job: the progress total counts it, so the fraction
+/// done stays below 1 when the last job ends (before, bytes done reached bytes total there and
+/// the GUI showed 100% while the step still ran) and reaches 1 only when the step is done.
+#[test]
+fn batch_progress_counts_the_prefix_edit_step() {
+    let inputs = small_inputs();
+    let configs: Vec<Config> = small_configs().into_iter().take(2).collect();
+    let mut model = Unigram::fit(&inputs[0].data);
+    let prefix = PrefixOptions {
+        words: vec!["the".into(), "of".into(), "and".into()],
+        sentence: "a short sentence.".into(),
+    };
+    // By hand: "the" + " " + 17 bytes = 21, "of" 20, "and" 21: 62 bytes per configuration.
+    assert_eq!(prefix.variant_bytes(), 62);
+    let file_bytes: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
+    let opts = BatchOptions {
+        stats: StatsOptions::default(),
+        prefix: Some(prefix),
+    };
+    let seen = Mutex::new(Vec::<BatchProgress>::new());
+    let cancel = AtomicBool::new(false);
+    let r = run_batch(
+        &inputs,
+        &configs,
+        &mut model,
+        &opts,
+        &|p| seen.lock().unwrap().push(p.clone()),
+        &cancel,
+    );
+    assert!(r.prefix_stability.iter().all(Option::is_some));
+    let seen = seen.into_inner().unwrap();
+    let first = &seen[0];
+    assert_eq!(first.bytes_total, (file_bytes + 62) * 2);
+    assert_eq!(first.prefix_total, 2);
+    // Every report before the last prefix-edit step is done is below 100%.
+    let all_jobs = seen
+        .iter()
+        .position(|p| p.jobs_done == p.jobs_total)
+        .unwrap();
+    assert!(seen[all_jobs].fraction() < 1.0, "{:?}", seen[all_jobs]);
+    assert!(seen[all_jobs].bytes_done < seen[all_jobs].bytes_total);
+    for p in &seen[..seen.len() - 1] {
+        assert!(
+            p.fraction() < 1.0 || p.prefix_done == p.prefix_total,
+            "{p:?}"
+        );
+    }
+    let last = seen.last().unwrap();
+    assert_eq!((last.prefix_done, last.fraction()), (2, 1.0));
+    assert_eq!(last.bytes_done, last.bytes_total);
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+}
+
 /// The AC methods' recorded per-byte bit ranges (what the statistics use) are exactly the
 /// trace's, for AC, StaticAC, EqualInfo, Delay and reset-every-n, with the sample M1.
 #[test]

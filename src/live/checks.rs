@@ -10,7 +10,10 @@
 use super::engine::window_incremental;
 use super::{Analysis, ExampleRecs, WindowRec};
 use crate::error::{Error, Result};
-use crate::method::decode::{decode_examples_exact, free_decode_windows, WindowBits};
+use crate::method::decode::{
+    decode_examples_exact, free_decode_failure, free_decode_windows, FreeDecodeRule, FreeDecoded,
+    WindowBits,
+};
 use crate::method::window::resets_at;
 use crate::method::{decode, Config, Encoded, MethodKind};
 use crate::model::ByteModel;
@@ -18,13 +21,23 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// The checked copy of a record.
-fn checked(rec: &WindowRec, round_trip_ok: bool, free: Option<(bool, usize)>) -> WindowRec {
+/// The checked copy of a record; `free`: the side-information-free decoding of its bytes
+/// `truth` under `config`'s rule.
+fn checked(
+    rec: &WindowRec,
+    round_trip_ok: bool,
+    free: Option<(&FreeDecoded, &[u8])>,
+    config: &Config,
+) -> WindowRec {
+    let failure = free.and_then(|(f, truth)| {
+        free_decode_failure(0, FreeDecodeRule::of(config), truth, f, None).map(Arc::new)
+    });
     WindowRec {
         coded: rec.coded.clone(),
         checked: true,
-        free_ok: free.map(|f| f.0),
-        free_len: free.map(|f| f.1),
+        free_ok: free.map(|(f, truth)| f.bytes.get(..f.len) == Some(truth)),
+        free_len: free.map(|(f, _)| f.len),
+        free_failure: failure,
         round_trip_ok,
     }
 }
@@ -63,8 +76,7 @@ fn check_windows(
         .zip(exact)
         .map(|(((r, rec), f), d)| {
             let truth = text.get(r.clone()).unwrap_or_default();
-            let free_ok = f.bytes.get(..f.len) == Some(truth);
-            checked(rec, d == truth, Some((free_ok, f.len)))
+            checked(rec, d == truth, Some((&f, truth)), config)
         })
         .collect())
 }
@@ -161,10 +173,8 @@ pub(crate) fn check_examples(
                 .as_ref()
                 .and_then(|d| d.get(bytes.start - range.start..bytes.end - range.start))
                 == Some(truth);
-            let f = free
-                .next()
-                .map(|f| (f.bytes.get(..f.len) == Some(truth), f.len));
-            *rec = Arc::new(checked(rec, ok, f));
+            let f = free.next();
+            *rec = Arc::new(checked(rec, ok, f.as_ref().map(|f| (f, truth)), config));
             pos = bytes.end;
         }
     }
@@ -185,7 +195,7 @@ pub(crate) fn check_encoded(
         for rec in recs.iter_mut() {
             let bytes = pos..pos + rec.len;
             let ok = decoded.as_ref().and_then(|d| d.get(bytes.clone())) == text.get(bytes.clone());
-            *rec = Arc::new(checked(rec, ok, None));
+            *rec = Arc::new(checked(rec, ok, None, &enc.config));
             pos = bytes.end;
         }
     }

@@ -58,6 +58,10 @@ pub struct WindowRec {
     pub free_ok: Option<bool>,
     /// Bytes the side-information-free decoder produced (None: not applicable).
     pub free_len: Option<usize>,
+    /// Why the side-information-free decoder got the window wrong (None: right, not applicable
+    /// or not checked); its `window` is 0 (a record has no position) and it names no true next
+    /// byte. [`crate::method::decode::FreeDecodeFailure::describe`] puts it in words.
+    pub free_failure: Option<Arc<crate::method::decode::FreeDecodeFailure>>,
     /// The exact decoder gave its bytes back (false while not checked).
     pub round_trip_ok: bool,
 }
@@ -70,6 +74,7 @@ impl WindowRec {
             checked: false,
             free_ok: None,
             free_len: None,
+            free_failure: None,
             round_trip_ok: false,
         }
     }

@@ -389,6 +389,143 @@ pub struct FreeDecodeFailure {
     pub true_next_prob: Option<f64>,
 }
 
+/// The failure of window `window` decoded by `rule` into `d`, against its true bytes `truth`
+/// and the byte that really follows it in its example (`next`; its probability is `d`'s probe,
+/// when one was asked), or None when the window decoded exactly.
+pub(crate) fn free_decode_failure(
+    window: usize,
+    rule: FreeDecodeRule,
+    truth: &[u8],
+    d: &FreeDecoded,
+    next: Option<u8>,
+) -> Option<FreeDecodeFailure> {
+    if d.bytes.get(..d.len) == Some(truth) {
+        return None;
+    }
+    let true_len = truth.len();
+    let kind = if d.len == 0 {
+        FreeDecodeFailureKind::NoMatch
+    } else if d.len > true_len {
+        FreeDecodeFailureKind::ExtraBytes
+    } else {
+        FreeDecodeFailureKind::ShorterPrefix
+    };
+    let (competing_byte, competing_prob) = match kind {
+        FreeDecodeFailureKind::ExtraBytes => (
+            d.bytes.get(true_len).copied(),
+            d.probs.get(true_len).copied(),
+        ),
+        FreeDecodeFailureKind::ShorterPrefix => {
+            (d.bytes.get(d.len).copied(), d.probs.get(d.len).copied())
+        }
+        FreeDecodeFailureKind::NoMatch => (None, None),
+    };
+    let (true_next_byte, true_next_prob) = match next {
+        Some(c) if kind == FreeDecodeFailureKind::ExtraBytes => (Some(c), d.probe_prob),
+        _ => (None, None),
+    };
+    Some(FreeDecodeFailure {
+        window,
+        rule,
+        kind,
+        true_len,
+        decoded_len: d.len,
+        matching_lens: d.matches.clone(),
+        competing_byte,
+        competing_prob,
+        true_next_byte,
+        true_next_prob,
+    })
+}
+
+/// A byte for a person: printable ASCII quoted (`'s'`, `' '`), escapes for `\n`, `\t`, `\r`,
+/// the rest as hex (`0xE2`).
+pub fn byte_for_people(b: u8) -> String {
+    match b {
+        b'\n' => "'\\n'".into(),
+        b'\r' => "'\\r'".into(),
+        b'\t' => "'\\t'".into(),
+        0x20..=0x7e => format!("'{}'", b as char),
+        _ => format!("0x{b:02X}"),
+    }
+}
+
+impl FreeDecodeRule {
+    /// The rule in words, naming the windows it belongs to.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FreeDecodeRule::Longest => "the greedy decoder (longest matching prefix)",
+            FreeDecodeRule::Shortest => "the Delay decoder (shortest matching prefix)",
+        }
+    }
+}
+
+impl FreeDecodeFailure {
+    /// What went wrong, in words: the rule, which failure mode, the competing byte and its
+    /// probability, the lengths (see the README's two failure modes). For example "the greedy
+    /// decoder (longest matching prefix) added 1 byte: ' ' (p = 0.5224) after the window's 4
+    /// bytes fits and gives the same padded code; the true next byte 'x' (p = 0.0293) did not
+    /// fit".
+    pub fn describe(&self) -> String {
+        let prob = |p: Option<f64>| p.map(|p| format!(" (p = {p:.4})")).unwrap_or_default();
+        let lens = self
+            .matching_lens
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rule = self.rule.describe();
+        match self.kind {
+            FreeDecodeFailureKind::ExtraBytes => {
+                let extra = self.decoded_len - self.true_len;
+                let mut s = format!(
+                    "{rule} added {extra} byte{}: {}{} after the window's {} bytes fits and \
+                     gives the same padded code",
+                    if extra == 1 { "" } else { "s" },
+                    self.competing_byte
+                        .map(byte_for_people)
+                        .unwrap_or_else(|| "a byte".into()),
+                    prob(self.competing_prob),
+                    self.true_len,
+                );
+                match self.true_next_byte {
+                    Some(t) => s.push_str(&format!(
+                        "; the true next byte {}{} did not fit",
+                        byte_for_people(t),
+                        prob(self.true_next_prob)
+                    )),
+                    None => s.push_str("; nothing in the bits marks where the window ends"),
+                }
+                s.push_str(&format!(" (prefixes matching the code: {lens} bytes)"));
+                s
+            }
+            FreeDecodeFailureKind::ShorterPrefix => {
+                let gap = self.true_len - self.decoded_len;
+                format!(
+                    "{rule} stopped after {} of the window's {} bytes: that earlier prefix has \
+                     the same padded code{} (prefixes matching the code: {lens} bytes); it \
+                     dropped {}{} and what follows",
+                    self.decoded_len,
+                    self.true_len,
+                    if gap > 1 {
+                        ", and it is not the adjacent one (the Delay encoder checks only the \
+                         prefix one byte shorter)"
+                    } else {
+                        ""
+                    },
+                    self.competing_byte
+                        .map(byte_for_people)
+                        .unwrap_or_else(|| "a byte".into()),
+                    prob(self.competing_prob),
+                )
+            }
+            FreeDecodeFailureKind::NoMatch => {
+                format!("{rule} found no prefix whose padded code reproduces the window's bits")
+            }
+        }
+    }
+}
+
 /// How well the side-information-free decoder recovers the windows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FreeDecodeReport {
@@ -482,45 +619,13 @@ pub fn free_decode_report(
     let mut failures = Vec::new();
     for (i, (d, w)) in decoded.iter().zip(&enc.windows).enumerate() {
         decoded_len.push(d.len);
-        let ok = Some(&d.bytes[..d.len]) == data.get(w.bytes.clone());
+        let truth = data.get(w.bytes.clone()).unwrap_or_default();
+        let ok = d.bytes.get(..d.len) == Some(truth);
         window_ok.push(ok);
-        if ok {
-            continue;
+        let next = probes[i].map(|(_, c)| c);
+        if let Some(f) = free_decode_failure(i, rule, truth, d, next) {
+            failures.push(f);
         }
-        let true_len = w.bytes.len();
-        let kind = if d.len == 0 {
-            FreeDecodeFailureKind::NoMatch
-        } else if d.len > true_len {
-            FreeDecodeFailureKind::ExtraBytes
-        } else {
-            FreeDecodeFailureKind::ShorterPrefix
-        };
-        let (competing_byte, competing_prob) = match kind {
-            FreeDecodeFailureKind::ExtraBytes => (
-                d.bytes.get(true_len).copied(),
-                d.probs.get(true_len).copied(),
-            ),
-            FreeDecodeFailureKind::ShorterPrefix => {
-                (d.bytes.get(d.len).copied(), d.probs.get(d.len).copied())
-            }
-            FreeDecodeFailureKind::NoMatch => (None, None),
-        };
-        let (true_next_byte, true_next_prob) = match probes[i] {
-            Some((_, c)) if kind == FreeDecodeFailureKind::ExtraBytes => (Some(c), d.probe_prob),
-            _ => (None, None),
-        };
-        failures.push(FreeDecodeFailure {
-            window: i,
-            rule,
-            kind,
-            true_len,
-            decoded_len: d.len,
-            matching_lens: d.matches.clone(),
-            competing_byte,
-            competing_prob,
-            true_next_byte,
-            true_next_prob,
-        });
     }
     let examples_ok = enc
         .examples

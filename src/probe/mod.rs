@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Names accepted by [`preset`].
-pub const PRESETS: &[&str] = &["quick", "gpu"];
+pub const PRESETS: &[&str] = &["tiny", "quick", "gpu"];
 
 /// Additive smoothing α of the unigram bound (the same default as `stats`).
 pub const DEFAULT_UNIGRAM_SMOOTHING: f64 = 0.5;
@@ -53,6 +53,11 @@ pub struct ProbeOptions {
 
 /// A named preset.
 ///
+/// * `tiny`: a smoke run, not a measurement: a 1-layer, 32-wide M2 (2 heads of 16, MLP 64,
+///   embedding width 8 for v = 65,536) for 40 steps of 4 segments of 64 tokens. Its training
+///   takes seconds per configuration; the run's time is the compression of the two texts with
+///   M1 (AC, EqualInfo), which no preset changes (see the README's probe section for measured
+///   times): give it small texts.
 /// * `quick`: sized for 2 CPU cores and about 250 KB of text (e.g. 200 KB train + 50 KB
 ///   held out): all seven default configurations in about 15 minutes on idle cores (measured in
 ///   the probe issue's note). The large vocabularies dominate: a step with v = 65,536 costs about
@@ -65,6 +70,27 @@ pub struct ProbeOptions {
 ///   tokens), lr 1e-3, 200 warm-up steps. Meant for a CUDA/Metal build and a few MB of text.
 pub fn preset(name: &str) -> Result<ProbeOptions> {
     let (shape, budget) = match name {
+        "tiny" => (
+            M2Shape {
+                d_model: 32,
+                n_layers: 1,
+                n_heads: 2,
+                head_dim: 16,
+                d_mlp: 64,
+                large_vocab_embed_dim: 8,
+            },
+            Budget {
+                steps: 40,
+                batch: 4,
+                seq_len: 64,
+                lr: 3e-3,
+                min_lr_frac: 0.1,
+                warmup: 4,
+                weight_decay: 0.01,
+                clip: 1.0,
+                seed: 0,
+            },
+        ),
         "quick" => (
             M2Shape {
                 d_model: 128,

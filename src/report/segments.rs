@@ -4,23 +4,15 @@
 //! one line per segmenter, and the bars of mean and spread. Equal-Info windows' bits alone are
 //! flat by construction (each at most b); entropy patches' are not: these plots show it.
 
-use super::plot::{Bar, BarPlot, LinePlot, Plot, Series};
+use super::plot::{histogram_points, Bar, BarPlot, LinePlot, Plot, Scale, Series};
 use crate::stats::segments::{SegmentReport, SegmentStats};
 use crate::stats::Histogram;
 
 /// A histogram as a share-of-segments line (x = value, y = share).
 pub fn histogram_series(name: &str, h: &Histogram) -> Series {
-    let n = h.count().max(1) as f64;
-    Series {
-        name: name.to_string(),
-        points: h
-            .bins
-            .iter()
-            .map(|&(v, c)| (v as f64, c as f64 / n))
-            .collect(),
-        band: Vec::new(),
-        baseline: false,
-    }
+    // Shares of the count, with a break at every run of empty bins (no line across values that
+    // never occurred), as the other histograms.
+    Series::line(name, histogram_points(h))
 }
 
 /// Share of segments by length in bytes, one line per segmenter.
@@ -29,8 +21,9 @@ pub fn length_distribution(stats: &[SegmentStats]) -> LinePlot {
         title: "Segment length".into(),
         x_label: "bytes per segment".into(),
         y_label: "share of segments".into(),
-        log_x: false,
-        log_y: false,
+        x_scale: Scale::Linear,
+        y_scale: Scale::Linear,
+        note: None,
         series: stats
             .iter()
             .map(|s| histogram_series(&s.label, &s.bytes_per_segment))
@@ -48,8 +41,9 @@ pub fn bits_distribution(stats: &[SegmentStats], alone: bool) -> LinePlot {
         },
         x_label: "bits per segment (floor)".into(),
         y_label: "share of segments".into(),
-        log_x: false,
-        log_y: false,
+        x_scale: Scale::Linear,
+        y_scale: Scale::Linear,
+        note: None,
         series: stats
             .iter()
             .map(|s| {
@@ -116,7 +110,8 @@ mod tests {
             bins: vec![(2, 1), (4, 3)],
         };
         let s = histogram_series("x", &h);
-        assert_eq!(s.points, vec![(2.0, 0.25), (4.0, 0.75)]);
+        // Bin 3 is empty: the line breaks there (two pieces), the shares are 1/4 and 3/4.
+        assert_eq!(s.segments(), vec![vec![(2.0, 0.25)], vec![(4.0, 0.75)]]);
         let stats = SegmentStats {
             label: "a".into(),
             bits_alone: crate::stats::segments::Moments {

@@ -419,24 +419,18 @@ fn progress_ui(ui: &mut Ui, run: &RunView<'_>) {
         }
         return;
     };
-    let (p, phase) = r.with_progress(|g| (g.progress.clone(), g.phase.clone()));
+    let (p, phase, eta) = r.with_progress(|g| (g.progress.clone(), g.phase.clone(), g.eta_seconds));
     let elapsed = r.elapsed().as_secs_f64();
     match p {
         None => {
             ui.label(format!("{phase}… ({})", fmt_secs(elapsed)));
         }
         Some(p) => {
-            let overall = if p.bytes_total > 0 {
-                p.bytes_done as f64 / p.bytes_total as f64
-            } else if p.jobs_total > 0 {
-                p.jobs_done as f64 / p.jobs_total as f64
-            } else {
-                0.0
-            };
-            let eta = if overall > 0.0 && overall < 1.0 {
-                fmt_secs(elapsed * (1.0 - overall) / overall)
-            } else {
-                "?".into()
+            // The prefix-edit step is part of the total (see `BatchProgress::fraction`).
+            let overall = p.fraction();
+            let eta = match crate::app::batch::eta::counted_down(eta) {
+                Some(s) if overall < 1.0 => fmt_secs(s),
+                _ => "?".into(),
             };
             ui.label(format!("Now: {}", p.current));
             let k = p.files_done.min(p.files_total.saturating_sub(1));
@@ -451,14 +445,19 @@ fn progress_ui(ui: &mut Ui, run: &RunView<'_>) {
                     ))
                     .animate(true),
             );
+            let prefix = if p.prefix_total > 0 {
+                format!(" · prefix-edit {} of {}", p.prefix_done, p.prefix_total)
+            } else {
+                String::new()
+            };
             ui.add(egui::ProgressBar::new(overall as f32).text(format!(
-                "overall {:.1}% · {} of {} job(s) · ETA {eta}",
+                "overall {:.1}% · {} of {} job(s){prefix} · ETA {eta}",
                 overall * 100.0,
                 p.jobs_done,
                 p.jobs_total
             )));
             ui.label(format!(
-                "elapsed {} · {} of {} compressed",
+                "elapsed {} · {} of {} coded",
                 fmt_secs(elapsed),
                 fmt_bytes(p.bytes_done),
                 fmt_bytes(p.bytes_total)

@@ -11,11 +11,13 @@
 //! | `plots` | egui_plot drawings of [`crate::report::plot`] data |
 //! | `probe` | the M2 probe section |
 //! | `run`, `probe_run` | the background work of a batch and of a probe (no egui) |
+//! | `eta` | the steady remaining-time estimate both show (no egui) |
 //!
 //! Threads: the UI thread only reads file sizes (metadata) and draws. The batch thread opens its
 //! own byte model (the app's model lives in the model worker), reads the files and runs the
 //! batch; exports run on tasks of their own.
 
+pub mod eta;
 pub mod inputs;
 pub mod plots;
 pub mod probe;

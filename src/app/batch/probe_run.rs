@@ -3,50 +3,43 @@
 //! that differ only in token size), so a cancel keeps every group finished before it; live loss
 //! curves go through the task's progress. Also the GUI's presets. No egui here.
 
+use crate::app::batch::eta::EtaSmoother;
 use crate::app::batch::run::open_model;
 use crate::app::state::BatchSettings;
 use crate::app::tasks::TaskHandle;
 use crate::method::Config;
 use crate::model::open::FitText;
 use crate::probe::{
-    self, preset, Budget, ConfigResult, Hooks, M2Shape, Phase, ProbeOptions, ProbeProgress,
-    ProbeReport,
+    self, preset, ConfigResult, Hooks, Phase, ProbeOptions, ProbeProgress, ProbeReport,
 };
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Presets offered: `tiny` (a GUI-only smoke preset: seconds), then the library's.
-pub const GUI_PRESETS: &[&str] = &["tiny", "quick", "gpu"];
+/// Presets offered: the library's ([`crate::probe::PRESETS`]: `tiny` for a smoke run,
+/// `quick`, `gpu`).
+pub const GUI_PRESETS: &[&str] = probe::PRESETS;
 
-/// The options of a preset name; `tiny` is a 1-layer, 32-wide M2 for 40 steps of 4 × 64 tokens,
-/// enough to see a loss curve move in seconds (not a measurement).
+/// The options of a preset name (see [`crate::probe::preset`]).
 pub fn probe_options(name: &str) -> Result<ProbeOptions, String> {
-    if name == "tiny" {
-        return Ok(ProbeOptions {
-            preset: "tiny".into(),
-            shape: M2Shape {
-                d_model: 32,
-                n_layers: 1,
-                n_heads: 2,
-                head_dim: 16,
-                d_mlp: 64,
-                large_vocab_embed_dim: 8,
-            },
-            budget: Budget {
-                steps: 40,
-                batch: 4,
-                seq_len: 64,
-                lr: 3e-3,
-                min_lr_frac: 0.1,
-                warmup: 4,
-                weight_decay: 0.01,
-                clip: 1.0,
-                seed: 0,
-            },
-            unigram_smoothing: probe::DEFAULT_UNIGRAM_SMOOTHING,
-        });
-    }
     preset(name).map_err(|e| e.to_string())
+}
+
+/// Fraction of a probe done: configurations finished, plus the share of training steps of the
+/// one in progress (its encoding counts as no progress).
+pub fn probe_fraction(live: &ProbeLive) -> f64 {
+    let n = live.labels.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let current = match live.current {
+        Some((i, ph, step, steps))
+            if ph != Phase::Done && !live.finished.contains(&i) && steps > 0 =>
+        {
+            step.min(steps) as f64 / steps as f64
+        }
+        _ => 0.0,
+    };
+    ((live.finished.len() as f64 + current) / n as f64).clamp(0.0, 1.0)
 }
 
 /// What a running probe shares with the UI.
@@ -64,6 +57,14 @@ pub struct ProbeLive {
     pub errors: Vec<String>,
     /// What runs before the first configuration.
     pub phase: String,
+    /// Configurations whose training and scoring are done (by index), as soon as each is
+    /// (a group's results arrive together, later).
+    pub finished: std::collections::BTreeSet<usize>,
+    /// Remaining seconds (smoothed; None before any step) and when they were estimated (shown
+    /// counted down, [`crate::app::batch::eta::counted_down`]).
+    pub eta_seconds: Option<(f64, Instant)>,
+    /// The smoother behind `eta_seconds`.
+    pub eta: EtaSmoother,
 }
 
 /// How a probe ended.
@@ -155,6 +156,13 @@ pub fn run(job: &ProbeJob, h: &TaskHandle<ProbeLive, ProbeOutcome>) -> ProbeOutc
             };
             h.update(|g| {
                 g.current = Some((global, p.phase, p.step, p.steps));
+                if p.phase == Phase::Done {
+                    g.finished.insert(global);
+                }
+                g.eta_seconds = g
+                    .eta
+                    .update(start.elapsed().as_secs_f64(), probe_fraction(g))
+                    .map(|s| (s, Instant::now()));
                 if let (Phase::Training, Some(l)) = (p.phase, p.loss_bits_per_token) {
                     if let Some(c) = g.curves.get_mut(global) {
                         if p.step > c.len() {
@@ -207,5 +215,33 @@ pub fn run(job: &ProbeJob, h: &TaskHandle<ProbeLive, ProbeOutcome>) -> ProbeOutc
             seconds: start.elapsed().as_secs_f64(),
         }),
         cancelled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two configurations probed as one group (the same encoding re-cut): when the first is
+    /// done and the second starts, the fraction is 1/2, not back to 0 (the group's results
+    /// arrive only at its end, which made the old count, and the ETA, jump back).
+    #[test]
+    fn a_finished_configuration_counts_before_its_group_reports() {
+        let mut live = ProbeLive {
+            labels: vec!["a".into(), "b".into()],
+            ..Default::default()
+        };
+        live.current = Some((0, Phase::Training, 20, 40));
+        assert_eq!(probe_fraction(&live), 0.25);
+        live.current = Some((0, Phase::Done, 40, 40));
+        live.finished.insert(0);
+        assert_eq!(probe_fraction(&live), 0.5);
+        live.current = Some((1, Phase::Encoding, 0, 40));
+        assert!(live.results.is_empty());
+        assert_eq!(probe_fraction(&live), 0.5);
+        live.current = Some((1, Phase::Training, 10, 40));
+        assert_eq!(probe_fraction(&live), 0.625);
+        assert_eq!(GUI_PRESETS, &["tiny", "quick", "gpu"]);
+        assert!(probe_options("tiny").is_ok_and(|o| o.budget.steps == 40));
     }
 }

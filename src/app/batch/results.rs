@@ -24,28 +24,180 @@ pub enum Column {
 
 type NumFn = fn(&SummaryRow) -> Option<f64>;
 
-/// Numeric columns: header, value, decimals.
-pub const NUMERIC: &[(&str, NumFn, usize)] = &[
-    ("bytes", |r| Some(r.input_bytes as f64), 0),
-    ("tokens", |r| Some(r.tokens as f64), 0),
-    ("bytes/token", |r| Some(r.bytes_per_token), 3),
-    ("bits/byte", |r| Some(r.bits_per_byte), 3),
-    ("windows", |r| Some(r.windows as f64), 0),
-    ("bytes/window", |r| Some(r.mean_bytes_per_window), 2),
-    (
-        "pad bits/window",
-        |r| Some(r.mean_padding_bits_per_window),
-        2,
-    ),
-    ("uniform b/B", |r| Some(r.uniform_bits_per_byte), 3),
-    ("unigram b/B", |r| Some(r.unigram_heldout_bits_per_byte), 3),
-    ("KL tokens", |r| r.kl_mm_tokens, 4),
-    ("KL random", |r| r.kl_mm_random, 4),
-    ("straddle", |r| r.straddle_fraction, 3),
-    ("free decode", |r| r.free_decode_window_rate, 3),
-    ("encode s", |r| Some(r.encode_seconds), 2),
-    ("stats s", |r| Some(r.stats_seconds), 2),
+/// A numeric column: header, value, decimals, what it is (the header's tooltip).
+pub struct NumCol {
+    /// Header.
+    pub name: &'static str,
+    /// The value of a row (None: not measured or not defined).
+    pub value: NumFn,
+    /// Decimals shown.
+    pub decimals: usize,
+    /// What the column holds, for the header's tooltip.
+    pub help: &'static str,
+    /// Whether a row's value is an estimate from too few samples (marked `*`, dimmed).
+    pub undersampled: fn(&SummaryRow) -> bool,
+}
+
+fn never(_: &SummaryRow) -> bool {
+    false
+}
+
+fn kl_undersampled(r: &SummaryRow) -> bool {
+    r.kl_tokens_undersampled == Some(true)
+}
+
+/// What every KL column's tooltip says about the estimator.
+pub const KL_HELP: &str = "KL(empirical || uniform) of the non-overlapping tokens, in bits: \
+    token bits n minus an entropy estimate. Miller-Madow: plug-in entropy + (2^n - 1)/(2 m ln 2) \
+    for m tokens; it removes the plug-in's first-order bias when m >> 2^n, and then small \
+    negative values (down to about minus the noise of the random baseline) mean 'as uniform as \
+    random'. With fewer tokens than token values (m < 2^n, marked *) the correction exceeds what \
+    the sample can show and Miller-Madow falls far below 0 (-31 at 16-bit tokens on a few KB): \
+    not a measurement. Chao-Shen (CS columns) adjusts for unseen values by coverage and stays \
+    bounded there, but is still an estimate from too few samples.";
+
+/// Numeric columns.
+pub const NUMERIC: &[NumCol] = &[
+    NumCol {
+        name: "bytes",
+        value: |r| Some(r.input_bytes as f64),
+        decimals: 0,
+        help: "input bytes",
+        undersampled: never,
+    },
+    NumCol {
+        name: "tokens",
+        value: |r| Some(r.tokens as f64),
+        decimals: 0,
+        help: "tokens (each example padded to a whole token)",
+        undersampled: never,
+    },
+    NumCol {
+        name: "bytes/token",
+        value: |r| Some(r.bytes_per_token),
+        decimals: 3,
+        help: "compression ratio: input bytes per token",
+        undersampled: never,
+    },
+    NumCol {
+        name: "bits/byte",
+        value: |r| Some(r.bits_per_byte),
+        decimals: 3,
+        help: "token bits per input byte",
+        undersampled: never,
+    },
+    NumCol {
+        name: "windows",
+        value: |r| Some(r.windows as f64),
+        decimals: 0,
+        help: "windows (EqualInfo; one per example otherwise)",
+        undersampled: never,
+    },
+    NumCol {
+        name: "bytes/window",
+        value: |r| Some(r.mean_bytes_per_window),
+        decimals: 2,
+        help: "mean input bytes per window",
+        undersampled: never,
+    },
+    NumCol {
+        name: "pad bits/window",
+        value: |r| Some(r.mean_padding_bits_per_window),
+        decimals: 2,
+        help: "mean zero-padding bits per window",
+        undersampled: never,
+    },
+    NumCol {
+        name: "uniform b/B",
+        value: |r| Some(r.uniform_bits_per_byte),
+        decimals: 3,
+        help: "Table 3: bits/byte of a uniform model over the tokens (token bits / ratio)",
+        undersampled: never,
+    },
+    NumCol {
+        name: "unigram b/B",
+        value: |r| Some(r.unigram_heldout_bits_per_byte),
+        decimals: 3,
+        help: "Table 3: bits/byte of a held-out unigram over the tokens",
+        undersampled: never,
+    },
+    NumCol {
+        name: "KL tokens",
+        value: |r| r.kl_mm_tokens,
+        decimals: 4,
+        help: KL_HELP,
+        undersampled: kl_undersampled,
+    },
+    NumCol {
+        name: "KL random",
+        value: |r| r.kl_mm_random,
+        decimals: 4,
+        help: "The same Miller-Madow KL on random bits of the same length (the baseline: what \
+               'uniform' looks like with this many samples). See KL tokens.",
+        undersampled: kl_undersampled,
+    },
+    NumCol {
+        name: "KL tokens CS",
+        value: |r| r.kl_cs_tokens,
+        decimals: 4,
+        help: "KL of the tokens by the Chao-Shen coverage-adjusted entropy (Chao & Shen 2003): \
+               the estimate to read where Miller-Madow is marked *; with no singletons it is the \
+               plug-in estimate and keeps its upward bias (+(2^n - 1)/(2 m ln 2)).",
+        undersampled: kl_undersampled,
+    },
+    NumCol {
+        name: "KL random CS",
+        value: |r| r.kl_cs_random,
+        decimals: 4,
+        help: "Chao-Shen KL of the random baseline (see KL tokens CS).",
+        undersampled: kl_undersampled,
+    },
+    NumCol {
+        name: "straddle",
+        value: |r| r.straddle_fraction,
+        decimals: 3,
+        help: "share of characters whose bytes straddle a token boundary",
+        undersampled: never,
+    },
+    NumCol {
+        name: "free decode",
+        value: |r| r.free_decode_window_rate,
+        decimals: 3,
+        help: "share of windows the side-information-free decoder recovers exactly",
+        undersampled: never,
+    },
+    NumCol {
+        name: "encode s",
+        value: |r| Some(r.encode_seconds),
+        decimals: 2,
+        help: "seconds compressing",
+        undersampled: never,
+    },
+    NumCol {
+        name: "stats s",
+        value: |r| Some(r.stats_seconds),
+        decimals: 2,
+        help: "seconds on the other statistics",
+        undersampled: never,
+    },
 ];
+
+/// The text of a numeric cell and whether it is marked as undersampled: `–` where not
+/// measured, the value with a trailing `*` where it comes from too few samples.
+pub fn cell_text(col: &NumCol, row: &SummaryRow) -> (String, bool) {
+    match (col.value)(row) {
+        Some(v) => {
+            let marked = (col.undersampled)(row);
+            let text = format!("{v:.*}", col.decimals);
+            if marked {
+                (format!("{text}*"), true)
+            } else {
+                (text, false)
+            }
+        }
+        None => ("–".into(), false),
+    }
+}
 
 const FILE_W: f32 = 150.0;
 const CONFIG_W: f32 = 190.0;
@@ -115,7 +267,7 @@ impl ResultsView {
                 Column::File => short_name(&ra.file).cmp(&short_name(&rb.file)),
                 Column::Config => ra.config.cmp(&rb.config),
                 Column::Num(k) => {
-                    let f = NUMERIC.get(k).map(|c| c.1);
+                    let f = NUMERIC.get(k).map(|c| c.value);
                     let va = f.and_then(|f| f(ra)).unwrap_or(f64::NEG_INFINITY);
                     let vb = f.and_then(|f| f(rb)).unwrap_or(f64::NEG_INFINITY);
                     va.total_cmp(&vb)
@@ -192,7 +344,7 @@ fn table_ui(ui: &mut Ui, st: &mut ResultsView) {
         .show(ui, |ui| {
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
-                    let mut header = |ui: &mut Ui, col: Column, name: &str, w: f32| {
+                    let mut header = |ui: &mut Ui, col: Column, name: &str, help: &str, w: f32| {
                         let arrow = if st.sort.0 == col {
                             if st.sort.1 {
                                 " ⏶"
@@ -206,14 +358,22 @@ fn table_ui(ui: &mut Ui, st: &mut ResultsView) {
                             [w, ROW_H + 2.0],
                             egui::Button::new(RichText::new(format!("{name}{arrow}")).strong()),
                         );
-                        if r.on_hover_text(format!("Sort by {name}")).clicked() {
+                        if r.on_hover_text(format!("{help}\n\nClick to sort by {name}."))
+                            .clicked()
+                        {
                             clicked = Some(col);
                         }
                     };
-                    header(ui, Column::File, "file", FILE_W);
-                    header(ui, Column::Config, "configuration", CONFIG_W);
+                    header(ui, Column::File, "file", "the input", FILE_W);
+                    header(
+                        ui,
+                        Column::Config,
+                        "configuration",
+                        "method and parameters",
+                        CONFIG_W,
+                    );
                     for (k, c) in NUMERIC.iter().enumerate() {
-                        header(ui, Column::Num(k), c.0, NUM_W);
+                        header(ui, Column::Num(k), c.name, c.help, NUM_W);
                     }
                 });
                 egui::ScrollArea::vertical()
@@ -237,12 +397,23 @@ fn table_ui(ui: &mut Ui, st: &mut ResultsView) {
                                 fixed_cell(ui, FILE_W, name, false).on_hover_text(&row.file);
                                 fixed_cell(ui, CONFIG_W, RichText::new(&row.config), false);
                                 for c in NUMERIC {
-                                    let text = match (c.1)(row) {
-                                        Some(v) => format!("{v:.*}", c.2),
-                                        None => "–".into(),
+                                    let (text, marked) = cell_text(c, row);
+                                    let rich = if marked {
+                                        RichText::new(text).weak().italics()
+                                    } else {
+                                        RichText::new(text)
                                     };
-                                    fixed_cell(ui, NUM_W, RichText::new(text), true)
-                                        .on_hover_text(c.0);
+                                    let cell = fixed_cell(ui, NUM_W, rich, true);
+                                    if marked {
+                                        cell.on_hover_text(format!(
+                                            "{}: * fewer tokens than token values (m < 2^n): \
+                                             an estimate from too few samples, not a \
+                                             measurement. {KL_HELP}",
+                                            c.name
+                                        ));
+                                    } else {
+                                        cell.on_hover_text(c.name);
+                                    }
                                 }
                             });
                         }
@@ -287,8 +458,11 @@ fn plots_ui(ui: &mut Ui, st: &mut ResultsView, cmds: &mut Vec<Command>) {
         if stem.starts_with("kl_") {
             ui.label(
                 RichText::new(
-                    "As the paper's Fig. 11: Miller–Madow corrected KL from uniform; bands are \
-                     5–95% over partitions; n with fewer than 2^n samples are omitted.",
+                    "As the paper's Fig. 11: Miller–Madow corrected KL from uniform on a symlog \
+                     axis (linear near 0, so GZip, StaticAC, AC and random stay apart and \
+                     negative values show below 0); bands are 5–95% over partitions; n with \
+                     fewer than 2^n samples are not measurements: drawn hollow at their \
+                     Chao–Shen estimate, not joined to the line.",
                 )
                 .weak(),
             );
@@ -306,5 +480,58 @@ fn plot_title(stem: &str) -> &str {
         "rank_frequency" => "Rank-frequency",
         "stability" => "Stability (Fig. 8)",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str) -> &'static NumCol {
+        NUMERIC
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    /// A row of 2,048 16-bit tokens (fewer than 65,536 values) shows its Miller–Madow KL
+    /// marked `*` (-31 is not a measurement), its Chao–Shen KL beside it, and the KL columns'
+    /// tooltips explain the estimator and why it goes negative.
+    #[test]
+    fn undersampled_kl_cells_are_marked_and_explained() {
+        let mut row = SummaryRow {
+            kl_mm_tokens: Some(-31.25),
+            kl_mm_random: Some(-18.5),
+            kl_cs_tokens: Some(0.875),
+            kl_cs_random: Some(0.25),
+            kl_tokens_undersampled: Some(true),
+            bytes_per_token: 2.5,
+            ..Default::default()
+        };
+        assert_eq!(
+            cell_text(col("KL tokens"), &row),
+            ("-31.2500*".into(), true)
+        );
+        assert_eq!(
+            cell_text(col("KL random"), &row),
+            ("-18.5000*".into(), true)
+        );
+        assert_eq!(
+            cell_text(col("KL tokens CS"), &row),
+            ("0.8750*".into(), true)
+        );
+        assert_eq!(cell_text(col("bytes/token"), &row), ("2.500".into(), false));
+        row.kl_tokens_undersampled = Some(false);
+        assert_eq!(
+            cell_text(col("KL tokens"), &row),
+            ("-31.2500".into(), false)
+        );
+        row.kl_cs_random = None;
+        assert_eq!(cell_text(col("KL random CS"), &row), ("–".into(), false));
+        for name in ["KL tokens", "KL random"] {
+            let help = col(name).help;
+            assert!(help.contains("Miller-Madow"), "{name}");
+        }
+        assert!(KL_HELP.contains("below 0") && KL_HELP.contains("m < 2^n"));
     }
 }

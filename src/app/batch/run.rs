@@ -1,6 +1,7 @@
 //! The batch's background work: read the files, open the byte model the settings choose, and run
 //! [`crate::batch::run_batch`] with progress and cancel through the task's handle. No egui here.
 
+use crate::app::batch::eta::EtaSmoother;
 use crate::app::state::BatchSettings;
 use crate::app::tasks::TaskHandle;
 use crate::batch::{
@@ -21,6 +22,11 @@ pub struct RunProgress {
     pub inputs: Vec<usize>,
     /// What runs before compression ("reading …", "opening the model").
     pub phase: String,
+    /// Remaining seconds (smoothed; None before any work is done) and when they were
+    /// estimated (shown counted down, [`crate::app::batch::eta::counted_down`]).
+    pub eta_seconds: Option<(f64, std::time::Instant)>,
+    /// The smoother behind `eta_seconds`.
+    pub eta: EtaSmoother,
 }
 
 /// How a batch ended.
@@ -122,7 +128,15 @@ pub fn run(job: &RunJob, h: &TaskHandle<RunProgress, RunOutcome>) -> RunOutcome 
             Err(e) => return RunOutcome::Failed(format!("cannot open the model: {e}")),
         };
     set_phase("compressing".into());
-    let on_progress = |p: &BatchProgress| h.update(|g| g.progress = Some(p.clone()));
+    let on_progress = |p: &BatchProgress| {
+        h.update(|g| {
+            g.eta_seconds = g
+                .eta
+                .update(p.elapsed_seconds, p.fraction())
+                .map(|s| (s, std::time::Instant::now()));
+            g.progress = Some(p.clone());
+        })
+    };
     let report = run_batch(
         &inputs,
         &job.configs,

@@ -616,6 +616,11 @@ pub fn byte_tooltip_ui(ui: &mut Ui, analysis: &Analysis, b: usize) {
             format!("[{emitted}]")
         }
     ));
+    // Why the side-information-free decoder gets this window wrong (the ⚠ flag).
+    let failure = analysis.windows.get(info.window);
+    if let Some(f) = failure.and_then(|w| w.rec.free_failure.as_ref()) {
+        ui.colored_label(theme::FLAG, format!("⚠ {}", f.describe()));
+    }
     let top = top_n(info.dist, 10);
     top_bars_ui(ui, &top, value);
 }
