@@ -68,3 +68,4 @@ pub mod probe;
 pub mod report;
 pub mod rng;
 pub mod stats;
+pub mod teach;
