@@ -38,7 +38,10 @@ fn settle(h: &mut Harness<'static, App>) {
         if !h.state().is_busy() {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "worker did not answer");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "worker did not answer"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(3);
@@ -55,7 +58,10 @@ fn interval_panel_keeps_its_height_after_changing_b() {
         h.get_by_label(b).click();
         settle(&mut h);
         let y = h.get_by_label("Interval view").rect().top();
-        assert!((y - y0).abs() < 2.0, "after {b} the panel top moved from {y0} to {y}");
+        assert!(
+            (y - y0).abs() < 2.0,
+            "after {b} the panel top moved from {y0} to {y}"
+        );
     }
 }
 
@@ -65,7 +71,9 @@ fn uniform_model_shows_one_slice_per_byte() {
     settle(&mut h);
     // Uniform: 256 slices of 1/256 of an interval at least a quarter of a ~1350 px line wide
     // (over 1.3 px each): every byte is its own slice, nothing is grouped.
-    h.get_by_label_contains("partition of all 256 symbols: 256 drawn as their own slice, 0 in 0 group(s)");
+    h.get_by_label_contains(
+        "partition of all 256 symbols: 256 drawn as their own slice, 0 in 0 group(s)",
+    );
 }
 
 #[test]
@@ -130,7 +138,8 @@ fn decoder_view_recovers_the_windows_bytes() {
     settle(&mut h);
     let (w0, w1) = {
         let a = h.state().analysis.as_ref().expect("analysis");
-        let t = |w: usize| String::from_utf8_lossy(&a.text[a.windows[w].bytes.clone()]).into_owned();
+        let t =
+            |w: usize| String::from_utf8_lossy(&a.text[a.windows[w].bytes.clone()]).into_owned();
         (t(0), t(1))
     };
     h.get_by_label("Decode").click();

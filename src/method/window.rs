@@ -435,7 +435,11 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
                     at: self.dropped + self.coded.len(),
                     byte,
                     bits_needed: need,
-                    dist: if self.wants.trace { ctx.dist().to_vec() } else { Vec::new() },
+                    dist: if self.wants.trace {
+                        ctx.dist().to_vec()
+                    } else {
+                        Vec::new()
+                    },
                 });
                 self.close_window(false);
                 if (self.stop)(self.pos) {

@@ -37,7 +37,9 @@ impl Rescale {
     pub fn describe(self) -> &'static str {
         match self {
             Rescale::E1 => "E1: inside [0, ½): emit 0 (and each pending bit as 1), double",
-            Rescale::E2 => "E2: inside [½, 1): emit 1 (and each pending bit as 0), subtract ½, double",
+            Rescale::E2 => {
+                "E2: inside [½, 1): emit 1 (and each pending bit as 0), subtract ½, double"
+            }
             Rescale::E3 => "E3: inside [¼, ¾): bit not known yet, pending + 1, subtract ¼, double",
         }
     }

@@ -39,9 +39,13 @@ fn register_font() {
     });
 }
 
-type DrawResult<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, p: &StepPicture) -> DrawResult<DB> {
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    p: &StepPicture,
+) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (w, _) = SIZE;
     let (l, r) = (40.0, w as f64 - 40.0);
@@ -51,20 +55,41 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, p: &
     root.draw(&Text::new(p.title.clone(), (40, 16), font.clone()))?;
     // Top: [0, 1) with the interval and its slices.
     let y0 = 90;
-    root.draw(&PathElement::new(vec![(x(0.0), y0 + 20), (x(1.0), y0 + 20)], BLACK))?;
+    root.draw(&PathElement::new(
+        vec![(x(0.0), y0 + 20), (x(1.0), y0 + 20)],
+        BLACK,
+    ))?;
     root.draw(&Rectangle::new(
         [(x(p.before.0), y0), (x(p.before.1), y0 + 40)],
         RGBColor(200, 220, 245).filled(),
     ))?;
     for (a, b, label, truth) in &p.slices {
-        let c = if *truth { RGBColor(230, 60, 60) } else { RGBColor(120, 160, 200) };
-        root.draw(&Rectangle::new([(x(*a), y0 + 2), (x(*b).max(x(*a) + 1), y0 + 38)], c.filled()))?;
-        root.draw(&PathElement::new(vec![(x(*a), y0 - 2), (x(*a), y0 + 42)], BLACK.mix(0.5)))?;
+        let c = if *truth {
+            RGBColor(230, 60, 60)
+        } else {
+            RGBColor(120, 160, 200)
+        };
+        root.draw(&Rectangle::new(
+            [(x(*a), y0 + 2), (x(*b).max(x(*a) + 1), y0 + 38)],
+            c.filled(),
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(x(*a), y0 - 2), (x(*a), y0 + 42)],
+            BLACK.mix(0.5),
+        ))?;
         if x(*b) - x(*a) > 10 * label.chars().count() as i32 || *truth {
-            root.draw(&Text::new(label.clone(), (x(*a) + 2, y0 - 22), small.clone()))?;
+            root.draw(&Text::new(
+                label.clone(),
+                (x(*a) + 2, y0 - 22),
+                small.clone(),
+            ))?;
         }
     }
-    root.draw(&Text::new("before".to_string(), (x(0.0), y0 + 46), small.clone()))?;
+    root.draw(&Text::new(
+        "before".to_string(),
+        (x(0.0), y0 + 46),
+        small.clone(),
+    ))?;
     // The ruler.
     let (mut a, mut cw) = (0.0f64, 1.0f64);
     let mut y = y0 + 80;
@@ -76,23 +101,50 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, p: &
         };
         a = na;
         cw /= 2.0;
-        root.draw(&PathElement::new(vec![(x(a), y), (x(a + cw).max(x(a) + 1), y)], c.stroke_width(4)))?;
-        root.draw(&Text::new(label.to_string(), (x(a + cw) + 8, y - 9), small.clone()))?;
+        root.draw(&PathElement::new(
+            vec![(x(a), y), (x(a + cw).max(x(a) + 1), y)],
+            c.stroke_width(4),
+        ))?;
+        root.draw(&Text::new(
+            label.to_string(),
+            (x(a + cw) + 8, y - 9),
+            small.clone(),
+        ))?;
         y += 22;
     }
     // Connecting lines to the bottom line (the last cell, doubled to [0, 1)).
     let yb = y + 60;
-    root.draw(&PathElement::new(vec![(x(a), y), (x(0.0), yb)], BLUE.mix(0.6)))?;
-    root.draw(&PathElement::new(vec![(x(a + cw), y), (x(1.0), yb)], BLUE.mix(0.6)))?;
-    root.draw(&PathElement::new(vec![(x(0.0), yb + 20), (x(1.0), yb + 20)], BLACK))?;
+    root.draw(&PathElement::new(
+        vec![(x(a), y), (x(0.0), yb)],
+        BLUE.mix(0.6),
+    ))?;
+    root.draw(&PathElement::new(
+        vec![(x(a + cw), y), (x(1.0), yb)],
+        BLUE.mix(0.6),
+    ))?;
+    root.draw(&PathElement::new(
+        vec![(x(0.0), yb + 20), (x(1.0), yb + 20)],
+        BLACK,
+    ))?;
     root.draw(&Rectangle::new(
-        [(x(p.after.0), yb), (x(p.after.1).max(x(p.after.0) + 1), yb + 40)],
+        [
+            (x(p.after.0), yb),
+            (x(p.after.1).max(x(p.after.0) + 1), yb + 40),
+        ],
         RGBColor(90, 150, 220).filled(),
     ))?;
-    root.draw(&Text::new("after".to_string(), (x(0.0), yb + 46), small.clone()))?;
+    root.draw(&Text::new(
+        "after".to_string(),
+        (x(0.0), yb + 46),
+        small.clone(),
+    ))?;
     let mut ty = yb + 80;
     for n in &p.notes {
-        root.draw(&Text::new(n.clone(), (40, ty), ("monospace", 18).into_font()))?;
+        root.draw(&Text::new(
+            n.clone(),
+            (40, ty),
+            ("monospace", 18).into_font(),
+        ))?;
         ty += 24;
     }
     Ok(())

@@ -67,7 +67,14 @@ pub fn encoder_lines(step: &EncodeStep, closes_window: bool) -> Vec<(usize, usiz
 
 /// Lines of [`DECODER`] executed by `step`; `free_stop` marks the free decoder's stop test.
 pub fn decoder_lines(step: &DecodeStep, free_stop: bool) -> Vec<(usize, usize)> {
-    let mut lines = vec![(0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (5, step.ops.len() + 1)];
+    let mut lines = vec![
+        (0, 1),
+        (1, 1),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (5, step.ops.len() + 1),
+    ];
     let count = |k: Rescale| step.ops.iter().filter(|&&o| o == k).count();
     for (line, k) in [(6, Rescale::E1), (7, Rescale::E2), (8, Rescale::E3)] {
         let c = count(k);

@@ -61,7 +61,11 @@ pub struct ToyModel {
 }
 
 fn parse_weight(w: &str) -> Result<BigRational, ToyError> {
-    let bad = || ToyError::Weights(format!("'{w}' is not a positive number (write 3, 0.25 or 1/4)"));
+    let bad = || {
+        ToyError::Weights(format!(
+            "'{w}' is not a positive number (write 3, 0.25 or 1/4)"
+        ))
+    };
     let r = if let Some((a, b)) = w.split_once('/') {
         let a: BigInt = a.trim().parse().map_err(|_| bad())?;
         let b: BigInt = b.trim().parse().map_err(|_| bad())?;
@@ -453,7 +457,10 @@ pub fn fraction(r: &BigRational) -> String {
     let f = r.to_f64().unwrap_or(f64::NAN);
     let s = r.to_string();
     if s.len() > 40 {
-        format!("{f:.10}… (a {}-digit fraction)", r.denom().to_string().len())
+        format!(
+            "{f:.10}… (a {}-digit fraction)",
+            r.denom().to_string().len()
+        )
     } else {
         format!("{s} ({f:.8})")
     }
@@ -475,13 +482,25 @@ mod tests {
         assert_eq!(m.counts, [2, 1, 1]);
         let m = ToyModel::parse("xy", "3 6").expect("model");
         assert_eq!(m.counts, [1, 2]);
-        assert!(matches!(ToyModel::parse("a", "1"), Err(ToyError::AlphabetSize(1))));
-        assert!(matches!(ToyModel::parse("aa", "1 1"), Err(ToyError::Duplicate('a'))));
+        assert!(matches!(
+            ToyModel::parse("a", "1"),
+            Err(ToyError::AlphabetSize(1))
+        ));
+        assert!(matches!(
+            ToyModel::parse("aa", "1 1"),
+            Err(ToyError::Duplicate('a'))
+        ));
         assert!(ToyModel::parse("ab", "1 -1").is_err());
         assert!(ToyModel::parse("ab", "1 0").is_err());
         assert!(ToyModel::parse("ab", "1").is_err());
-        assert!(matches!(ToyModel::parse("ab", "1 70000"), Err(ToyError::TooLarge(_))));
-        assert!(matches!(m.message("xyz"), Err(ToyError::NotInAlphabet('z'))));
+        assert!(matches!(
+            ToyModel::parse("ab", "1 70000"),
+            Err(ToyError::TooLarge(_))
+        ));
+        assert!(matches!(
+            m.message("xyz"),
+            Err(ToyError::NotInAlphabet('z'))
+        ));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub const INTERVAL_PANEL_MIN: f32 = 220.0;
 
 /// A visible handle on the panel's top edge (egui's resize edge is a thin line).
 fn resize_grip(ui: &mut Ui) {
-    let top = ui.max_rect().top() - 4.0;
+    let top = ui.max_rect().top() + 1.0;
     let cx = ui.max_rect().center().x;
     let c = ui.visuals().widgets.inactive.fg_stroke.color;
     let r = Rect::from_center_size(Pos2::new(cx, top), Vec2::new(70.0, 5.0));

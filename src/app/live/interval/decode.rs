@@ -2,7 +2,7 @@
 
 use super::draw::{self, Line, Look};
 use super::encode::window_header;
-use super::IntervalState;
+use super::state::IntervalState;
 use crate::app::theme;
 use crate::live::Analysis;
 use crate::method::decode::FreeDecodeRule;
@@ -17,7 +17,9 @@ pub(super) fn steps(analysis: &Analysis, w: usize) -> usize {
         .windows
         .get(w)
         .and_then(|win| decode_lesson(&win.rec.coded, &analysis.config))
-        .map_or(0, |l| l.steps.len() + usize::from(l.stop != FreeStop::NoWindow))
+        .map_or(0, |l| {
+            l.steps.len() + usize::from(l.stop != FreeStop::NoWindow)
+        })
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -52,7 +54,13 @@ pub(super) fn decode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
                     Some(s) => pseudo::decoder_lines(&s.step, false),
                     None => vec![(12, 1)],
                 };
-                draw::code_ui(ui, look, "Decoder (lines this step executed)", &pseudo::DECODER, &hot);
+                draw::code_ui(
+                    ui,
+                    look,
+                    "Decoder (lines this step executed)",
+                    &pseudo::DECODER,
+                    &hot,
+                );
             });
         });
     } else {
@@ -60,31 +68,45 @@ pub(super) fn decode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
     }
 }
 
-fn decoder_step(
-    ui: &mut Ui,
-    look: &Look,
-    l: &DecodeLesson,
-    j: usize,
-    free_len: Option<usize>,
-) {
+fn decoder_step(ui: &mut Ui, look: &Look, l: &DecodeLesson, j: usize, free_len: Option<usize>) {
     let size = 13.0 * look.scale;
     // The window's bits, the ones the decoder has read marked.
-    let read = l.steps.get(j).map_or(l.bits.len() as u64, |s| s.step.bits_read) as usize;
+    let read = l
+        .steps
+        .get(j)
+        .map_or(l.bits.len() as u64, |s| s.step.bits_read) as usize;
     let read = read.min(l.bits.len());
     draw::bits_row(
         ui,
         look,
         "window bits:",
         &[
-            (&l.bits[..read], look.emitted(), "read into the value so far"),
-            (&l.bits[read..], Color32::from_gray(190), "not yet read (past the end the decoder reads zeros)"),
+            (
+                &l.bits[..read],
+                look.emitted(),
+                "read into the value so far",
+            ),
+            (
+                &l.bits[read..],
+                Color32::from_gray(190),
+                "not yet read (past the end the decoder reads zeros)",
+            ),
         ],
     );
     let upto = j.min(l.steps.len());
-    let decoded: Vec<u8> = l.steps.iter().take(upto + usize::from(j < l.steps.len())).map(|s| s.byte).collect();
+    let decoded: Vec<u8> = l
+        .steps
+        .iter()
+        .take(upto + usize::from(j < l.steps.len()))
+        .map(|s| s.byte)
+        .collect();
     let (inside, past) = decoded.split_at(decoded.len().min(l.true_len));
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("decoded: \"{}\"", text(inside))).monospace().size(size));
+        ui.label(
+            RichText::new(format!("decoded: \"{}\"", text(inside)))
+                .monospace()
+                .size(size),
+        );
         if !past.is_empty() {
             ui.label(
                 RichText::new(format!(" + past the window: \"{}\"", text(past)))
@@ -99,8 +121,35 @@ fn decoder_step(
         return;
     };
     let d = &s.step;
-    let line = Line::allocate(ui, 50.0 * look.scale, 0.0, 1.0);
-    let y = line.rect.top() + 28.0 * look.scale;
+    let value_bits = format!("{:032b}", d.value);
+    let read_before = d.bits_read as usize - d.ops.len();
+    let past = read_before.saturating_sub(l.bits.len()).min(32);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        ui.label(RichText::new("value register = the next 32 code bits: ").size(12.0 * look.scale));
+        ui.label(
+            RichText::new(&value_bits[..32 - past])
+                .monospace()
+                .size(12.0 * look.scale),
+        );
+        ui.label(
+            RichText::new(&value_bits[32 - past..])
+                .monospace()
+                .size(12.0 * look.scale)
+                .background_color(Color32::from_gray(200))
+                .color(Color32::BLACK),
+        );
+        if past > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "  (the last {past} are zeros read past the window's end)"
+                ))
+                .size(12.0 * look.scale),
+            );
+        }
+    });
+    let line = Line::allocate(ui, 56.0 * look.scale, 0.0, 1.0);
+    let y = line.rect.top() + 34.0 * look.scale;
     draw::axis(
         ui,
         look,
@@ -117,7 +166,11 @@ fn decoder_step(
     });
     let v = (d.value as f64 + 0.5) / ONE as f64;
     let x = line.x(v);
-    ui.painter().vline(x, line.rect.top() + 14.0..=line.rect.bottom(), egui::Stroke::new(2.5 * look.scale, look.text));
+    ui.painter().vline(
+        x,
+        line.rect.top() + 14.0..=line.rect.bottom(),
+        egui::Stroke::new(2.5 * look.scale, look.text),
+    );
     ui.painter().text(
         egui::pos2(x + 4.0, line.rect.bottom() - 2.0),
         egui::Align2::LEFT_BOTTOM,
@@ -125,7 +178,7 @@ fn decoder_step(
         look.mono(10.0),
         look.text,
     );
-    draw::partition_legend(ui, look, &parts, 256, "byte decoded");
+    draw::partition_legend(ui, look, &parts, 256, "the byte decoded");
     let range = d.high - d.low + 1;
     ui.label(
         RichText::new(format!(
@@ -184,7 +237,12 @@ fn decoder_step(
             .color(if inside { look.text } else { theme::FLAG }),
         );
     } else {
-        ui.label(RichText::new("The exact decoder knows the byte count from the container and stops after it.").size(12.0 * look.scale));
+        ui.label(
+            RichText::new(
+                "The exact decoder knows the byte count from the container and stops after it.",
+            )
+            .size(12.0 * look.scale),
+        );
     }
 }
 
@@ -198,9 +256,11 @@ fn stop_ui(ui: &mut Ui, look: &Look, l: &DecodeLesson, free_len: Option<usize>) 
              decoder stops reading (paper App. D.5).",
             theme::byte_label(*byte)
         ),
-        FreeStop::NotRecorded => "The decoder would read on, but the model's predictions after a byte past the \
+        FreeStop::NotRecorded => {
+            "The decoder would read on, but the model's predictions after a byte past the \
              window were never computed here."
-            .to_string(),
+                .to_string()
+        }
         FreeStop::NoWindow => String::new(),
     };
     ui.label(RichText::new(why).size(size));
@@ -220,13 +280,20 @@ fn stop_ui(ui: &mut Ui, look: &Look, l: &DecodeLesson, free_len: Option<usize>) 
     );
     let exact = l.exact_bytes();
     ui.label(
-        RichText::new(format!("The exact decoder (byte count {} from the container) gives \"{}\".", l.true_len, text(&exact)))
-            .size(size)
-            .strong(),
+        RichText::new(format!(
+            "The exact decoder (byte count {} from the container) gives \"{}\".",
+            l.true_len,
+            text(&exact)
+        ))
+        .size(size)
+        .strong(),
     );
     match chosen {
         Some(c) if c == l.true_len => {
-            ui.label(RichText::new("✔ The side-information-free decoder recovers this window.").size(size));
+            ui.label(
+                RichText::new("✔ The side-information-free decoder recovers this window.")
+                    .size(size),
+            );
         }
         Some(c) if c > l.true_len => {
             ui.colored_label(

@@ -174,15 +174,25 @@ pub fn partition(
         };
         p.rect_filled(r.shrink2(Vec2::new(0.0, 1.0)), 0.0, fill);
         if r.width() >= 3.0 {
-            p.vline(a, y - 12.0..=y + 12.0, Stroke::new(0.6, look.text.gamma_multiply(0.6)));
+            p.vline(
+                a,
+                y - 12.0..=y + 12.0,
+                Stroke::new(0.6, look.text.gamma_multiply(0.6)),
+            );
         }
         let text = if part.is_group() {
-            format!("{}…{} ({})", label(part.first), label(part.last), part.count())
+            format!(
+                "{}…{} ({})",
+                label(part.first),
+                label(part.last),
+                part.count()
+            )
         } else {
             label(part.first)
         };
         let font = look.mono(10.0);
-        let tw = ui.fonts_mut(|f| f.layout_no_wrap(text.clone(), font.clone(), look.text))
+        let tw = ui
+            .fonts_mut(|f| f.layout_no_wrap(text.clone(), font.clone(), look.text))
             .size()
             .x;
         if r.width() > tw + 2.0 || is_truth {
@@ -205,7 +215,7 @@ pub fn partition_legend(ui: &mut Ui, look: &Look, parts: &Grouped, symbols: usiz
             ui.painter().rect_filled(r, 2.0, c);
             ui.label(RichText::new(text).size(12.0 * look.scale));
         };
-        swatch(ui, theme::FLAG, &format!("the {what} coded"));
+        swatch(ui, theme::FLAG, what);
         swatch(ui, theme::ramp(0.15), "likely");
         swatch(ui, theme::ramp(0.85), "unlikely");
         swatch(ui, look.group(), "group of slices < 1 px");
@@ -251,9 +261,14 @@ pub fn ruler(ui: &Ui, look: &Look, line: &Line, y0: f32, ops: &[Rescale]) -> ((f
                 Rescale::E2 => "E2",
                 Rescale::E3 => "E3",
             };
+            let (tx, align) = if x1 + 60.0 > line.rect.right() {
+                (x0 - 4.0, Align2::RIGHT_CENTER)
+            } else {
+                (x1 + 4.0, Align2::LEFT_CENTER)
+            };
             p.text(
-                Pos2::new(x1 + 4.0, yy),
-                Align2::LEFT_CENTER,
+                Pos2::new(tx, yy),
+                align,
                 format!("{name}: {label}"),
                 look.mono(9.5),
                 c,
@@ -349,7 +364,11 @@ pub fn register(ui: &mut Ui, look: &Look, name: &str, v: u64, common: usize) {
     let common = common.min(32);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 0.0;
-        ui.label(RichText::new(format!("{name:>5} = ")).monospace().size(12.0 * look.scale));
+        ui.label(
+            RichText::new(format!("{name:>5} = "))
+                .monospace()
+                .size(12.0 * look.scale),
+        );
         ui.label(
             RichText::new(&s[..common])
                 .monospace()
@@ -357,7 +376,11 @@ pub fn register(ui: &mut Ui, look: &Look, name: &str, v: u64, common: usize) {
                 .background_color(look.emitted())
                 .color(Color32::WHITE),
         );
-        ui.label(RichText::new(&s[common..]).monospace().size(12.0 * look.scale));
+        ui.label(
+            RichText::new(&s[common..])
+                .monospace()
+                .size(12.0 * look.scale),
+        );
     });
 }
 

@@ -1,12 +1,14 @@
 //! The encoder view: the nested zoom of one byte's step.
 
 use super::draw::{self, Line, Look};
-use super::IntervalState;
+use super::state::IntervalState;
 use crate::app::plots::{bits_needed_points, stop_dyadic};
 use crate::app::theme;
 use crate::coding::quantize;
 use crate::live::{Analysis, WindowView};
-use crate::teach::coder::{cum_of, encode_step, reg_interval, stop_bits, EncodeStep, Rescale, Slot};
+use crate::teach::coder::{
+    cum_of, encode_step, reg_interval, stop_bits, EncodeStep, Rescale, Slot,
+};
 use crate::teach::{partition, pseudo, window};
 use egui::{Color32, RichText, Ui};
 
@@ -52,10 +54,20 @@ pub(super) fn window_header(
         window::explain(&reason, &analysis.config, next)
     );
     let text = RichText::new(text).size(13.0 * look.scale);
-    ui.label(if last { text.strong().color(theme::FLAG) } else { text });
+    ui.label(if last {
+        text.strong().color(theme::FLAG)
+    } else {
+        text
+    });
 }
 
-fn bytes_row(ui: &mut Ui, look: &Look, analysis: &Analysis, win: &WindowView, current: Option<usize>) {
+fn bytes_row(
+    ui: &mut Ui,
+    look: &Look,
+    analysis: &Analysis,
+    win: &WindowView,
+    current: Option<usize>,
+) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 2.0;
         let bytes = analysis.text.get(win.bytes.clone()).unwrap_or_default();
@@ -72,11 +84,14 @@ fn bytes_row(ui: &mut Ui, look: &Look, analysis: &Analysis, win: &WindowView, cu
         }
         if let Some(o) = &win.rec.overflow {
             ui.label(
-                RichText::new(format!("| next: {} (did not fit)", theme::byte_label(o.byte)))
-                    .monospace()
-                    .size(13.0 * look.scale)
-                    .italics()
-                    .weak(),
+                RichText::new(format!(
+                    "| next: {} (did not fit)",
+                    theme::byte_label(o.byte)
+                ))
+                .monospace()
+                .size(13.0 * look.scale)
+                .italics()
+                .weak(),
             );
         }
     });
@@ -128,7 +143,14 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
         let emitted = (step.after.emitted as usize).min(bits.len());
         let stop = stop_bits(&step.after);
         let pad = (analysis.config.window_bits as usize).saturating_sub(emitted + stop.len());
-        let pad_bits = vec![false; if closes || analysis.config.method == crate::method::MethodKind::EqualInfo { pad.min(512) } else { 0 }];
+        let pad_bits = vec![
+            false;
+            if closes || analysis.config.method == crate::method::MethodKind::EqualInfo {
+                pad.min(512)
+            } else {
+                0
+            }
+        ];
         draw::bits_row(
             ui,
             look,
@@ -173,10 +195,10 @@ fn nested_zoom(ui: &mut Ui, look: &Look, step: &EncodeStep, cum: &[u64], byte: u
     let before = (step.before.low, step.before.high);
     let slices = partition::slices(before.0, before.1, cum);
     let (lo, hi) = reg_interval(before.0, before.1);
-    let top = draw::Line::allocate(ui, 46.0 * look.scale, 0.0, 1.0);
+    let top = draw::Line::allocate(ui, 54.0 * look.scale, 0.0, 1.0);
     let min_frac = 1.0 / (top.px_per_unit() * (hi - lo)).max(1.0);
     let parts = partition::group(&slices, min_frac, Some(byte as usize));
-    let y = top.rect.top() + 28.0 * look.scale;
+    let y = top.rect.top() + 34.0 * look.scale;
     draw::axis(
         ui,
         look,
@@ -184,22 +206,38 @@ fn nested_zoom(ui: &mut Ui, look: &Look, step: &EncodeStep, cum: &[u64], byte: u
         y,
         "before: the coder's interval [low, high] in its register frame [0, 1), split by the quantized CDF",
     );
-    draw::partition(ui, look, &top, y, (lo, hi), &parts, Some(byte as usize), &|s| {
-        theme::byte_label(s as u8)
-    });
-    draw::partition_legend(ui, look, &parts, 256, "byte");
+    draw::partition(
+        ui,
+        look,
+        &top,
+        y,
+        (lo, hi),
+        &parts,
+        Some(byte as usize),
+        &|s| theme::byte_label(s as u8),
+    );
+    draw::partition_legend(ui, look, &parts, 256, "the byte coded");
     // The ruler below the top line.
     let kinds: Vec<Rescale> = step.ops.iter().map(|o| o.kind).collect();
-    let ruler_h = (13.0 * look.scale) * (kinds.len().min(8) as f32 + 1.0 + u8::from(kinds.len() > 8) as f32);
+    let ruler_h =
+        (13.0 * look.scale) * (kinds.len().min(8) as f32 + 1.0 + u8::from(kinds.len() > 8) as f32);
     let ruler_line = Line::allocate(ui, ruler_h, 0.0, 1.0);
-    ui.painter().rect_filled(ruler_line.rect, 0.0, look.bg.gamma_multiply(0.5));
+    ui.painter()
+        .rect_filled(ruler_line.rect, 0.0, look.bg.gamma_multiply(0.5));
     let ((ca, cw), _) = draw::ruler(ui, look, &ruler_line, ruler_line.rect.top(), &kinds);
     let (na, nb) = reg_interval(step.narrowed.0, step.narrowed.1);
     // Space for the connecting lines.
-    let (gap, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 26.0 * look.scale), egui::Sense::hover());
+    let (gap, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), 26.0 * look.scale),
+        egui::Sense::hover(),
+    );
     let bottom = Line::allocate(ui, 46.0 * look.scale, 0.0, 1.0);
     let by = bottom.rect.top() + 24.0 * look.scale;
-    let bits: String = step.bits.iter().map(|&b| if b { '1' } else { '0' }).collect();
+    let bits: String = step
+        .bits
+        .iter()
+        .map(|&b| if b { '1' } else { '0' })
+        .collect();
     let caption = if kinds.is_empty() {
         "after: the byte's slice (no rescaling: no bit decided)".to_string()
     } else {
@@ -211,8 +249,26 @@ fn nested_zoom(ui: &mut Ui, look: &Look, step: &EncodeStep, cum: &[u64], byte: u
         )
     };
     draw::axis(ui, look, &bottom, by, &caption);
-    draw::connect(ui, look, &ruler_line, gap.top(), (ca, ca + cw), &bottom, bottom.rect.top(), (0.0, 1.0));
-    draw::connect(ui, look, &top, y + 11.0, (na, nb), &ruler_line, gap.top(), (na, nb));
+    draw::connect(
+        ui,
+        look,
+        &ruler_line,
+        gap.top(),
+        (ca, ca + cw),
+        &bottom,
+        bottom.rect.top(),
+        (0.0, 1.0),
+    );
+    draw::connect(
+        ui,
+        look,
+        &top,
+        y + 11.0,
+        (na, nb),
+        &ruler_line,
+        gap.top(),
+        (na, nb),
+    );
     let (alo, ahi) = reg_interval(step.after.low, step.after.high);
     draw::band(ui, look, &bottom, by, alo, ahi, 10.0);
     if step.after.pending == 0 {
@@ -269,7 +325,10 @@ fn registers(ui: &mut Ui, look: &Look, step: &EncodeStep) {
             .on_hover_text(op.kind.describe());
         }
         if step.ops.is_empty() {
-            ui.label(RichText::new("no rescaling: low < ½ ≤ high and the interval is wider than ¼").size(12.0 * look.scale));
+            ui.label(
+                RichText::new("no rescaling: low < ½ ≤ high and the interval is wider than ¼")
+                    .size(12.0 * look.scale),
+            );
         }
     });
 }
@@ -310,28 +369,45 @@ fn bits_needed_plot(ui: &mut Ui, analysis: &Analysis, w: usize, step: usize) {
 }
 
 fn exact_values(ui: &mut Ui, step: &EncodeStep, freq: u32, cum_low: u32, total: u32) {
-    egui::Grid::new("exact_values").striped(true).show(ui, |ui| {
-        ui.label("");
-        ui.strong("before");
-        ui.strong("after");
-        ui.end_row();
-        let (b, a) = (&step.before, &step.after);
-        let rows: [(&str, String, String); 5] = [
-            ("low", format!("{} = {:032b}", b.low, b.low), format!("{} = {:032b}", a.low, a.low)),
-            ("high", format!("{} = {:032b}", b.high, b.high), format!("{} = {:032b}", a.high, a.high)),
-            ("pending", b.pending.to_string(), a.pending.to_string()),
-            ("emitted", b.emitted.to_string(), a.emitted.to_string()),
-            ("bits needed", b.bits_needed().to_string(), a.bits_needed().to_string()),
-        ];
-        for (name, x, y) in rows {
-            ui.label(name);
-            ui.monospace(x);
-            ui.monospace(y);
+    egui::Grid::new("exact_values")
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label("");
+            ui.strong("before");
+            ui.strong("after");
             ui.end_row();
-        }
-        ui.label("slot");
-        ui.monospace(format!("[{cum_low}, {}) of {total}", cum_low as u64 + freq as u64));
-        ui.monospace(format!("freq {freq}"));
-        ui.end_row();
-    });
+            let (b, a) = (&step.before, &step.after);
+            let rows: [(&str, String, String); 5] = [
+                (
+                    "low",
+                    format!("{} = {:032b}", b.low, b.low),
+                    format!("{} = {:032b}", a.low, a.low),
+                ),
+                (
+                    "high",
+                    format!("{} = {:032b}", b.high, b.high),
+                    format!("{} = {:032b}", a.high, a.high),
+                ),
+                ("pending", b.pending.to_string(), a.pending.to_string()),
+                ("emitted", b.emitted.to_string(), a.emitted.to_string()),
+                (
+                    "bits needed",
+                    b.bits_needed().to_string(),
+                    a.bits_needed().to_string(),
+                ),
+            ];
+            for (name, x, y) in rows {
+                ui.label(name);
+                ui.monospace(x);
+                ui.monospace(y);
+                ui.end_row();
+            }
+            ui.label("slot");
+            ui.monospace(format!(
+                "[{cum_low}, {}) of {total}",
+                cum_low as u64 + freq as u64
+            ));
+            ui.monospace(format!("freq {freq}"));
+            ui.end_row();
+        });
 }

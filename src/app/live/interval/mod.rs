@@ -12,7 +12,8 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | the state, the mode bar, stepping (buttons, arrow keys, Play across windows) |
+//! | `mod.rs` | the mode bar, stepping (buttons, arrow keys, Play across windows) |
+//! | `state.rs` | the view's state |
 //! | `encode.rs` | the encoder view |
 //! | `decode.rs` | the decoder view |
 //! | `toy.rs` | the toy mode |
@@ -23,48 +24,14 @@ mod decode;
 mod draw;
 mod encode;
 mod export;
+mod state;
 mod toy;
+
+pub use state::{IntervalState, Mode};
 
 use crate::live::Analysis;
 use draw::Look;
 use egui::{Key, RichText, Ui};
-
-/// Which lesson the view shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Mode {
-    /// Encoding the selected window.
-    #[default]
-    Encode,
-    /// Decoding it from its bits.
-    Decode,
-    /// A toy alphabet.
-    Toy,
-}
-
-/// The interval view's own state.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IntervalState {
-    /// The window shown.
-    pub window: usize,
-    /// The step in the window (encode: its byte, 0-based; decode: the decoder's step).
-    pub step: usize,
-    /// Playing.
-    pub playing: bool,
-    /// Time of the last automatic step.
-    pub last_step_time: f64,
-    /// The lesson shown.
-    pub mode: Mode,
-    /// Play pauses at the end of each window.
-    pub stop_at_window: bool,
-    /// Show the pseudo-code beside the picture.
-    pub show_code: bool,
-    /// Presenter setting: larger fonts, high contrast.
-    pub presenter: bool,
-    /// The toy mode.
-    pub toy: toy::ToyState,
-    /// The last export's message.
-    pub export_note: Option<String>,
-}
 
 /// Steps in window `w` for the current mode.
 fn steps_in(analysis: &Analysis, st: &IntervalState, w: usize) -> usize {
@@ -137,7 +104,7 @@ pub fn interval_ui(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, ste
         }
     });
     if st.mode == Mode::Toy {
-        toy::toy_ui(ui, &look, st);
+        toy::toy_ui(ui, &look, &mut st.toy, st.show_code);
         return;
     }
     if analysis.windows.is_empty() {

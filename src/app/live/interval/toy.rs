@@ -137,9 +137,7 @@ fn bitstr(b: &[bool]) -> String {
 }
 
 /// Draws the toy mode.
-pub(super) fn toy_ui(ui: &mut Ui, look: &Look, st: &mut super::IntervalState) {
-    let show_code = st.show_code;
-    let t = &mut st.toy;
+pub(super) fn toy_ui(ui: &mut Ui, look: &Look, t: &mut ToyState, show_code: bool) {
     let size = 13.0 * look.scale;
     ui.horizontal_wrapped(|ui| {
         ui.label("Lessons:");
@@ -224,7 +222,9 @@ pub(super) fn toy_ui(ui: &mut Ui, look: &Look, st: &mut super::IntervalState) {
                 if k > 0 && run.steps[k - 1].window != st.window {
                     ui.label(RichText::new("|").size(size).strong());
                 }
-                let rt = RichText::new(m.symbols[st.symbol].to_string()).monospace().size(size);
+                let rt = RichText::new(m.symbols[st.symbol].to_string())
+                    .monospace()
+                    .size(size);
                 ui.label(if k == t.step {
                     rt.background_color(theme::FLAG).color(Color32::WHITE)
                 } else {
@@ -350,8 +350,12 @@ fn zoom(ui: &mut Ui, look: &Look, m: &ToyModel, s: &toy::ToyStep) {
         .map(|k| Part {
             first: k,
             last: k,
-            lo: (BigRational::from_integer(BigInt::from(cum[k])) / &total).to_f64().unwrap_or(0.0),
-            hi: (BigRational::from_integer(BigInt::from(cum[k + 1])) / &total).to_f64().unwrap_or(1.0),
+            lo: (BigRational::from_integer(BigInt::from(cum[k])) / &total)
+                .to_f64()
+                .unwrap_or(0.0),
+            hi: (BigRational::from_integer(BigInt::from(cum[k + 1])) / &total)
+                .to_f64()
+                .unwrap_or(1.0),
             prob: m.prob(k).to_f64().unwrap_or(0.0),
         })
         .collect();
@@ -360,21 +364,35 @@ fn zoom(ui: &mut Ui, look: &Look, m: &ToyModel, s: &toy::ToyStep) {
         grouped: 0,
         parts,
     };
-    let top = Line::allocate(ui, 46.0 * look.scale, 0.0, 1.0);
-    let y = top.rect.top() + 28.0 * look.scale;
+    let top = Line::allocate(ui, 54.0 * look.scale, 0.0, 1.0);
+    let y = top.rect.top() + 34.0 * look.scale;
     draw::axis(
         ui,
         look,
         &top,
         y,
-        &format!("before: the ideal interval [{}, {}), zoomed to fill the line", blo, bhi),
+        &format!(
+            "before: the ideal interval [{}, {}), zoomed to fill the line",
+            blo, bhi
+        ),
     );
-    draw::partition(ui, look, &top, y, (0.0, 1.0), &grouped, Some(s.symbol), &|k| {
-        m.symbols.get(k).map(|c| c.to_string()).unwrap_or_default()
-    });
+    draw::partition(
+        ui,
+        look,
+        &top,
+        y,
+        (0.0, 1.0),
+        &grouped,
+        Some(s.symbol),
+        &|k| m.symbols.get(k).map(|c| c.to_string()).unwrap_or_default(),
+    );
+    draw::partition_legend(ui, look, &grouped, m.symbols.len(), "the symbol coded");
     let rel = |x: &BigRational| ((x - blo) / &bw).to_f64().unwrap_or(0.0);
     let (alo, ahi) = (rel(&s.exact_after.0), rel(&s.exact_after.1));
-    let (gap, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 28.0 * look.scale), egui::Sense::hover());
+    let (gap, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), 28.0 * look.scale),
+        egui::Sense::hover(),
+    );
     let bottom = Line::allocate(ui, 46.0 * look.scale, 0.0, 1.0);
     let by = bottom.rect.top() + 24.0 * look.scale;
     draw::axis(
@@ -384,7 +402,16 @@ fn zoom(ui: &mut Ui, look: &Look, m: &ToyModel, s: &toy::ToyStep) {
         by,
         "after: the symbol's slice zoomed; blue = the 32-bit coder's interval inside it",
     );
-    draw::connect(ui, look, &top, y + 11.0, (alo, ahi), &bottom, bottom.rect.top(), (0.0, 1.0));
+    draw::connect(
+        ui,
+        look,
+        &top,
+        y + 11.0,
+        (alo, ahi),
+        &bottom,
+        bottom.rect.top(),
+        (0.0, 1.0),
+    );
     let _ = gap;
     let aw = &s.exact_after.1 - &s.exact_after.0;
     if !aw.is_zero() {
@@ -406,7 +433,10 @@ fn zoom(ui: &mut Ui, look: &Look, m: &ToyModel, s: &toy::ToyStep) {
 fn windows_ui(ui: &mut Ui, look: &Look, m: &ToyModel, run: &ToyRun) {
     ui.label(RichText::new("Windows").strong().size(13.0 * look.scale));
     for (k, w) in run.windows.iter().enumerate() {
-        let text: String = run.steps[w.steps.clone()].iter().map(|s| m.symbols[s.symbol]).collect();
+        let text: String = run.steps[w.steps.clone()]
+            .iter()
+            .map(|s| m.symbols[s.symbol])
+            .collect();
         let all = bitstr(&w.bits());
         ui.label(
             RichText::new(format!(
