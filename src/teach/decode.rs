@@ -185,7 +185,9 @@ pub fn decode_lesson(rec: &WindowRecord, config: &Config) -> Option<DecodeLesson
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::teach::window::tests::windows;
+    use crate::method::decode::{free_decode_windows, WindowBits};
+    use crate::model::Unigram;
+    use crate::teach::window::tests::{windows, windows_with};
 
     #[test]
     fn the_exact_decoder_recovers_every_window() {
@@ -201,6 +203,46 @@ mod tests {
                 assert_eq!(l.stop, FreeStop::NextDoesNotFit { byte: 0, need: 24 });
                 assert_eq!(l.free_len(), Some(rec.len));
             }
+        }
+    }
+
+    #[test]
+    fn free_decoder_lengths_agree_with_the_librarys_free_decoder() {
+        // The lesson's own re-encoding decoder against method::decode's lane decoder: wherever
+        // the lesson knows the free decoder's choice, it must be the same length.
+        let text = b"the theme of the thesis: these three then threw the thread there";
+        let mut model = Unigram::fit(b"the the the th e t h  ththth eeee");
+        for spec in [
+            "equal-info:b=16:v=256",
+            "equal-info:b=24:v=256",
+            "equal-info:b=16:v=256:delay",
+        ] {
+            let cfg: Config = spec.parse().expect("config");
+            let w = windows_with(text, &cfg, &mut model);
+            let bits: Vec<WindowBits> = w
+                .iter()
+                .map(|(_, rec)| WindowBits {
+                    bits: &rec.bits,
+                    range: 0..rec.bits.len(),
+                    bytes: rec.len,
+                    reset: true,
+                })
+                .collect();
+            let free = free_decode_windows(&bits, &cfg, &mut model).expect("free decode");
+            let mut known = 0;
+            for ((start, rec), f) in w.iter().zip(&free) {
+                let l = decode_lesson(rec, &cfg).expect("traced");
+                assert_eq!(l.exact_bytes(), &text[*start..start + rec.len]);
+                if let Some(n) = l.free_len() {
+                    assert_eq!(n, f.len, "{spec}: window at {start}");
+                    known += 1;
+                }
+            }
+            assert!(
+                known * 2 >= w.len(),
+                "{spec}: only {known} of {} known",
+                w.len()
+            );
         }
     }
 }

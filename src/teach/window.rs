@@ -135,12 +135,20 @@ pub(crate) mod tests {
 
     /// The windows of `text` under `cfg` and the uniform model, traced.
     pub(crate) fn windows(text: &[u8], cfg: &Config) -> Vec<(usize, WindowRecord)> {
-        let mut model = Uniform::default();
-        let tables = lanes::Tables::new(&mut model, cfg.precision).expect("tables");
+        windows_with(text, cfg, &mut Uniform::default())
+    }
+
+    /// The same under any model.
+    pub(crate) fn windows_with(
+        text: &[u8],
+        cfg: &Config,
+        model: &mut dyn crate::model::ByteModel,
+    ) -> Vec<(usize, WindowRecord)> {
+        let tables = lanes::Tables::new(model, cfg.precision).expect("tables");
         let mut out = Vec::new();
         let jobs = [()];
         lanes::drive_all(
-            &mut model,
+            model,
             &tables,
             &jobs,
             &RunOptions::default(),

@@ -161,6 +161,8 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
                 (&pad_bits, Color32::from_gray(200), "padding"),
             ],
         );
+    };
+    let details = |ui: &mut Ui| {
         ui.columns(2, |cols| {
             bits_needed_plot(&mut cols[0], analysis, w, j);
             exact_values(&mut cols[1], &step, t.freq, t.cum_low, table.total());
@@ -187,6 +189,7 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
     } else {
         picture(ui);
     }
+    details(ui);
 }
 
 /// Previous interval above (register frame, with the full partition and the binary ruler),

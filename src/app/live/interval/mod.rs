@@ -149,9 +149,8 @@ fn navigate(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, step_s: f3
             let n = steps_in(analysis, st, st.window);
             let at_end = st.step + 1 >= n;
             if at_end && st.stop_at_window {
+                // Pause on the window's last step; the next Play starts the next window.
                 st.playing = false;
-                // The next Play starts the next window.
-                forward(analysis, st);
             } else if !forward(analysis, st) {
                 st.playing = false;
             }
@@ -176,6 +175,12 @@ fn navigate(ui: &mut Ui, analysis: &Analysis, st: &mut IntervalState, step_s: f3
         let play_label = if st.playing { "⏸ Pause" } else { "▶ Play" };
         if ui.button(play_label).clicked() {
             st.playing = !st.playing;
+            if st.playing && st.step + 1 >= n {
+                // At a window's end Play goes on with the next window (or restarts the last).
+                if !forward(analysis, st) {
+                    st.step = 0;
+                }
+            }
             st.last_step_time = ui.input(|i| i.time);
         }
         if ui.button("◀ Window").clicked() && st.window > 0 {
