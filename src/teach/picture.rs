@@ -105,11 +105,12 @@ fn draw<DB: DrawingBackend>(
             vec![(x(a), y), (x(a + cw).max(x(a) + 1), y)],
             c.stroke_width(4),
         ))?;
-        root.draw(&Text::new(
-            label.to_string(),
-            (x(a + cw) + 8, y - 9),
-            small.clone(),
-        ))?;
+        let tx = if x(a + cw) + 70 > w as i32 {
+            x(a) - 62
+        } else {
+            x(a + cw) + 8
+        };
+        root.draw(&Text::new(label.to_string(), (tx, y - 9), small.clone()))?;
         y += 22;
     }
     // Connecting lines to the bottom line (the last cell, doubled to [0, 1)).
@@ -143,7 +144,7 @@ fn draw<DB: DrawingBackend>(
         root.draw(&Text::new(
             n.clone(),
             (40, ty),
-            ("monospace", 18).into_font(),
+            ("sans-serif", 18).into_font(),
         ))?;
         ty += 24;
     }

@@ -30,10 +30,11 @@ pub struct ToyState {
     pub step: usize,
     /// The lesson loaded (None once edited).
     pub lesson: Option<usize>,
-    cache: Option<(Key4, Result<(ToyModel, ToyRun), String>)>,
+    cache: Option<(Key4, ToyResult)>,
 }
 
 type Key4 = (String, String, String, Option<u64>);
+type ToyResult = Result<(ToyModel, ToyRun), String>;
 
 impl Default for ToyState {
     fn default() -> Self {
@@ -76,7 +77,7 @@ impl ToyState {
     }
 
     /// The model and run of the inputs (cached).
-    pub fn result(&mut self) -> Result<(ToyModel, ToyRun), String> {
+    pub fn result(&mut self) -> ToyResult {
         let key = self.key();
         if let Some((k, r)) = &self.cache {
             if *k == key {
