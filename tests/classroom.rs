@@ -63,6 +63,19 @@ fn interval_panel_keeps_its_height_after_changing_b() {
             "after {b} the panel top moved from {y0} to {y}"
         );
     }
+    // A method without a coder trace has one short line to show: the panel must not shrink to
+    // it (and keep that size when the method comes back).
+    for m in ["GZip", "EqualInfoAC"] {
+        h.get_by_label("Method").click();
+        h.run();
+        h.get_by_label(m).click();
+        settle(&mut h);
+        let y = h.get_by_label("Interval view").rect().top();
+        assert!(
+            (y - y0).abs() < 2.0,
+            "after {m} the panel top moved from {y0} to {y}"
+        );
+    }
 }
 
 #[test]
