@@ -137,6 +137,25 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
             ))
             .size(13.0 * look.scale),
         );
+        let prefix: String = (0..t.before.emitted.min(rec.bits.len()))
+            .map(|i| if rec.bits.get(i) { '1' } else { '0' })
+            .collect();
+        ui.label(
+            RichText::new(format!(
+                "Where this frame sits in the window's [0, 1): the cell 0.{prefix}… of width 2^-{}{}.",
+                t.before.emitted,
+                if t.before.pending > 0 {
+                    format!(
+                        ", squeezed {}× more around its middle by the {} pending bit(s)",
+                        1u64 << t.before.pending.min(62),
+                        t.before.pending
+                    )
+                } else {
+                    String::new()
+                }
+            ))
+            .size(12.0 * look.scale),
+        );
         nested_zoom(ui, look, &step, &cum, t.byte);
         registers(ui, look, &step);
         let bits: Vec<bool> = (0..rec.bits.len()).map(|i| rec.bits.get(i)).collect();
