@@ -242,14 +242,29 @@ pub fn shortest_dyadic(lo: &BigRational, hi: &BigRational) -> Vec<bool> {
     if *lo <= BigRational::zero() && *hi >= BigRational::one() {
         return Vec::new();
     }
-    for k in 1..=(64 * 16) {
-        let scale = BigRational::from_integer(BigInt::one() << k as usize);
-        let m = (lo * &scale).ceil().to_integer();
-        if BigRational::from_integer(&m + 1) <= hi * &scale {
-            return (0..k).rev().map(|i| m.bit(i as u64)).collect();
+    if hi <= lo {
+        return Vec::new();
+    }
+    // A dyadic interval of level k fits only if 2^-k <= width, and one always fits at the
+    // first level with 2^-k <= width / 2: so k lies within two of -log2(width), which the bit
+    // lengths of the width's numerator and denominator give to within one.
+    let w = hi - lo;
+    let est = w.denom().bits() as i64 - w.numer().bits() as i64;
+    let first = (est - 1).max(1) as u64;
+    for k in first..=first + 4 {
+        if let Some(bits) = dyadic_at(lo, hi, k) {
+            return bits;
         }
     }
     Vec::new()
+}
+
+/// The bits of a dyadic interval of level `k` inside `[lo, hi)`, if there is one.
+fn dyadic_at(lo: &BigRational, hi: &BigRational, k: u64) -> Option<Vec<bool>> {
+    let scale = BigRational::from_integer(BigInt::one() << k as usize);
+    let m = (lo * &scale).ceil().to_integer();
+    (BigRational::from_integer(&m + 1) <= hi * &scale)
+        .then(|| (0..k).rev().map(|i| m.bit(i)).collect())
 }
 
 /// One coded symbol of a toy run.
@@ -539,6 +554,27 @@ mod tests {
         for s in &r.steps {
             // The integer interval lies inside the ideal one.
             assert!(s.int_after.0 >= s.exact_after.0 && s.int_after.1 <= s.exact_after.1);
+        }
+    }
+
+    #[test]
+    fn shortest_dyadic_matches_a_search_over_every_level() {
+        let f = |a: i64, b: i64| BigRational::new(BigInt::from(a), BigInt::from(b));
+        // By hand: [19/32, 5/8) holds [19/32, 20/32) = 10011. [1/3, 2/3): level 1 and 2 cells
+        // ([1/4, 1/2), [1/2, 3/4), ...) stick out; level 3 has [3/8, 4/8) inside: 011.
+        assert_eq!(shortest_dyadic(&f(19, 32), &f(5, 8)), bits("10011"));
+        assert_eq!(shortest_dyadic(&f(1, 3), &f(2, 3)), bits("011"));
+        assert!(shortest_dyadic(&f(0, 1), &f(1, 1)).is_empty());
+        let mut rng = crate::rng::SplitMix64::new(5);
+        for _ in 0..300 {
+            let d = 2 + rng.below(5000) as i64;
+            let a = rng.below(d as u64 - 1) as i64;
+            let b = a + 1 + rng.below((d - a - 1).max(1) as u64) as i64;
+            let (lo, hi) = (f(a, d), f(b.min(d), d));
+            let brute = (1..=40)
+                .find_map(|k| dyadic_at(&lo, &hi, k))
+                .unwrap_or_default();
+            assert_eq!(shortest_dyadic(&lo, &hi), brute, "[{a}/{d}, {b}/{d})");
         }
     }
 
