@@ -167,3 +167,39 @@ fn decoder_view_recovers_the_windows_bytes() {
     h.run();
     h.get_by_label_contains(&format!("gives \"{w1}\""));
 }
+
+#[test]
+fn play_runs_across_windows_and_can_stop_at_each() {
+    let mut h = harness_with(unigram, Settings::default());
+    settle(&mut h);
+    let (n0, n1, windows) = {
+        let a = h.state().analysis.as_ref().expect("analysis");
+        (
+            a.windows[0].bytes.len(),
+            a.windows[1].bytes.len(),
+            a.windows.len(),
+        )
+    };
+    h.get_by_label("Last ⏭").click();
+    h.run();
+    h.get_by_label_contains(&format!("byte {n0} of {n0} · window 0 of {windows}"));
+    // Play at a window's end goes on with the next window.
+    h.get_by_label("Play stops at each window").click();
+    h.get_by_label("▶ Play").click();
+    h.run_steps(2);
+    h.get_by_label_contains(&format!("· window 1 of {windows}"));
+    // kittest advances the clock by 0.25 s a frame and a step takes 0.6 s: 80 frames are 20 s,
+    // far more than window 1's bytes need; with the option set Play pauses on its last byte.
+    h.run_steps(80);
+    h.get_by_label_contains(&format!("byte {n1} of {n1} · window 1 of {windows}"));
+    h.get_by_label("▶ Play");
+    // Without it, Play continues into the following windows.
+    h.get_by_label("Play stops at each window").click();
+    h.get_by_label("▶ Play").click();
+    h.run_steps(80);
+    assert!(
+        h.query_by_label_contains(&format!("· window 1 of {windows}"))
+            .is_none(),
+        "Play stayed in window 1"
+    );
+}
