@@ -71,3 +71,4 @@ pub mod rng;
 pub mod segment;
 pub mod shard;
 pub mod stats;
+pub mod teach;

@@ -152,6 +152,7 @@ fn records_of_encoded(enc: &Encoded) -> Vec<ExampleRecs> {
                         byte_bits: own_bytes,
                         traces: Vec::new(),
                         dists: Vec::new(),
+                        overflow: None,
                     }))
                 })
                 .collect();

@@ -91,6 +91,21 @@ pub struct WindowRecord {
     pub traces: Vec<ByteTrace>,
     /// The model distribution of each byte, 256 values per byte; only when traced.
     pub dists: Vec<f32>,
+    /// The byte that did not fit and closed the window (EqualInfoAC; None at an example's end).
+    pub overflow: Option<Overflow>,
+}
+
+/// The byte an EqualInfoAC window could not take (what closed it, for the teaching view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overflow {
+    /// Bytes the window held when the byte was tried (Delay and the exact rule may keep fewer).
+    pub at: usize,
+    /// The byte.
+    pub byte: u8,
+    /// Bits needed to stop after it (more than b).
+    pub bits_needed: u64,
+    /// The model's distribution for it in the window's context (only when traced).
+    pub dist: Vec<f32>,
 }
 
 /// Receives the windows of a [`WindowEncoder`] in order, with each window's first byte.
@@ -156,6 +171,8 @@ pub struct WindowEncoder<'a, S, F> {
     sink: S,
     stop: F,
     finished: bool,
+    /// The byte that did not fit, while its window is being closed.
+    overflow: Option<Overflow>,
 }
 
 impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
@@ -223,6 +240,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             sink,
             stop,
             finished: false,
+            overflow: None,
         })
     }
 
@@ -344,6 +362,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             byte_bits,
             traces,
             dists,
+            overflow: self.overflow.take(),
         };
         self.sink.push(self.win_start, rec);
         self.window_index += 1;
@@ -410,7 +429,18 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
         let mut table = ctx.table()?;
         if let Some(b) = self.rule.window_bits {
             let byte = self.data[self.pos];
-            if self.state.after(&table, byte).bits_needed() > b {
+            let need = self.state.after(&table, byte).bits_needed();
+            if need > b {
+                self.overflow = Some(Overflow {
+                    at: self.dropped + self.coded.len(),
+                    byte,
+                    bits_needed: need,
+                    dist: if self.wants.trace {
+                        ctx.dist().to_vec()
+                    } else {
+                        Vec::new()
+                    },
+                });
                 self.close_window(false);
                 if (self.stop)(self.pos) {
                     self.finished = true;

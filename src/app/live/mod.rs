@@ -16,6 +16,27 @@ use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use interval::IntervalState;
 use std::sync::Arc;
 
+/// Height of the interval panel when first shown.
+pub const INTERVAL_PANEL_DEFAULT: f32 = 430.0;
+/// The interval panel is never smaller than this (nor stored smaller).
+pub const INTERVAL_PANEL_MIN: f32 = 220.0;
+
+/// A visible handle on the panel's top edge (egui's resize edge is a thin line).
+fn resize_grip(ui: &mut Ui) {
+    let top = ui.max_rect().top() + 1.0;
+    let cx = ui.max_rect().center().x;
+    let c = ui.visuals().widgets.inactive.fg_stroke.color;
+    let r = Rect::from_center_size(Pos2::new(cx, top), Vec2::new(70.0, 5.0));
+    ui.painter().rect_filled(r, 2.5, c);
+    ui.painter().text(
+        Pos2::new(r.right() + 6.0, top),
+        Align2::LEFT_CENTER,
+        "drag to resize",
+        FontId::proportional(9.0),
+        c,
+    );
+}
+
 /// The Live tab's UI state.
 #[derive(Debug, Clone, Default)]
 pub struct LiveState {
@@ -88,12 +109,17 @@ pub fn live_ui(
         .show(ui, |ui| editor_ui(ui, input, cmds));
     let analysis = view.analysis.cloned();
     if let Some(a) = &analysis {
+        // The panel keeps its height: a minimum it is never drawn (or stored) below, and a
+        // scroll area that fills it instead of shrinking it to its content.
         egui::Panel::bottom("interval_panel")
             .resizable(true)
-            .default_size(400.0)
+            .default_size(INTERVAL_PANEL_DEFAULT)
+            .min_size(INTERVAL_PANEL_MIN)
             .show(ui, |ui| {
+                resize_grip(ui);
                 egui::ScrollArea::vertical()
                     .id_salt("interval_scroll")
+                    .auto_shrink([false, false])
                     .show(ui, |ui| {
                         ui.heading("Interval view");
                         interval::interval_ui(ui, a, &mut st.interval, settings.play_step_s);
