@@ -376,18 +376,24 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
     })
 }
 
-/// The side information of an encoding (uncompressed varints).
-fn side_info_raw(enc: &Encoded, data: &[u8]) -> Vec<u8> {
+/// The side information of an encoding (uncompressed varints): each example's code length, each
+/// window's byte count (EqualInfoAC), the unigram's counts (StaticAC).
+fn side_info_raw(
+    cfg: &Config,
+    example_bits: impl Iterator<Item = u64>,
+    window_bytes: impl Iterator<Item = u64>,
+    data: &[u8],
+) -> Vec<u8> {
     let mut raw = Vec::new();
-    for ex in &enc.examples {
-        put_varint(&mut raw, ex.bit_len);
+    for bits in example_bits {
+        put_varint(&mut raw, bits);
     }
-    if enc.config.method == MethodKind::EqualInfo {
-        for w in &enc.windows {
-            put_varint(&mut raw, w.bytes.len() as u64);
+    if cfg.method == MethodKind::EqualInfo {
+        for n in window_bytes {
+            put_varint(&mut raw, n);
         }
     }
-    if enc.config.method == MethodKind::StaticAc {
+    if cfg.method == MethodKind::StaticAc {
         for &c in Unigram::fit(data).counts() {
             put_varint(&mut raw, c);
         }
@@ -398,32 +404,64 @@ fn side_info_raw(enc: &Encoded, data: &[u8]) -> Vec<u8> {
 /// Builds a container from an encoding of `data` (the model identity is recorded for AC and
 /// EqualInfo).
 pub fn build(enc: &Encoded, data: &[u8], model: Option<ModelIdentity>) -> Result<Container> {
-    let raw = side_info_raw(enc, data);
+    let raw = side_info_raw(
+        &enc.config,
+        enc.examples.iter().map(|e| e.bit_len),
+        enc.windows.iter().map(|w| w.bytes.len() as u64),
+        data,
+    );
+    build_parts(&enc.config, enc.tokens.clone(), &raw, data, model)
+}
+
+/// [`build`] from the compact [`method::Packed`] form (what [`compress`] uses: its tokens are
+/// moved, not copied).
+pub fn build_packed(
+    packed: method::Packed,
+    data: &[u8],
+    model: Option<ModelIdentity>,
+) -> Result<Container> {
+    let raw = side_info_raw(
+        &packed.config,
+        packed.example_bits.iter().copied(),
+        packed.window_bytes.iter().map(|&n| n as u64),
+        data,
+    );
+    drop(packed.window_bytes);
+    build_parts(&packed.config, packed.tokens, &raw, data, model)
+}
+
+fn build_parts(
+    config: &Config,
+    tokens: Vec<u32>,
+    raw: &[u8],
+    data: &[u8],
+    model: Option<ModelIdentity>,
+) -> Result<Container> {
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(&raw)?;
+    z.write_all(raw)?;
     let side_info = z.finish()?;
-    let model = if enc.config.method.uses_model() {
+    let model = if config.method.uses_model() {
         Some(model.ok_or_else(|| {
             Error::BadParams(format!(
                 "{} needs the model's identity in the container",
-                enc.config.label()
+                config.label()
             ))
         })?)
-    } else if enc.config.method == MethodKind::Subword {
+    } else if config.method == MethodKind::Subword {
         Some(method::subword::SubwordTokenizer::shipped()?.identity())
     } else {
         None
     };
     Ok(Container {
         header: Header {
-            config: enc.config.clone(),
+            config: config.clone(),
             model,
             input_len: data.len() as u64,
             sha256: sha256_hex(data),
-            token_count: enc.tokens.len() as u64,
+            token_count: tokens.len() as u64,
             side_info_bytes: side_info.len() as u64,
         },
-        tokens: enc.tokens.clone(),
+        tokens,
         side_info,
     })
 }
@@ -862,8 +900,8 @@ pub fn check_compress_memory(cfg: &Config, input_len: usize) -> Result<()> {
 
 /// Compresses `data` into container bytes.
 pub fn compress(data: &[u8], config: &Config, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
-    let enc = method::encode(data, config, model, &method::RunOptions::default())?;
-    build(&enc, data, Some(model.identity()))?.to_bytes()
+    let packed = method::encode_packed(data, config, model, &method::RunOptions::default())?;
+    build_packed(packed, data, Some(model.identity()))?.to_bytes()
 }
 
 /// Decompresses container bytes.
