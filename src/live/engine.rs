@@ -39,7 +39,16 @@ pub fn analyse(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
 ) -> Result<Analysis> {
-    analyse_inner(text, config, model, model_generation, prev, cancel, true)
+    analyse_inner(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        true,
+        None,
+    )
 }
 
 /// Like [`analyse`], but for the configurations whose windows are checked one by one
@@ -54,8 +63,34 @@ pub fn analyse_quick(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
 ) -> Result<Analysis> {
+    analyse_quick_progress(text, config, model, model_generation, prev, cancel, None)
+}
+
+/// Reports the progress of an analysis: (bytes encoded, bytes to encode) of the step under way
+/// (a total of 0: a step of unknown size, e.g. a seam between speculative segments).
+pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// [`analyse_quick`], reporting its progress to `progress` every 64 model steps.
+pub fn analyse_quick_progress(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<Analysis> {
     let checks = !window_incremental(config);
-    analyse_inner(text, config, model, model_generation, prev, cancel, checks)
+    analyse_inner(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        checks,
+        progress,
+    )
 }
 
 /// The coding context of one analysis.
@@ -66,6 +101,7 @@ struct Coder<'a> {
     stats: RunStats,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn analyse_inner(
     text: Arc<Vec<u8>>,
     config: &Config,
@@ -74,6 +110,7 @@ fn analyse_inner(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
     checks: bool,
+    progress: Option<ProgressFn<'_>>,
 ) -> Result<Analysis> {
     let started = Instant::now();
     config.validate()?;
@@ -87,7 +124,7 @@ fn analyse_inner(
         opts: RunOptions {
             trace: true,
             cancel: Some(cancel),
-            progress: None,
+            progress,
         },
         stats: RunStats::default(),
     };

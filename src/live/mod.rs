@@ -33,7 +33,7 @@ mod tests;
 
 pub use checks::check_some;
 pub use compare::{compare_row, CompareRow};
-pub use engine::{analyse, analyse_quick};
+pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;

@@ -9,6 +9,7 @@ use crate::app::command::Command;
 use crate::app::input::Input;
 use crate::app::state::{ColourScale, Settings};
 use crate::app::theme;
+use crate::app::worker::WorkProgress;
 use crate::live::Analysis;
 use byte_view::{ByteLayout, Hover, ViewOptions};
 use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
@@ -64,6 +65,10 @@ pub struct LiveView<'a> {
     pub error: Option<&'a str>,
     /// True while the worker has work of ours.
     pub busy: bool,
+    /// How far the running analysis (or its decode checks) is, while one runs.
+    pub progress: Option<WorkProgress>,
+    /// The user cancelled the last analysis before it was done.
+    pub cancelled: bool,
     /// The settings (read only here).
     pub settings: &'a Settings,
 }
@@ -96,15 +101,17 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            if let Some(a) = &analysis {
-                ui.label(summary_text(a));
-            }
-            if view.busy {
-                ui.spinner();
-                ui.label("analysing…");
-            }
-        });
+        if let Some(a) = &analysis {
+            ui.label(summary_text(a));
+        }
+        work_progress_ui(
+            ui,
+            view.progress.as_ref(),
+            view.cancelled,
+            "Cancel",
+            Command::CancelAnalysis,
+            cmds,
+        );
         if let Some(e) = view.error {
             ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
         }
@@ -190,6 +197,38 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
                 cmds.push(Command::TextEdited);
             }
         });
+}
+
+/// One line of progress for work the worker does for a tab: what is under way, a bar, the time
+/// left and a Cancel button (pushing `cancel`); after a cancel, a line saying so. Always one
+/// line high, so the layout below does not jump when work starts or ends.
+pub fn work_progress_ui(
+    ui: &mut Ui,
+    progress: Option<&WorkProgress>,
+    cancelled: bool,
+    cancel_label: &str,
+    cancel: Command,
+    cmds: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.set_min_height(ui.spacing().interact_size.y);
+        match progress {
+            Some(p) => {
+                ui.spinner();
+                if let Some(f) = p.fraction() {
+                    ui.add(egui::ProgressBar::new(f).desired_width(160.0));
+                }
+                ui.label(p.line());
+                if ui.button(cancel_label).clicked() {
+                    cmds.push(cancel);
+                }
+            }
+            None if cancelled => {
+                ui.weak("cancelled: what is shown is the last finished result");
+            }
+            None => {}
+        }
+    });
 }
 
 /// The colour legend of the byte cells.
