@@ -847,16 +847,16 @@ impl Container {
 }
 
 /// Peak memory, in bytes per input byte, that compressing with `cfg` needs with the trace off:
-/// the measured RSS of `eqinfo compress` on 21 MB with the uniform model (see the README),
-/// rounded up. EqualInfo keeps a `WindowSpan` (56 bytes) per window, about twice while a lane
-/// group is assembled; with 8 bits a byte (the uniform model; a skewed model on unlikely text
-/// can need more) that is `8 / b` windows a byte.
+/// the measured RSS of `eqinfo compress` with the uniform model (see the README's Memory
+/// section), rounded up. EqualInfo keeps 4 bytes a window while encoding (a byte count and the
+/// code bits, 16 bits each) besides its bits and tokens; with 8 bits a byte (the uniform model;
+/// a skewed model on unlikely text can need more) that is `8 / b` windows a byte.
 pub fn compress_bytes_per_input_byte(cfg: &Config) -> u64 {
     match cfg.method {
         MethodKind::Gzip => 8,
         MethodKind::StaticAc => 12,
         MethodKind::Bytes | MethodKind::Ac | MethodKind::Subword => 16,
-        MethodKind::EqualInfo => 16 + 80 * 8 / cfg.window_bits.max(8) as u64,
+        MethodKind::EqualInfo => 8 + 64 / cfg.window_bits.max(8) as u64,
     }
 }
 
