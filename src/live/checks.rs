@@ -5,11 +5,13 @@
 //!
 //! For EqualInfoAC with the model reset at every window and no Delay a window decodes alone
 //! exactly as it does in its stream, so its checks can run one window at a time, after the
-//! tokens are shown ([`check_some`]). Every other configuration is checked by whole examples.
+//! tokens are shown ([`check_some`]). The other AC configurations are checked by whole
+//! examples, also after the tokens are shown, a few examples at a time; the methods without a
+//! model (Bytes, GZip, Subword) are checked inline (their decoders are fast).
 
 use super::engine::window_incremental;
 use super::{Analysis, ExampleRecs, WindowRec};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::method::decode::{decode_examples_exact, free_decode_windows, WindowBits};
 use crate::method::window::resets_at;
 use crate::method::{decode, Config, Encoded, MethodKind};
@@ -215,9 +217,7 @@ pub fn check_some(
         return Ok(None);
     }
     if !window_incremental(&a.config) {
-        return Err(Error::BadParams(
-            "internal: pending checks for a configuration decoded as a whole".into(),
-        ));
+        return check_some_examples(a, model, max_windows).map(Some);
     }
     let by_ptr = check_pending(&a.text, &a.config, &todo, model)?;
     let mut out = a.clone();
@@ -227,4 +227,61 @@ pub fn check_some(
         }
     }
     Ok(Some(out))
+}
+
+/// Bytes of whole examples checked per [`check_some`] call at most (beyond the first example),
+/// so that a new edit waits for one small batch.
+const CHECK_EXAMPLE_BYTES: usize = 4096;
+
+/// [`check_some`] for the configurations checked by whole examples (AC, StaticAC, EqualInfoAC
+/// with Delay, the exact rule or another reset rule): the first examples with pending windows,
+/// up to `max_windows` windows or [`CHECK_EXAMPLE_BYTES`] bytes (at least one example), each
+/// checked as [`check_examples`] checks it inline. StaticAC decodes with the unigram fitted on
+/// the whole text, as it was encoded.
+fn check_some_examples(
+    a: &Analysis,
+    model: &mut dyn ByteModel,
+    max_windows: usize,
+) -> Result<Analysis> {
+    let mut picked: Vec<usize> = Vec::new();
+    let (mut windows, mut bytes) = (0usize, 0usize);
+    for (k, ex) in a.examples.iter().enumerate() {
+        if !a.windows[ex.windows.clone()].iter().any(|w| !w.rec.checked) {
+            continue;
+        }
+        if !picked.is_empty()
+            && (windows + ex.windows.len() > max_windows.max(1)
+                || bytes + ex.bytes.len() > CHECK_EXAMPLE_BYTES)
+        {
+            break;
+        }
+        picked.push(k);
+        windows += ex.windows.len();
+        bytes += ex.bytes.len();
+    }
+    let mut examples: Vec<ExampleRecs> = picked
+        .iter()
+        .map(|&k| {
+            let ex = &a.examples[k];
+            let recs = a.windows[ex.windows.clone()]
+                .iter()
+                .map(|w| w.rec.clone())
+                .collect();
+            (ex.bytes.clone(), recs)
+        })
+        .collect();
+    if a.config.method == MethodKind::StaticAc {
+        let mut unigram = crate::model::Unigram::fit(&a.text);
+        check_examples(&a.text, &a.config, &mut examples, &mut unigram)?;
+    } else {
+        check_examples(&a.text, &a.config, &mut examples, model)?;
+    }
+    let mut out = a.clone();
+    for (&k, (_, recs)) in picked.iter().zip(examples) {
+        let range = out.examples[k].windows.clone();
+        for (w, rec) in out.windows[range].iter_mut().zip(recs) {
+            w.rec = rec;
+        }
+    }
+    Ok(out)
 }

@@ -51,10 +51,11 @@ pub fn analyse(
     )
 }
 
-/// Like [`analyse`], but for the configurations whose windows are checked one by one
-/// (EqualInfoAC, model reset at every window, no Delay) the decode checks are left pending
-/// (`WindowRec::checked == false`): the live view shows the tokens at once and
-/// [`super::check_some`] runs the checks afterwards. Other configurations are checked here.
+/// Like [`analyse`], but for the methods with a model (AC, StaticAC, EqualInfoAC) the decode
+/// checks are left pending (`WindowRec::checked == false`): the live view shows the tokens at
+/// once and [`super::check_some`] runs the checks afterwards, a batch at a time (windows one
+/// by one where they decode alone, else whole examples). Bytes, GZip and Subword are checked
+/// here.
 pub fn analyse_quick(
     text: Arc<Vec<u8>>,
     config: &Config,
@@ -80,7 +81,7 @@ pub fn analyse_quick_progress(
     cancel: &AtomicBool,
     progress: Option<ProgressFn<'_>>,
 ) -> Result<Analysis> {
-    let checks = !window_incremental(config);
+    let checks = !config.method.is_ac();
     analyse_inner(
         text,
         config,
@@ -140,7 +141,9 @@ fn analyse_inner(
         let mut unigram = Unigram::fit(&text);
         let ranges = example_ranges(text.len(), config.example_bytes);
         let mut examples = c.whole_examples(&ranges, &mut unigram)?;
-        check_examples(&text, config, &mut examples, &mut unigram)?;
+        if checks {
+            check_examples(&text, config, &mut examples, &mut unigram)?;
+        }
         examples
     } else {
         let prev = prev.filter(|p| p.config == *config && p.model_generation == model_generation);
