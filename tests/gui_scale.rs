@@ -11,9 +11,12 @@ use eqinfo::app::App;
 use eqinfo::model::{ByteModel, ModelIdentity};
 use std::time::{Duration, Instant};
 
-/// Uniform distributions, one lane at a time, 3 ms a model step.
+/// Uniform distributions, one lane at a time, a sleep of `step` every `every` model steps.
 struct Slow {
     dist: Vec<f32>,
+    step: Duration,
+    every: usize,
+    steps: usize,
 }
 
 impl ByteModel for Slow {
@@ -32,7 +35,10 @@ impl ByteModel for Slow {
         &self.dist
     }
     fn feed(&mut self, _bytes: &[Option<u8>]) -> eqinfo::Result<()> {
-        std::thread::sleep(Duration::from_millis(3));
+        self.steps += 1;
+        if self.steps.is_multiple_of(self.every) {
+            std::thread::sleep(self.step);
+        }
         Ok(())
     }
     fn preferred_lanes(&self) -> usize {
@@ -41,9 +47,16 @@ impl ByteModel for Slow {
 }
 
 fn slow_app(settings: Settings) -> Harness<'static, App> {
+    app_with_step(settings, Duration::from_millis(3), 1)
+}
+
+fn app_with_step(settings: Settings, step: Duration, every: usize) -> Harness<'static, App> {
     let model = LoadedModel {
         model: Box::new(Slow {
             dist: vec![1.0 / 256.0; 256],
+            step,
+            every,
+            steps: 0,
         }),
         name: "slow test model".into(),
     };
@@ -127,4 +140,37 @@ fn compare_rows_show_progress_and_cancel_stops_them() {
     assert!(h.state().compare_cancelled);
     assert!(has_label(&h, "cancelled"), "no cancelled note");
     assert!(h.query_by_label("Cancel rows").is_none());
+}
+
+/// A long text shows its first examples (where the view is) before the rest is encoded, and
+/// says so; the summary then covers the whole text.
+#[test]
+fn a_long_text_shows_its_first_examples_first() {
+    let text = "Sphinx of black quartz, judge my vow. ".repeat(1300); // 49,400 bytes
+    let settings = Settings {
+        text: Some(text.clone()),
+        ..Settings::default()
+    };
+    // About 60 µs a byte: the rest of the text takes seconds after the first example.
+    let mut h = app_with_step(settings, Duration::from_millis(2), 32);
+    step_until(&mut h, Duration::from_secs(60), |h| h.state().analysis.is_some());
+    let a = h.state().analysis.clone().expect("analysis");
+    assert!(a.is_partial(), "the whole text came first");
+    assert_eq!(a.full_len, text.len());
+    assert_eq!(a.len(), 10_240, "the first example");
+    assert_eq!(&a.text[..], &text.as_bytes()[..a.len()]);
+    h.run_steps(2);
+    assert!(has_label(&h, &format!("the first 10240 of {} bytes", text.len())));
+    // Then the whole text, reusing the first example's windows.
+    step_until(&mut h, Duration::from_secs(120), |h| {
+        h.state().analysis.as_ref().is_some_and(|a| !a.is_partial())
+    });
+    let full = h.state().analysis.clone().expect("analysis");
+    assert_eq!(full.len(), text.len());
+    assert!(full.stats.windows_reused >= a.windows.len(), "the first example was re-encoded");
+    let first: Vec<_> = a.windows.iter().map(|w| w.bytes.clone()).collect();
+    let again: Vec<_> = full.windows[..first.len()].iter().map(|w| w.bytes.clone()).collect();
+    assert_eq!(first, again);
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, Duration::from_secs(15), |h| !h.state().is_busy());
 }

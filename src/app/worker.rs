@@ -7,7 +7,9 @@
 
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
-use crate::live::{analyse_quick_progress, check_some, compare_row, Analysis, CompareRow};
+use crate::live::{
+    analyse_quick_progress, check_some, compare_row, view_prefix, Analysis, CompareRow,
+};
 use crate::method::Config;
 use crate::model::open::ModelSpec;
 use crate::model::ByteModel;
@@ -288,18 +290,53 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
     if reply.is_cancelled() {
         return;
     }
-    let prev = st.cache.clone();
-    reply.update(|p| p.start("encoding", 0));
+    let mut prev = st.cache.clone();
     let progress = |done: usize, total: usize| {
         if total > 0 {
             reply.update(|p| {
                 if p.total != total {
-                    p.start("encoding", total);
+                    p.start(p.phase.clone(), total);
                 }
                 p.done = done;
             });
         }
     };
+    // A long text new to the cache: its first examples (where the view is) first.
+    let fresh = prev.as_deref().is_none_or(|p| {
+        p.config != *config
+            || p.model_generation != st.generation
+            || p.text.get(..VIEW_FIRST) != text.get(..VIEW_FIRST)
+    });
+    if let Some(n) = view_prefix(text.len(), config).filter(|_| fresh) {
+        reply.update(|p| p.start(format!("encoding the first {n} bytes"), 0));
+        let head = Arc::new(text[..n].to_vec());
+        let result = analyse_quick_progress(
+            head,
+            config,
+            st.model.as_mut(),
+            st.generation,
+            prev.as_deref(),
+            reply.cancel_flag(),
+            Some(&progress),
+        );
+        match result {
+            Ok(mut a) => {
+                a.full_len = text.len();
+                let a = Arc::new(a);
+                st.cache = Some(a.clone());
+                if !reply.send(Ok(a.clone())) {
+                    return;
+                }
+                prev = Some(a);
+            }
+            Err(crate::Error::Cancelled) => return,
+            Err(e) => {
+                reply.send(Err(e.to_string()));
+                return;
+            }
+        }
+    }
+    reply.update(|p| p.start("encoding", 0));
     let result = analyse_quick_progress(
         text,
         config,
@@ -327,6 +364,9 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
         }
     }
 }
+
+/// Bytes compared to tell an edit of the cached text from a new text.
+const VIEW_FIRST: usize = 64;
 
 /// One batch of decode checks of the shown analysis; the request's task ends with the last.
 fn check_step(st: &mut State) {

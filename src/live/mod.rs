@@ -35,6 +35,7 @@ pub use checks::check_some;
 pub use compare::{compare_row, CompareRow};
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 
+
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
 use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan};
@@ -136,6 +137,27 @@ pub struct Analysis {
     pub alignment: Alignment,
     /// How it was computed.
     pub stats: RunStats,
+    /// The length of the text this analysis is the beginning of: more than `text.len()` for
+    /// the first examples of a long text, shown while the rest is encoded ([`view_prefix`]).
+    pub full_len: usize,
+}
+
+/// Bytes of a long text analysed first, so that the beginning (where the view of a newly
+/// opened text is) shows within seconds: the first examples covering [`VIEW_PREFIX_BYTES`].
+pub const VIEW_PREFIX_BYTES: usize = 8192;
+
+/// How much of a text of `len` bytes to analyse first (see [`Analysis::full_len`]), or None
+/// when the whole text comes as fast: short texts, and configurations whose first examples
+/// do not stand alone (one example for the whole text; StaticAC, fitted on all of it) or that
+/// have no model (their encoders are fast).
+pub fn view_prefix(len: usize, config: &Config) -> Option<usize> {
+    use crate::method::MethodKind;
+    let eb = config.example_bytes;
+    if eb == 0 || !matches!(config.method, MethodKind::Ac | MethodKind::EqualInfo) {
+        return None;
+    }
+    let prefix = VIEW_PREFIX_BYTES.div_ceil(eb) * eb;
+    (len > 4 * prefix).then_some(prefix)
 }
 
 /// Per-byte facts for the tooltip and the interval view.
@@ -162,6 +184,11 @@ impl Analysis {
     /// True for an empty text.
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
+    }
+
+    /// True when this is the beginning of a longer text (see [`Analysis::full_len`]).
+    pub fn is_partial(&self) -> bool {
+        self.full_len > self.text.len()
     }
 
     /// True when the method has a per-byte trace (the AC methods).
@@ -331,6 +358,7 @@ pub fn assemble(
     Analysis {
         config: config.clone(),
         model_generation,
+        full_len: text.len(),
         text,
         windows,
         examples: ex_spans,

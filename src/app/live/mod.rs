@@ -38,8 +38,13 @@ pub fn summary_text(a: &Analysis) -> String {
         Some((ok, n)) => format!(" · side-info-free decoding {ok}/{n} windows"),
         None => String::new(),
     };
+    let partial = if a.is_partial() {
+        format!("the first {} of {} bytes (the rest is being encoded) · ", a.len(), a.full_len)
+    } else {
+        String::new()
+    };
     format!(
-        "{} bytes · {} windows · {} tokens · {:.3} bits/byte · {:.2} bytes/token · ratio {:.2}× vs bytes · \
+        "{partial}{} bytes · {} windows · {} tokens · {:.3} bits/byte · {:.2} bytes/token · ratio {:.2}× vs bytes · \
          round trip {}{} · analysed in {:.1} ms",
         a.len(),
         a.windows.len(),
@@ -101,9 +106,7 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(a) = &analysis {
-            ui.label(summary_text(a));
-        }
+        // Progress first: its Cancel button stays put while the summary below changes.
         work_progress_ui(
             ui,
             view.progress.as_ref(),
@@ -112,6 +115,9 @@ pub fn live_ui(
             Command::CancelAnalysis,
             cmds,
         );
+        if let Some(a) = &analysis {
+            ui.label(summary_text(a));
+        }
         if let Some(e) = view.error {
             ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
         }
