@@ -8,7 +8,7 @@
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
-    analyse_quick_progress, check_some, compare_row, view_prefix, Analysis, CompareRow,
+    analyse_quick_progress, check_some_cancellable, compare_row, view_prefix, Analysis, CompareRow,
 };
 use crate::method::Config;
 use crate::model::open::ModelSpec;
@@ -376,7 +376,7 @@ fn check_step(st: &mut State) {
     if reply.is_cancelled() {
         return;
     }
-    match check_some(&a, st.model.as_mut(), CHECK_BATCH) {
+    match check_some_cancellable(&a, st.model.as_mut(), CHECK_BATCH, Some(reply.cancel_flag())) {
         Ok(Some(checked)) => {
             let checked = Arc::new(checked);
             st.cache = Some(checked.clone());
@@ -386,7 +386,7 @@ fn check_step(st: &mut State) {
                 st.checking = Some(reply);
             }
         }
-        Ok(None) => {}
+        Ok(None) | Err(crate::Error::Cancelled) => {}
         Err(e) => {
             reply.send(Err(format!("decode check failed: {e}")));
         }

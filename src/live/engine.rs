@@ -142,7 +142,7 @@ fn analyse_inner(
         let ranges = example_ranges(text.len(), config.example_bytes);
         let mut examples = c.whole_examples(&ranges, &mut unigram)?;
         if checks {
-            check_examples(&text, config, &mut examples, &mut unigram)?;
+            check_examples(&text, config, &mut examples, &mut unigram, &c.opts)?;
         }
         examples
     } else {
@@ -152,7 +152,7 @@ fn analyse_inner(
             if window_incremental(config) {
                 check_all_windows(&text, config, &mut examples, model)?;
             } else {
-                check_examples(&text, config, &mut examples, model)?;
+                check_examples(&text, config, &mut examples, model, &c.opts)?;
             }
         }
         examples

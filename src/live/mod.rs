@@ -10,8 +10,14 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | the [`Analysis`] and its placement of window records in the text and the stream |
-//! | `engine.rs` | [`analyse`], [`analyse_quick`]: full and incremental encoding on model lanes |
+//! | `engine.rs` | [`analyse`], [`analyse_quick`] (and with progress): full and incremental encoding on model lanes |
 //! | `checks.rs` | the round-trip and side-information-free checks, inline or deferred ([`check_some`]) |
+//!
+//! ## Long texts
+//! The worker shows a long text in steps: [`view_prefix`] (its first examples, where the view
+//! of a newly opened text is) first, then the whole text, which reuses those examples; then the
+//! decode checks, a batch at a time while no edit waits. Every step reports its progress
+//! ([`analyse_quick_progress`]) and stops at the cancel flag.
 //! | `compare.rs` | the Compare tab's rows |
 //!
 //! ## Incremental recomputation
@@ -31,7 +37,7 @@ mod engine;
 #[cfg(test)]
 mod tests;
 
-pub use checks::check_some;
+pub use checks::{check_some, check_some_cancellable};
 pub use compare::{compare_row, CompareRow};
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 

@@ -257,3 +257,28 @@ fn analyses_are_deterministic() {
         }
     }
 }
+
+/// Deferred checks stop at the cancel flag (the worker's newer edit), for both kinds of batch
+/// (windows alone, whole examples), and leave nothing half-checked behind.
+#[test]
+fn deferred_checks_stop_at_the_cancel_flag() {
+    use crate::method::MethodKind;
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let go = AtomicBool::new(false);
+    let stop = AtomicBool::new(true);
+    let text: Vec<u8> = corpus.iter().cycle().take(500).copied().collect();
+    for cfg in [Config::equal_info(16, 16), Config::new(MethodKind::Ac)] {
+        let quick = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &go)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(quick.unchecked() > 0, "{}", cfg.label());
+        let r = check_some_cancellable(&quick, &mut model, 24, Some(&stop));
+        assert!(matches!(r, Err(crate::Error::Cancelled)), "{}", cfg.label());
+        let r = check_some_cancellable(&quick, &mut model, 24, Some(&go));
+        assert!(
+            r.unwrap_or_else(|e| panic!("{e}")).is_some_and(|a| a.unchecked() < quick.unchecked()),
+            "{}",
+            cfg.label()
+        );
+    }
+}
