@@ -70,7 +70,11 @@ fn long_text() -> String {
 }
 
 /// Steps the app until `done` holds (panics after `limit`).
-fn step_until(h: &mut Harness<'static, App>, limit: Duration, mut done: impl FnMut(&Harness<'static, App>) -> bool) {
+fn step_until(
+    h: &mut Harness<'static, App>,
+    limit: Duration,
+    mut done: impl FnMut(&Harness<'static, App>) -> bool,
+) {
     let start = Instant::now();
     loop {
         h.step();
@@ -98,7 +102,10 @@ fn a_long_analysis_shows_progress_and_cancel_stops_it() {
         has_label(h, "encoding") && has_label(h, "% · about")
     });
     assert!(h.state().is_busy());
-    assert!(h.state().analysis.is_none(), "the slow analysis cannot be done yet");
+    assert!(
+        h.state().analysis.is_none(),
+        "the slow analysis cannot be done yet"
+    );
     h.get_by_label("Cancel").click();
     let cancelled_at = Instant::now();
     // The worker stops within a model step or so: the app is idle and says so. Without a working
@@ -114,7 +121,9 @@ fn a_long_analysis_shows_progress_and_cancel_stops_it() {
     h.state_mut()
         .set_input(eqinfo::app::Input::from_text("short".into(), "edited"));
     assert!(!h.state().analysis_cancelled);
-    step_until(&mut h, Duration::from_secs(30), |h| h.state().analysis.is_some());
+    step_until(&mut h, Duration::from_secs(30), |h| {
+        h.state().analysis.is_some()
+    });
     assert_eq!(h.state().analysis.as_ref().map(|a| a.len()), Some(5));
 }
 
@@ -126,7 +135,9 @@ fn compare_rows_show_progress_and_cancel_stops_them() {
     };
     let mut h = slow_app(settings);
     // The live analysis goes first on the worker: cancel it, then open Compare.
-    step_until(&mut h, Duration::from_secs(30), |h| has_label(h, "encoding"));
+    step_until(&mut h, Duration::from_secs(30), |h| {
+        has_label(h, "encoding")
+    });
     h.get_by_label("Cancel").click();
     step_until(&mut h, Duration::from_secs(15), |h| !h.state().is_busy());
     h.state_mut().settings.tab = Tab::Compare;
@@ -153,23 +164,34 @@ fn a_long_text_shows_its_first_examples_first() {
     };
     // About 60 µs a byte: the rest of the text takes seconds after the first example.
     let mut h = app_with_step(settings, Duration::from_millis(2), 32);
-    step_until(&mut h, Duration::from_secs(60), |h| h.state().analysis.is_some());
+    step_until(&mut h, Duration::from_secs(60), |h| {
+        h.state().analysis.is_some()
+    });
     let a = h.state().analysis.clone().expect("analysis");
     assert!(a.is_partial(), "the whole text came first");
     assert_eq!(a.full_len, text.len());
     assert_eq!(a.len(), 10_240, "the first example");
     assert_eq!(&a.text[..], &text.as_bytes()[..a.len()]);
     h.run_steps(2);
-    assert!(has_label(&h, &format!("the first 10240 of {} bytes", text.len())));
+    assert!(has_label(
+        &h,
+        &format!("the first 10240 of {} bytes", text.len())
+    ));
     // Then the whole text, reusing the first example's windows.
     step_until(&mut h, Duration::from_secs(120), |h| {
         h.state().analysis.as_ref().is_some_and(|a| !a.is_partial())
     });
     let full = h.state().analysis.clone().expect("analysis");
     assert_eq!(full.len(), text.len());
-    assert!(full.stats.windows_reused >= a.windows.len(), "the first example was re-encoded");
+    assert!(
+        full.stats.windows_reused >= a.windows.len(),
+        "the first example was re-encoded"
+    );
     let first: Vec<_> = a.windows.iter().map(|w| w.bytes.clone()).collect();
-    let again: Vec<_> = full.windows[..first.len()].iter().map(|w| w.bytes.clone()).collect();
+    let again: Vec<_> = full.windows[..first.len()]
+        .iter()
+        .map(|w| w.bytes.clone())
+        .collect();
     assert_eq!(first, again);
     h.get_by_label("Cancel").click();
     step_until(&mut h, Duration::from_secs(15), |h| !h.state().is_busy());

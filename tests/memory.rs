@@ -82,7 +82,11 @@ fn text(len: usize) -> Vec<u8> {
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         out.extend_from_slice(words[(x >> 33) as usize % words.len()].as_bytes());
-        out.push(if (x >> 20) % 13 == 0 { b'\n' } else { b' ' });
+        out.push(if (x >> 20).is_multiple_of(13) {
+            b'\n'
+        } else {
+            b' '
+        });
     }
     out.truncate(len);
     out
@@ -165,7 +169,10 @@ fn packed_and_full_encodings_give_the_same_container() {
                 "{}",
                 cfg.label()
             );
-            assert!(enc.windows.iter().all(|w| w.bit_len == cfg.window_bits as u64));
+            assert!(enc
+                .windows
+                .iter()
+                .all(|w| w.bit_len == cfg.window_bits as u64));
         }
         let id = Some(model.identity());
         let full = container::build(&enc, &data, id.clone())

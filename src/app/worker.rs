@@ -376,7 +376,12 @@ fn check_step(st: &mut State) {
     if reply.is_cancelled() {
         return;
     }
-    match check_some_cancellable(&a, st.model.as_mut(), CHECK_BATCH, Some(reply.cancel_flag())) {
+    match check_some_cancellable(
+        &a,
+        st.model.as_mut(),
+        CHECK_BATCH,
+        Some(reply.cancel_flag()),
+    ) {
         Ok(Some(checked)) => {
             let checked = Arc::new(checked);
             st.cache = Some(checked.clone());

@@ -305,10 +305,9 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     let checks = !args.live_tokens_only;
     let check_all = |a: Analysis, model: &mut dyn ByteModel| -> Result<Analysis> {
         let mut a = a;
-        while checks {
-            match check_some(&a, model, 24)? {
-                Some(next) => a = next,
-                None => break,
+        if checks {
+            while let Some(next) = check_some(&a, model, 24)? {
+                a = next;
             }
         }
         Ok(a)

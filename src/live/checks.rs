@@ -11,8 +11,8 @@
 
 use super::engine::window_incremental;
 use super::{Analysis, ExampleRecs, WindowRec};
-use crate::error::Result;
 use crate::error::Error;
+use crate::error::Result;
 use crate::method::decode::{decode_examples_exact_opts, free_decode_windows_opts, WindowBits};
 use crate::method::window::resets_at;
 use crate::method::{decode, Config, Encoded, MethodKind, RunOptions};

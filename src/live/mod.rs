@@ -41,7 +41,6 @@ pub use checks::{check_some, check_some_cancellable};
 pub use compare::{compare_row, CompareRow};
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 
-
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
 use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan};

@@ -217,7 +217,12 @@ fn every_method_incremental_and_deferred_equal_full_and_the_plain_encoder() {
             assert_eq!(full.tokens, enc.tokens, "{label}");
             assert_eq!(quick.tokens, full.tokens, "{label}");
             assert_eq!(quick.bits, full.bits, "{label}");
-            let spans = |a: &Analysis| a.windows.iter().map(|w| w.bytes.clone()).collect::<Vec<_>>();
+            let spans = |a: &Analysis| {
+                a.windows
+                    .iter()
+                    .map(|w| w.bytes.clone())
+                    .collect::<Vec<_>>()
+            };
             let want: Vec<Range<usize>> = enc.windows.iter().map(|w| w.bytes.clone()).collect();
             assert_eq!(spans(&full), want, "{label}");
             assert_eq!(spans(&quick), want, "{label}");
@@ -276,7 +281,8 @@ fn deferred_checks_stop_at_the_cancel_flag() {
         assert!(matches!(r, Err(crate::Error::Cancelled)), "{}", cfg.label());
         let r = check_some_cancellable(&quick, &mut model, 24, Some(&go));
         assert!(
-            r.unwrap_or_else(|e| panic!("{e}")).is_some_and(|a| a.unchecked() < quick.unchecked()),
+            r.unwrap_or_else(|e| panic!("{e}"))
+                .is_some_and(|a| a.unchecked() < quick.unchecked()),
             "{}",
             cfg.label()
         );

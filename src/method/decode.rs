@@ -488,7 +488,8 @@ pub fn free_decode_report(
             }
         }
     }
-    let decoded = free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
+    let decoded =
+        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
     let rule = FreeDecodeRule::of(cfg);
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());

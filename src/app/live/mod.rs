@@ -39,7 +39,11 @@ pub fn summary_text(a: &Analysis) -> String {
         None => String::new(),
     };
     let partial = if a.is_partial() {
-        format!("the first {} of {} bytes (the rest is being encoded) · ", a.len(), a.full_len)
+        format!(
+            "the first {} of {} bytes (the rest is being encoded) · ",
+            a.len(),
+            a.full_len
+        )
     } else {
         String::new()
     };
