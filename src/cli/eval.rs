@@ -275,6 +275,19 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in ms (Linux
+/// `/proc/self/stat`, 100 ticks a second; None elsewhere): a figure the machine's load does not
+/// stretch the way it stretches wall time.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = s.get(s.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10.0)
+}
+
 /// The process's peak RSS so far in MB (Linux `VmHWM`; None elsewhere).
 fn peak_rss_mb() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -340,6 +353,8 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     let (mut lat_tokens, mut lat_checked) = (Vec::new(), Vec::new());
     let (mut re_bytes, mut re_windows) = (0usize, 0usize);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let cpu0 = cpu_ms();
+    let mut cpu_tokens = 0.0;
     for _ in 0..args.live_edits {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -353,8 +368,12 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
         }
         text[pos] = c;
         let t = Instant::now();
+        let c = cpu_ms();
         let a = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, Some(&prev), &cancel)?;
         lat_tokens.push(ms(t.elapsed()));
+        if let (Some(c0), Some(c1)) = (c, cpu_ms()) {
+            cpu_tokens += c1 - c0;
+        }
         re_bytes += a.stats.bytes_encoded;
         re_windows += a.stats.windows_computed;
         let a = check_all(a, model)?;
@@ -365,6 +384,7 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
         prev = a;
     }
     let rss1 = peak_rss_mb();
+    let cpu_edits = cpu0.zip(cpu_ms()).map(|(a, b)| b - a);
     // The incremental result must be the full one.
     if checks {
         let full = analyse(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
@@ -419,6 +439,13 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
             re_bytes as f64 / edits as f64,
             re_windows as f64 / edits as f64
         );
+        if let Some(c) = cpu_edits {
+            outln!(
+                "  CPU time per edit (all threads, 10 ms ticks): to tokens {:.1} ms, with checks {:.1} ms",
+                cpu_tokens / edits as f64,
+                c / edits as f64
+            );
+        }
     }
     Ok(())
 }
