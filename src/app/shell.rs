@@ -13,7 +13,7 @@ use crate::app::model_source::{self, LoadedModel, ModelLoader};
 use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
-use crate::app::worker::{Init, Job, ModelLoaded, Worker};
+use crate::app::worker::{Init, Job, ModelLoaded, WorkProgress, Worker};
 use crate::live::{Analysis, CompareRow};
 use crate::model::open::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -48,8 +48,8 @@ impl FrameTimes {
 }
 
 type ModelTask = Task<(), Result<ModelLoaded, String>>;
-type AnalysisTask = Task<(), Result<Arc<Analysis>, String>>;
-type CompareTask = Task<(), Vec<Result<CompareRow, String>>>;
+type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
+type CompareTask = Task<WorkProgress, Vec<Result<CompareRow, String>>>;
 
 /// The application.
 pub struct App {
@@ -63,6 +63,10 @@ pub struct App {
     /// The last analysis error.
     pub analysis_error: Option<String>,
     analysis_task: Option<AnalysisTask>,
+    /// The user cancelled the last analysis (or its checks) before it was done.
+    pub analysis_cancelled: bool,
+    /// The user cancelled the last Compare run.
+    pub compare_cancelled: bool,
     /// Latency from the request to the first result of the last analysis.
     pub last_latency: Option<Duration>,
     /// The Compare rows' results.
@@ -162,6 +166,8 @@ impl App {
             analysis: None,
             analysis_error: None,
             analysis_task: None,
+            analysis_cancelled: false,
+            compare_cancelled: false,
             last_latency: None,
             compare_results: Vec::new(),
             compare_task: None,
@@ -255,8 +261,9 @@ impl App {
 
     fn request_analysis(&mut self) {
         // Dropping the previous task cancels it.
-        let (task, reply) = Task::channel("analysis", (), waker(&self.ctx));
+        let (task, reply) = Task::channel("analysis", WorkProgress::default(), waker(&self.ctx));
         self.analysis_task = Some(task);
+        self.analysis_cancelled = false;
         self.worker.send(Job::Analyse {
             text: self.input.bytes.clone(),
             config: self.settings.config.clone(),
@@ -265,8 +272,9 @@ impl App {
     }
 
     fn request_compare(&mut self) {
-        let (task, reply) = Task::channel("compare", (), waker(&self.ctx));
+        let (task, reply) = Task::channel("compare", WorkProgress::default(), waker(&self.ctx));
         self.compare_task = Some(task);
+        self.compare_cancelled = false;
         self.worker.send(Job::Compare {
             text: self.input.bytes.clone(),
             configs: self.settings.compare_rows.clone(),
@@ -389,6 +397,18 @@ impl App {
             }
             Command::Reanalyse => self.request_analysis(),
             Command::CompareChanged => self.compare_dirty = true,
+            Command::CancelAnalysis => {
+                if let Some(mut t) = self.analysis_task.take() {
+                    t.cancel();
+                    self.analysis_cancelled = true;
+                }
+            }
+            Command::CancelCompare => {
+                if let Some(mut t) = self.compare_task.take() {
+                    t.cancel();
+                    self.compare_cancelled = true;
+                }
+            }
             Command::ExportAnalysis(p) => self.export_to(&p),
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
@@ -446,11 +466,29 @@ impl App {
                     analysis: self.analysis.as_ref(),
                     error: self.analysis_error.as_deref(),
                     busy,
+                    progress: self
+                        .analysis_task
+                        .as_ref()
+                        .map(|t| t.with_progress(WorkProgress::clone)),
+                    cancelled: self.analysis_cancelled,
                     settings: &self.settings,
                 };
                 live::live_ui(ui, &mut self.live, &mut self.input, &view, cmds);
             }
             Tab::Compare => {
+                // Progress and Cancel of the rows (the tab itself draws the rows).
+                let progress = self
+                    .compare_task
+                    .as_ref()
+                    .map(|t| t.with_progress(WorkProgress::clone));
+                live::work_progress_ui(
+                    ui,
+                    progress.as_ref(),
+                    self.compare_cancelled,
+                    "Cancel rows",
+                    Command::CancelCompare,
+                    cmds,
+                );
                 let changed = compare::compare_ui(
                     ui,
                     &mut self.compare_state,
