@@ -34,7 +34,9 @@ pub mod export;
 mod tests;
 
 pub use checks::check_some;
-pub use compare::{compare_row, AxisRow, CompareRow, Segment, SegmentLabel};
+pub use compare::{
+    compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
+};
 pub use engine::{analyse, analyse_quick};
 
 use crate::coding::BitWriter;
