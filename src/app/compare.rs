@@ -241,11 +241,14 @@ fn segmenters_ui(
     let mut changed = false;
     ui.horizontal_wrapped(|ui| {
         ui.strong("Segmenter rows");
-        let field = ui.add(
-            egui::TextEdit::singleline(&mut st.new_segmenter)
-                .desired_width(200.0)
-                .hint_text("segmenter, e.g. equal-info:b=16"),
-        );
+        let l = ui.label("Segmenter spec");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut st.new_segmenter)
+                    .desired_width(200.0)
+                    .hint_text("e.g. equal-info:b=16"),
+            )
+            .labelled_by(l.id);
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let spec = st.new_segmenter.trim().to_owned();
         if (ui
