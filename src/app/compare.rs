@@ -17,8 +17,8 @@ use crate::app::segments::{segment_distribution_ui, segment_hover_text, SegmentR
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
 use crate::live::{AxisRow, CompareRow, SegmentLabel, SegmenterRow};
-use crate::segment::SegmentInfo;
 use crate::method::{Config, MethodKind};
+use crate::segment::SegmentInfo;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 use std::ops::Range;
 use std::sync::Arc;
@@ -301,7 +301,7 @@ fn segmenters_ui(
                 ui.label(format!("{n}"));
                 match results.get(k) {
                     Some(Ok(r)) if r.spec == *spec => {
-                        ui.label(format!("{spec} ({})", r.axis.label));
+                        ui.label(format!("{spec} ({})", r.name));
                         let c = r.segments.len().max(1) as f64;
                         ui.label(r.segments.len().to_string());
                         ui.label(format!("{:.2}", text.len() as f64 / c));
@@ -333,11 +333,11 @@ fn segmenters_ui(
                 continue;
             }
             let n = first + k + 1;
-            egui::CollapsingHeader::new(format!("Distribution of #{n} {}", r.axis.label))
+            egui::CollapsingHeader::new(format!("Distribution of #{n} {}", r.name))
                 .id_salt(("compare_seg_dist", k, spec.as_str()))
                 .show(ui, |ui| {
                     let view = SegmentRowView {
-                        label: &r.axis.label,
+                        label: &r.name,
                         text,
                         segments: &r.segments,
                     };

@@ -331,8 +331,7 @@ mod tests {
             compare_segmenters: vec!["space".into(), "entropy:mode=topk".into()],
             ..Settings::default()
         };
-        let back: Settings =
-            serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        let back: Settings = serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
         assert_eq!(back, with);
     }
 }

@@ -219,12 +219,7 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 reply.send(rows);
             }
         }
-        if let Some(Job::Segments {
-            text,
-            specs,
-            reply,
-        }) = segments_job
-        {
+        if let Some(Job::Segments { text, specs, reply }) = segments_job {
             segments(&mut st, &text, &specs, &reply);
         }
     }

@@ -229,7 +229,9 @@ pub fn compare_row(
 pub struct SegmenterRow {
     /// The spec as the user typed it (the row's key: a result belongs to the row with this text).
     pub spec: String,
-    /// The segments on the byte axis, one [`SegmentLabel::Text`] each, in the order of
+    /// The segmenter's full name ([`SegmenterSpec::label`], e.g. `SpaceByte`).
+    pub name: String,
+    /// The segments on the byte axis (the row labelled with the spec as typed, which is short), one [`SegmentLabel::Text`] each, in the order of
     /// [`SegmenterRow::segments`].
     pub axis: AxisRow,
     /// Per segment: its bytes, its information in context and coded alone, its mean entropy.
@@ -266,7 +268,8 @@ pub fn segmenter_row(
     let ranges: Vec<Range<usize>> = segments.iter().map(|s| s.range.clone()).collect();
     Ok(SegmenterRow {
         spec: spec.to_owned(),
-        axis: AxisRow::from_ranges(&parsed.label(), "segment", &ranges),
+        name: parsed.label(),
+        axis: AxisRow::from_ranges(spec.trim(), "segment", &ranges),
         segments,
         elapsed: started.elapsed(),
     })
@@ -354,7 +357,8 @@ mod tests {
         assert_eq!(got, want);
         let axis: Vec<_> = row.axis.segments.iter().map(|s| s.bytes.clone()).collect();
         assert_eq!(axis, want);
-        assert_eq!(row.axis.label, "SpaceByte");
+        assert_eq!(row.name, "SpaceByte");
+        assert_eq!(row.axis.label, "space");
         for s in &row.segments {
             assert!((s.bits - 8.0 * s.range.len() as f64).abs() < 0.05, "{s:?}");
         }
