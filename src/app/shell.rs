@@ -5,7 +5,7 @@
 
 use crate::app::batch::BatchState;
 use crate::app::command::{BatchCommand, Command, DialogKind};
-use crate::app::compare::{self, CompareState};
+use crate::app::compare::{self, CompareRows, CompareState};
 use crate::app::dialog::{self, DialogTask};
 use crate::app::input::{Input, MAX_TEXT_BYTES};
 use crate::app::live::{self, LiveState, LiveView};
@@ -14,7 +14,7 @@ use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
 use crate::app::worker::{Init, Job, ModelLoaded, WorkProgress, Worker};
-use crate::live::{Analysis, CompareRow};
+use crate::live::{Analysis, CompareRow, SegmenterRow};
 use crate::model::open::ModelSpec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,6 +50,7 @@ impl FrameTimes {
 type ModelTask = Task<(), Result<ModelLoaded, String>>;
 type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
 type CompareTask = Task<WorkProgress, Vec<Result<CompareRow, String>>>;
+type SegmentsTask = Task<(), Vec<Result<SegmenterRow, String>>>;
 
 /// The application.
 pub struct App {
@@ -74,6 +75,10 @@ pub struct App {
     compare_task: Option<CompareTask>,
     compare_dirty: bool,
     compare_state: CompareState,
+    /// The Compare segmenter rows' results.
+    pub segmenter_results: Vec<Result<SegmenterRow, String>>,
+    segments_task: Option<SegmentsTask>,
+    segments_dirty: bool,
     /// The model's name.
     pub model_name: String,
     /// The last model error.
@@ -173,6 +178,9 @@ impl App {
             compare_task: None,
             compare_dirty: true,
             compare_state: Default::default(),
+            segmenter_results: Vec::new(),
+            segments_task: None,
+            segments_dirty: true,
             model_name: "loading…".into(),
             model_error: None,
             model_task: Some(model_task),
@@ -202,7 +210,10 @@ impl App {
 
     /// True while the worker has work of ours (analysis and its checks, compare, model load).
     pub fn is_busy(&self) -> bool {
-        self.analysis_task.is_some() || self.compare_task.is_some() || self.model_task.is_some()
+        self.analysis_task.is_some()
+            || self.compare_task.is_some()
+            || self.segments_task.is_some()
+            || self.model_task.is_some()
     }
 
     /// Replaces the text (as if typed or loaded).
@@ -281,6 +292,24 @@ impl App {
             reply,
         });
         self.compare_dirty = false;
+        self.request_segments();
+    }
+
+    /// The segmenter rows of Compare (with the coding rows, or alone when only they changed).
+    fn request_segments(&mut self) {
+        self.segments_dirty = false;
+        if self.settings.compare_segmenters.is_empty() {
+            self.segments_task = None;
+            self.segmenter_results.clear();
+            return;
+        }
+        let (task, reply) = Task::channel("segments", (), waker(&self.ctx));
+        self.segments_task = Some(task);
+        self.worker.send(Job::Segments {
+            text: self.input.bytes.clone(),
+            specs: self.settings.compare_segmenters.clone(),
+            reply,
+        });
     }
 
     /// Applies what the worker, the dialog and the Batch tab's tasks sent.
@@ -324,6 +353,15 @@ impl App {
             }
             if let Some(rows) = rows {
                 self.compare_results = rows;
+            }
+        }
+        if let Some(t) = &mut self.segments_task {
+            let rows = t.poll().pop();
+            if rows.is_some() || t.is_finished() {
+                self.segments_task = None;
+            }
+            if let Some(rows) = rows {
+                self.segmenter_results = rows;
             }
         }
         if let Some((kind, t)) = &mut self.dialog {
@@ -492,14 +530,21 @@ impl App {
                 let changed = compare::compare_ui(
                     ui,
                     &mut self.compare_state,
-                    &mut self.settings.compare_rows,
-                    &self.compare_results,
+                    CompareRows {
+                        rows: &mut self.settings.compare_rows,
+                        results: &self.compare_results,
+                        segmenters: &mut self.settings.compare_segmenters,
+                        segmenter_results: &self.segmenter_results,
+                    },
                     &self.input.bytes,
-                    self.compare_task.is_some(),
+                    self.compare_task.is_some() || self.segments_task.is_some(),
                     self.settings.dark,
                 );
-                if changed {
+                if changed.rows {
                     cmds.push(Command::CompareChanged);
+                }
+                if changed.segmenters {
+                    self.segments_dirty = true;
                 }
             }
             Tab::Batch => {
@@ -573,8 +618,16 @@ impl eframe::App for App {
             // the worker and must not wait behind rows nobody sees. Dropping the task cancels it.
             self.compare_dirty = true;
         }
+        if self.settings.tab != Tab::Compare && self.segments_task.take().is_some() {
+            self.segments_dirty = true;
+        }
         if self.compare_dirty && self.settings.tab == Tab::Compare && self.model_task.is_none() {
             self.request_compare();
+        } else if self.segments_dirty
+            && self.settings.tab == Tab::Compare
+            && self.model_task.is_none()
+        {
+            self.request_segments();
         }
         self.frame_times.push(started.elapsed().as_secs_f32() * 1e3);
         self.log_frame_stats();

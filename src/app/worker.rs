@@ -8,7 +8,8 @@
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
-    analyse_quick_progress, check_some_cancellable, compare_row, view_prefix, Analysis, CompareRow,
+    analyse_quick_progress, check_some_cancellable, compare_row, segmenter_row, view_prefix,
+    Analysis, CompareRow, SegmenterRow,
 };
 use crate::method::Config;
 use crate::model::open::ModelSpec;
@@ -101,6 +102,8 @@ pub type ModelReply = TaskHandle<(), Result<ModelLoaded, String>>;
 pub type AnalysisReply = TaskHandle<WorkProgress, Result<Arc<Analysis>, String>>;
 /// The answer to a Compare job: one result per configuration.
 pub type CompareReply = TaskHandle<WorkProgress, Vec<Result<CompareRow, String>>>;
+/// The answer to a Compare segmenters job: one result per segmenter spec.
+pub type SegmentsReply = TaskHandle<(), Vec<Result<SegmenterRow, String>>>;
 
 /// Work for the worker.
 pub enum Job {
@@ -130,6 +133,15 @@ pub enum Job {
         configs: Vec<Config>,
         /// Where the answer goes.
         reply: CompareReply,
+    },
+    /// Compute the Compare tab's segmenter rows.
+    Segments {
+        /// The text.
+        text: Arc<Vec<u8>>,
+        /// One row per segmenter spec (the `-c` syntax, as typed).
+        specs: Vec<String>,
+        /// Where the answer goes.
+        reply: SegmentsReply,
     },
 }
 
@@ -214,6 +226,7 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
         let mut model_job = None;
         let mut analyse_job = None;
         let mut compare_job = None;
+        let mut segments_job = None;
         let mut pending = vec![first_job];
         while let Ok(j) = jobs.try_recv() {
             pending.push(j);
@@ -223,6 +236,7 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 j @ Job::LoadModel { .. } => model_job = Some(j),
                 j @ Job::Analyse { .. } => analyse_job = Some(j),
                 j @ Job::Compare { .. } => compare_job = Some(j),
+                j @ Job::Segments { .. } => segments_job = Some(j),
             }
         }
         if let Some(Job::LoadModel {
@@ -282,6 +296,26 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 reply.send(rows);
             }
         }
+        if let Some(Job::Segments { text, specs, reply }) = segments_job {
+            segments(&mut st, &text, &specs, &reply);
+        }
+    }
+}
+
+/// The segmenter rows of Compare, one result per spec (a bad spec is that row's error).
+fn segments(st: &mut State, text: &[u8], specs: &[String], reply: &SegmentsReply) {
+    let mut rows = Vec::with_capacity(specs.len());
+    for spec in specs {
+        if reply.is_cancelled() {
+            return;
+        }
+        rows.push(
+            segmenter_row(text, spec, st.model.as_mut(), reply.cancel_flag())
+                .map_err(|e| e.to_string()),
+        );
+    }
+    if !reply.is_cancelled() {
+        reply.send(rows);
     }
 }
 

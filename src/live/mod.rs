@@ -40,7 +40,9 @@ pub mod export;
 mod tests;
 
 pub use checks::{check_some, check_some_cancellable};
-pub use compare::{compare_row, AxisRow, CompareRow, Segment, SegmentLabel};
+pub use compare::{
+    compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
+};
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 
 use crate::coding::BitWriter;
