@@ -24,6 +24,8 @@ pub enum Command {
     CompareChanged,
     /// Stop the running analysis (or its decode checks); the last result stays on show.
     CancelAnalysis,
+    /// Step the model on this many CPU threads (0 = every core).
+    SetThreads(usize),
     /// Stop computing the Compare rows.
     CancelCompare,
     /// Write the analysis (bytes, windows, tokens and their spans) as JSON and CSV.

@@ -159,6 +159,7 @@ impl App {
         });
         let (model_task, first) = Task::channel("model", (), waker(&ctx));
         let worker = Worker::spawn(init, loader, first);
+        worker.send(Job::SetThreads(settings.threads));
         let text = settings
             .text
             .clone()
@@ -435,6 +436,7 @@ impl App {
             }
             Command::Reanalyse => self.request_analysis(),
             Command::CompareChanged => self.compare_dirty = true,
+            Command::SetThreads(n) => self.worker.send(Job::SetThreads(n)),
             Command::CancelAnalysis => {
                 if let Some(mut t) = self.analysis_task.take() {
                     t.cancel();

@@ -79,6 +79,9 @@ pub struct Settings {
     pub play_step_s: f32,
     /// Where the model runs: `cpu`, `cuda:0`, `metal:0`.
     pub device: String,
+    /// CPU threads stepping M1's lanes (0 = every core), for the Live and Compare tabs' worker
+    /// and the Batch tab's runs; results are bit-identical for any count.
+    pub threads: usize,
     /// The Batch tab's settings.
     pub batch: BatchSettings,
 }
@@ -98,6 +101,7 @@ impl Default for Settings {
             text: None,
             play_step_s: 0.6,
             device: "cpu".into(),
+            threads: 0,
             batch: Default::default(),
         }
     }

@@ -125,6 +125,9 @@ pub enum Job {
         /// Where the answers go (and whose cancel flag stops the work).
         reply: AnalysisReply,
     },
+    /// Step the model's lanes on this many CPU threads (0 = every core), now and for every
+    /// model loaded later.
+    SetThreads(usize),
     /// Compute the Compare tab's rows.
     Compare {
         /// The text.
@@ -176,6 +179,8 @@ impl Worker {
 
 struct State {
     model: Box<dyn ByteModel>,
+    /// The thread setting every model gets.
+    threads: usize,
     generation: u64,
     cache: Option<Arc<Analysis>>,
     /// The request whose analysis (the cache) still has decode checks pending.
@@ -185,6 +190,8 @@ struct State {
 impl State {
     fn set_model(&mut self, model: Box<dyn ByteModel>) {
         self.model = model;
+        self.model
+            .set_threads(crate::model::thread_count(self.threads));
         self.generation += 1;
         self.cache = None;
         self.checking = None;
@@ -195,9 +202,11 @@ impl State {
 const CHECK_BATCH: usize = 24;
 
 fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: ModelReply) {
-    let (model, note) = init();
+    let (mut model, note) = init();
+    model.model.set_threads(crate::model::thread_count(0));
     let mut st = State {
         model: model.model,
+        threads: 0,
         generation: 1,
         cache: None,
         checking: None,
@@ -237,6 +246,11 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 j @ Job::Analyse { .. } => analyse_job = Some(j),
                 j @ Job::Compare { .. } => compare_job = Some(j),
                 j @ Job::Segments { .. } => segments_job = Some(j),
+                Job::SetThreads(n) => {
+                    // Lane results do not depend on the thread count: nothing is recomputed.
+                    st.threads = n;
+                    st.model.set_threads(crate::model::thread_count(n));
+                }
             }
         }
         if let Some(Job::LoadModel {
