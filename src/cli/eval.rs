@@ -176,6 +176,11 @@ pub struct BenchArgs {
     /// `--live-bytes` bytes, then one-character edits in the middle, each analysed incrementally.
     #[arg(long)]
     pub live: bool,
+    /// Also code `--bytes` as this many files of equal size under the paper's 10,240-byte
+    /// examples: as one file, as the files one at a time, and as the files packed into one lane
+    /// run (how `export-tokens` codes a folder), and compare the throughputs.
+    #[arg(long, default_value_t = 0)]
+    pub many_files: usize,
     /// Text size for `--live`.
     #[arg(long, default_value_t = 4096)]
     pub live_bytes: usize,
@@ -207,6 +212,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         return Ok(());
     }
     let data: Vec<u8> = base.iter().cycle().take(args.bytes).copied().collect();
+    if args.many_files > 0 {
+        many_files_bench(&data, args.many_files, args.window_bits, model.as_mut())?;
+    }
     let mut cfg = Config::equal_info(args.window_bits, 16);
     cfg.example_bytes = args.example_bytes;
     let t = Instant::now();
@@ -246,6 +254,53 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         }
         None => outln!("  model      not a transformer: no FLOP count"),
     }
+    Ok(())
+}
+
+/// One text, the same bytes as `n` files coded one at a time, and the files packed into one lane
+/// run; the packed tokens are checked against the one-at-a-time ones.
+fn many_files_bench(data: &[u8], n: usize, b: u32, model: &mut dyn ByteModel) -> Result<()> {
+    let cfg = Config::equal_info(b, 16);
+    let size = data.len().div_ceil(n);
+    let files: Vec<&[u8]> = data.chunks(size).collect();
+    let opts = RunOptions::default();
+    let t = Instant::now();
+    method::encode_packed(data, &cfg, model, &opts)?;
+    let one = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let alone = files
+        .iter()
+        .map(|f| method::encode_packed(f, &cfg, model, &opts))
+        .collect::<eqinfo::Result<Vec<_>>>()?;
+    let each = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let packed = method::encode_packed_many(&files, &cfg, model, &opts)?;
+    let together = t.elapsed().as_secs_f64();
+    if packed.iter().zip(&alone).any(|(p, a)| p.tokens != a.tokens) {
+        bail!("packed files gave other tokens than the files one at a time");
+    }
+    let rate = |s: f64| data.len() as f64 / s;
+    outln!(
+        "{} on {} bytes, 10,240-byte examples: one file vs {} files of {} bytes",
+        cfg.label(),
+        data.len(),
+        files.len(),
+        size
+    );
+    outln!(
+        "  one file                {:>10.0} bytes/s ({one:.2} s)",
+        rate(one)
+    );
+    outln!(
+        "  files one at a time     {:>10.0} bytes/s ({each:.2} s, {:.0}% of one file)",
+        rate(each),
+        100.0 * one / each
+    );
+    outln!(
+        "  files packed together   {:>10.0} bytes/s ({together:.2} s, {:.0}% of one file)",
+        rate(together),
+        100.0 * one / together
+    );
     Ok(())
 }
 

@@ -222,6 +222,77 @@ pub fn encode_recording(
     }
 }
 
+/// [`encode_packed`] of each of several texts, as encoding each alone gives it. AC and EqualInfo
+/// code all the texts' examples in one run of the lane driver, many model lanes side by side
+/// whatever the texts' sizes (a folder of files shorter than one example fills the lanes as one
+/// long file does; the lane contract makes the result the same as one text at a time); the other
+/// methods encode one text at a time (StaticAC fits its unigram on each text).
+pub fn encode_packed_many(
+    texts: &[&[u8]],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+) -> Result<Vec<Packed>> {
+    if !matches!(config.method, MethodKind::Ac | MethodKind::EqualInfo) {
+        return texts
+            .iter()
+            .map(|t| encode_packed(t, config, model, opts))
+            .collect();
+    }
+    config.validate()?;
+    config.validate_for_model(model)?;
+    let total: usize = texts.iter().map(|t| t.len()).sum();
+    let mut data = Vec::with_capacity(total);
+    let mut ranges = Vec::new();
+    let mut examples_of = Vec::with_capacity(texts.len());
+    for t in texts {
+        let off = data.len();
+        data.extend_from_slice(t);
+        let rs = example_ranges(t.len(), config.example_bytes);
+        examples_of.push(rs.len());
+        ranges.extend(rs.into_iter().map(|r| off + r.start..off + r.end));
+    }
+    let all = ac::assemble_ac_examples(&data, &ranges, config, model, opts, 0)?
+        .0
+        .finish_packed(data.len());
+    drop(data);
+    let tb = config.token_bits as u64;
+    let windowed = config.method == MethodKind::EqualInfo;
+    let (mut e, mut t, mut w) = (0usize, 0usize, 0usize);
+    let mut out = Vec::with_capacity(texts.len());
+    for (text, &k) in texts.iter().zip(&examples_of) {
+        let example_bits = all.example_bits[e..e + k].to_vec();
+        let tokens: usize = example_bits.iter().map(|b| b.div_ceil(tb) as usize).sum();
+        let mut window_bytes = Vec::new();
+        if windowed {
+            // An example's windows hold its bytes, in order.
+            for r in &ranges[e..e + k] {
+                let mut left = r.len();
+                while left > 0 {
+                    let n = all.window_bytes.get(w).copied().ok_or_else(|| {
+                        Error::Decode("the packed windows do not cover the examples".into())
+                    })?;
+                    window_bytes.push(n);
+                    left = left.checked_sub(n as usize).ok_or_else(|| {
+                        Error::Decode("a packed window crosses its example's end".into())
+                    })?;
+                    w += 1;
+                }
+            }
+        }
+        out.push(Packed {
+            config: config.clone(),
+            input_len: text.len(),
+            tokens: all.tokens[t..t + tokens].to_vec(),
+            example_bits,
+            window_bytes,
+        });
+        e += k;
+        t += tokens;
+    }
+    Ok(out)
+}
+
 /// The tokens of each of several texts, each encoded alone with `config` (as [`encode`] of that
 /// text gives them). AC and EqualInfo code all the texts' examples in one run, many model lanes
 /// side by side (the lane contract makes that the same as one text at a time); the other methods
