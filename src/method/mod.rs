@@ -93,21 +93,31 @@ pub struct Encoded {
     pub trace: Option<Trace>,
 }
 
+/// input bytes / tokens (the paper's compression ratio; 0 without tokens).
+fn bytes_per_token(input_len: usize, tokens: usize) -> f64 {
+    if tokens == 0 {
+        return 0.0;
+    }
+    input_len as f64 / tokens as f64
+}
+
+/// tokens × token bits / input bytes (0 without input).
+fn bits_per_byte(input_len: usize, tokens: usize, token_bits: u32) -> f64 {
+    if input_len == 0 {
+        return 0.0;
+    }
+    (tokens as u64 * token_bits as u64) as f64 / input_len as f64
+}
+
 impl Encoded {
     /// Bytes per token (the paper's compression ratio).
     pub fn bytes_per_token(&self) -> f64 {
-        if self.tokens.is_empty() {
-            return 0.0;
-        }
-        self.input_len as f64 / self.tokens.len() as f64
+        bytes_per_token(self.input_len, self.tokens.len())
     }
 
     /// Token bits per input byte.
     pub fn bits_per_byte(&self) -> f64 {
-        if self.input_len == 0 {
-            return 0.0;
-        }
-        (self.tokens.len() as u64 * self.config.token_bits as u64) as f64 / self.input_len as f64
+        bits_per_byte(self.input_len, self.tokens.len(), self.config.token_bits)
     }
 
     /// The byte <-> bit <-> token alignment: GZip's from tracing its zlib streams
@@ -429,18 +439,12 @@ pub struct Packed {
 impl Packed {
     /// Bytes per token (the paper's compression ratio).
     pub fn bytes_per_token(&self) -> f64 {
-        if self.tokens.is_empty() {
-            return 0.0;
-        }
-        self.input_len as f64 / self.tokens.len() as f64
+        bytes_per_token(self.input_len, self.tokens.len())
     }
 
     /// Token bits per input byte.
     pub fn bits_per_byte(&self) -> f64 {
-        if self.input_len == 0 {
-            return 0.0;
-        }
-        (self.tokens.len() as u64 * self.config.token_bits as u64) as f64 / self.input_len as f64
+        bits_per_byte(self.input_len, self.tokens.len(), self.config.token_bits)
     }
 }
 
