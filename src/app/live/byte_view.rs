@@ -37,6 +37,11 @@ pub struct ByteLayout {
     pub lines: Vec<Line>,
     /// Line of each byte.
     pub byte_line: Vec<u32>,
+    /// A byte to scroll into view once an analysis covers it (the editor's cursor after an
+    /// edit); kept across rebuilds, cleared once shown.
+    pub follow: Option<usize>,
+    /// Scroll to the top on the next frame (a new text was opened).
+    pub to_top: bool,
 }
 
 impl ByteLayout {
@@ -95,6 +100,8 @@ impl ByteLayout {
             glyphs,
             lines,
             byte_line,
+            follow: None,
+            to_top: false,
         }
     }
 
@@ -107,9 +114,23 @@ impl ByteLayout {
             show_whitespace,
         );
         if self.key != Some(key) {
+            let (follow, to_top) = (self.follow, self.to_top);
             *self = ByteLayout::build(text, per_line, show_whitespace);
             self.key = Some(key);
+            self.follow = follow;
+            self.to_top = to_top;
         }
+    }
+
+    /// Asks the view to scroll `byte` into view once an analysis covers it.
+    pub fn follow(&mut self, byte: usize) {
+        self.follow = Some(byte);
+    }
+
+    /// Asks the view to start at the top (a newly opened text), forgetting any byte to follow.
+    pub fn scroll_to_top(&mut self) {
+        self.to_top = true;
+        self.follow = None;
     }
 
     /// Number of glyphs drawn as hex (invalid UTF-8).
@@ -140,6 +161,10 @@ pub struct ByteViewOutput {
     pub drawn_tokens: Vec<(usize, Rect)>,
     /// The overhead markers drawn: the byte they precede and their rectangle.
     pub drawn_overhead: Vec<(usize, Rect)>,
+    /// The bytes of the lines in view (first to last visible line).
+    pub shown_bytes: Range<usize>,
+    /// The top of the view on screen (it must not move while the text is re-analysed).
+    pub view_top: f32,
 }
 
 /// Options of the view.
@@ -188,17 +213,39 @@ pub fn byte_view_ui(
     let width = ui.available_width().max(200.0);
     let per_line = ((width - 8.0) / CELL_W).floor() as usize;
     layout.update(&analysis.text, per_line, show_whitespace);
-    let mut out = ByteViewOutput::default();
+    let mut out = ByteViewOutput {
+        view_top: ui.cursor().top(),
+        ..Default::default()
+    };
     let total_h = layout.lines.len() as f32 * LINE_H;
-    egui::ScrollArea::vertical()
+    let mut area = egui::ScrollArea::vertical()
         .id_salt("byte_view")
-        .auto_shrink([false, false])
-        .show_viewport(ui, |ui, viewport| {
+        .auto_shrink([false, false]);
+    if std::mem::take(&mut layout.to_top) {
+        area = area.vertical_scroll_offset(0.0);
+    }
+    // The line to bring into view: the followed byte, once this analysis holds it.
+    let follow_line = layout
+        .follow
+        .filter(|&b| b < analysis.text.len())
+        .and_then(|b| layout.byte_line.get(b).map(|&l| l as usize));
+    if follow_line.is_some() {
+        layout.follow = None;
+    }
+    area.show_viewport(ui, |ui, viewport| {
             let (resp, painter) =
                 ui.allocate_painter(Vec2::new(width - 8.0, total_h), Sense::click());
             let origin = resp.rect.min;
+            if let Some(l) = follow_line {
+                let top = origin.y + l as f32 * LINE_H;
+                let r = Rect::from_min_max(Pos2::new(origin.x, top), Pos2::new(origin.x + 1.0, top + LINE_H));
+                ui.scroll_to_rect_animation(r, None, egui::style::ScrollAnimation::none());
+            }
             let first = ((viewport.min.y / LINE_H).floor().max(0.0)) as usize;
             let last = ((viewport.max.y / LINE_H).ceil() as usize).min(layout.lines.len());
+            if first < last {
+                out.shown_bytes = layout.lines[first].bytes.start..layout.lines[last - 1].bytes.end;
+            }
             // Linked-hover sets from last frame's hover.
             let hover_window = prev_hover.byte.and_then(|b| analysis.window_of(b));
             let hover_tokens: Range<usize> = match prev_hover.byte {

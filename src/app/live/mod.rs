@@ -5,6 +5,7 @@
 pub mod byte_view;
 pub mod entropy;
 pub mod interval;
+pub mod status;
 
 use crate::app::command::Command;
 use crate::app::input::Input;
@@ -50,6 +51,8 @@ pub struct LiveState {
     pub entropy: entropy::EntropyTrackState,
     /// What the byte view drew last frame (token boxes, overhead markers).
     pub drawn: byte_view::ByteViewOutput,
+    /// The result on show is stale (drawn dimmed): the analysis after it failed.
+    pub stale: bool,
 }
 
 /// The summary line of an analysis.
@@ -106,8 +109,11 @@ pub fn live_ui(
     egui::Panel::top("editor_panel")
         .resizable(true)
         .default_size(150.0)
-        .show(ui, |ui| editor_ui(ui, input, cmds));
+        .show(ui, |ui| editor_ui(ui, input, cmds))
+        .inner
+        .map(|b| st.layout.follow(b));
     let analysis = view.analysis.cloned();
+    st.stale = analysis.is_some() && view.error.is_some();
     if let Some(a) = &analysis {
         // The panel keeps its height: a minimum it is never drawn (or stored) below, and a
         // scroll area that fills it instead of shrinking it to its content.
@@ -116,6 +122,9 @@ pub fn live_ui(
             .default_size(INTERVAL_PANEL_DEFAULT)
             .min_size(INTERVAL_PANEL_MIN)
             .show(ui, |ui| {
+                if st.stale {
+                    ui.multiply_opacity(status::STALE_OPACITY);
+                }
                 resize_grip(ui);
                 egui::ScrollArea::vertical()
                     .id_salt("interval_scroll")
@@ -127,17 +136,10 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            if let Some(a) = &analysis {
-                ui.label(summary_text(a));
-            }
-            if view.busy {
-                ui.spinner();
-                ui.label("analysing…");
-            }
-        });
-        if let Some(e) = view.error {
-            ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
+        status::status_line_ui(ui, analysis.as_deref().map(summary_text), view.busy);
+        status::error_ui(ui, analysis.as_deref(), view.error);
+        if st.stale {
+            ui.multiply_opacity(status::STALE_OPACITY);
         }
         ui.horizontal(|ui| {
             legend_ui(ui, settings.colour_scale);
@@ -186,7 +188,8 @@ pub fn live_ui(
     });
 }
 
-fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
+/// The editor; after an edit, the byte at its cursor (for the byte view to follow).
+fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<usize> {
     let label_id = ui
         .horizontal(|ui| {
             let label = ui.label("Text");
@@ -209,21 +212,29 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let utf8 = input.utf8;
-            let resp = ui
-                .add(
-                    egui::TextEdit::multiline(&mut input.text)
-                        .id_salt("text_editor")
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(6)
-                        .interactive(utf8),
-                )
-                .labelled_by(label_id);
-            if resp.changed() && utf8 {
-                input.bytes = Arc::new(input.text.as_bytes().to_vec());
-                input.name = "edited text".into();
-                cmds.push(Command::TextEdited);
+            let out = egui::TextEdit::multiline(&mut input.text)
+                .id_salt("text_editor")
+                .desired_width(f32::INFINITY)
+                .desired_rows(6)
+                .interactive(utf8)
+                .show(ui);
+            let resp = (*out.response).clone().labelled_by(label_id);
+            if !(resp.changed() && utf8) {
+                return None;
             }
-        });
+            input.bytes = Arc::new(input.text.as_bytes().to_vec());
+            input.name = "edited text".into();
+            cmds.push(Command::TextEdited);
+            // The byte before the cursor: the one just typed.
+            let chars = out.cursor_range.map(|c| c.primary.index.0)?;
+            let byte = input
+                .text
+                .char_indices()
+                .nth(chars)
+                .map_or(input.text.len(), |(i, _)| i);
+            Some(byte.saturating_sub(1))
+        })
+        .inner
 }
 
 /// The colour legend of the byte cells.
