@@ -123,7 +123,10 @@ fn the_selection_keeps_its_byte_when_b_changes() {
         .iter()
         .position(|win| win.bytes.contains(&byte))
         .expect("a window holds the byte");
-    assert!(want < w, "b = 64 puts byte {byte} in an earlier window ({want})");
+    assert!(
+        want < w,
+        "b = 64 puts byte {byte} in an earlier window ({want})"
+    );
     assert_eq!(s.window, want);
     assert_eq!(new.windows[s.window].bytes.start + s.step, byte);
     h.get_by_label_contains(&format!("Window {want} "));
