@@ -7,6 +7,7 @@
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+use eqinfo::app::live::{self, LiveState, LiveView};
 use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::Settings;
 use eqinfo::app::App;
@@ -132,32 +133,44 @@ fn the_selection_keeps_its_byte_when_b_changes() {
     h.get_by_label_contains(&format!("Window {want} "));
 }
 
-/// The status line has the same height busy or not, at every width: the busy marker has a
-/// slot of its own, so "analysing…" never re-wraps the summary and the view below never jumps.
+/// The Live tab's byte view starts at the same height busy or not, at every width: the busy
+/// marker has a fixed slot of its own, so "analysing…" never re-wraps the summary and the view
+/// below never jumps. Drawn by the tab's own `live_ui` with a real analysis.
 #[test]
-fn the_status_line_keeps_its_height_while_analysing() {
-    let summary = "4120 bytes · 301 windows · 604 tokens · 2.345 bits/byte · 6.82 bytes/token · \
-                   ratio 3.41× vs bytes · round trip verified · side-info-free decoding 290/301 \
-                   windows · analysed in 12.3 ms"
-        .to_string();
-    let below = |width: f32, busy: bool| -> f32 {
-        let mut bottom = 0.0;
-        let s = summary.clone();
+fn the_byte_view_does_not_move_when_analysing_starts() {
+    let mut app = harness(Settings::default());
+    settle(&mut app);
+    let analysis = app.state().analysis.clone().expect("analysis");
+    let input = app.state().input.clone();
+    let settings = Settings::default();
+    let top = |width: f32, busy: bool| -> f32 {
+        let mut st = LiveState::default();
+        let mut input = input.clone();
+        let a = analysis.clone();
+        let s = settings.clone();
         let mut h = Harness::builder()
-            .with_size(egui::Vec2::new(width, 300.0))
-            .build_ui(|ui| {
-                eqinfo::app::live::status::status_line_ui(ui, Some(s.clone()), busy);
-                bottom = ui.cursor().top();
+            .with_size(egui::Vec2::new(width, 900.0))
+            .build_ui(move |ui| {
+                let view = LiveView {
+                    analysis: Some(&a),
+                    error: None,
+                    busy,
+                    settings: &s,
+                };
+                let mut cmds = Vec::new();
+                live::live_ui(ui, &mut st, &mut input, &view, &mut cmds);
+                ui.data_mut(|d| d.insert_temp(egui::Id::new("view_top"), st.drawn.view_top));
             });
-        h.run_steps(2);
-        drop(h);
-        bottom
+        h.run_steps(3);
+        h.ctx
+            .data(|d| d.get_temp::<f32>(egui::Id::new("view_top")))
+            .unwrap_or(-1.0)
     };
-    for width in (300..=1400).step_by(25) {
+    for width in (500..=1400).step_by(100) {
         let w = width as f32;
-        let (idle, busy) = (below(w, false), below(w, true));
-        assert!(idle > 0.0);
-        assert_eq!(idle, busy, "width {w}: the status line changed height");
+        let (idle, busy) = (top(w, false), top(w, true));
+        assert!(idle > 0.0, "width {w}: no byte view");
+        assert_eq!(idle, busy, "width {w}: the byte view moved");
     }
 }
 

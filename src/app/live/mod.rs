@@ -136,13 +136,14 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        status::status_line_ui(ui, analysis.as_deref().map(summary_text), view.busy);
+        status::status_line_ui(ui, analysis.as_deref().map(summary_text));
         status::error_ui(ui, analysis.as_deref(), view.error);
         if st.stale {
             ui.multiply_opacity(status::STALE_OPACITY);
         }
         ui.horizontal(|ui| {
             legend_ui(ui, settings.colour_scale);
+            status::busy_slot(ui, view.busy);
             if let Some(a) = &analysis {
                 let hex = st.layout.hex_cells();
                 if hex > 0 {

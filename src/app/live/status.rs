@@ -1,5 +1,5 @@
-//! The Live tab's status line: a fixed slot for the busy marker and the summary in a space of
-//! its own height, so that the layout below never jumps while typing; and the banner that marks
+//! The Live tab's status line: the summary in a space of its own height and a fixed slot for
+//! the busy marker, so that the layout below never jumps while typing; and the banner that marks
 //! a result as stale when the settings after it failed.
 
 use crate::live::Analysis;
@@ -24,17 +24,16 @@ pub fn busy_slot(ui: &mut Ui, busy: bool) {
     });
 }
 
-/// The status line: the busy slot, then the summary wrapped in at least two lines' height.
-pub fn status_line_ui(ui: &mut Ui, summary: Option<String>, busy: bool) {
+/// The status line: the summary, wrapped at the full width in at least two lines' height
+/// (the busy marker is not in it but in the fixed slot of the legend row, [`busy_slot`], so
+/// its coming and going never re-wraps the summary).
+pub fn status_line_ui(ui: &mut Ui, summary: Option<String>) {
     let line_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-    ui.horizontal_top(|ui| {
-        busy_slot(ui, busy);
-        ui.vertical(|ui| {
-            ui.set_min_height(2.0 * line_h);
-            if let Some(s) = summary {
-                ui.add(egui::Label::new(s).wrap());
-            }
-        });
+    ui.vertical(|ui| {
+        ui.set_min_height(2.0 * line_h);
+        if let Some(s) = summary {
+            ui.add(egui::Label::new(s).wrap());
+        }
     });
 }
 
