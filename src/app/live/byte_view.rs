@@ -165,6 +165,9 @@ pub struct ByteViewOutput {
     pub shown_bytes: Range<usize>,
     /// The top of the view on screen (it must not move while the text is re-analysed).
     pub view_top: f32,
+    /// The part of the screen the view shows (its scroll area's clip): drawn boxes outside it
+    /// are hidden.
+    pub view_rect: Option<Rect>,
 }
 
 /// Options of the view.
@@ -235,6 +238,7 @@ pub fn byte_view_ui(
     area.show_viewport(ui, |ui, viewport| {
         let (resp, painter) = ui.allocate_painter(Vec2::new(width - 8.0, total_h), Sense::click());
         let origin = resp.rect.min;
+        out.view_rect = Some(ui.clip_rect());
         if let Some(l) = follow_line {
             let top = origin.y + l as f32 * LINE_H;
             let r = Rect::from_min_max(

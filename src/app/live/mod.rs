@@ -17,8 +17,11 @@ use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use interval::IntervalState;
 use std::sync::Arc;
 
-/// Height of the interval panel when first shown.
+/// Height of the interval panel when first shown (at most: see [`INTERVAL_PANEL_SHARE`]).
 pub const INTERVAL_PANEL_DEFAULT: f32 = 430.0;
+/// The interval panel first takes at most this share of the tab's height, so the byte view
+/// keeps several lines on a small screen.
+pub const INTERVAL_PANEL_SHARE: f32 = 0.38;
 /// The interval panel is never smaller than this (nor stored smaller).
 pub const INTERVAL_PANEL_MIN: f32 = 220.0;
 
@@ -119,7 +122,11 @@ pub fn live_ui(
         // scroll area that fills it instead of shrinking it to its content.
         egui::Panel::bottom("interval_panel")
             .resizable(true)
-            .default_size(INTERVAL_PANEL_DEFAULT)
+            .default_size(
+                INTERVAL_PANEL_DEFAULT
+                    .min(INTERVAL_PANEL_SHARE * ui.available_height())
+                    .max(INTERVAL_PANEL_MIN),
+            )
             .min_size(INTERVAL_PANEL_MIN)
             .show(ui, |ui| {
                 if st.stale {
