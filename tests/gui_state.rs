@@ -148,6 +148,8 @@ fn the_byte_view_does_not_move_when_analysing_starts() {
         let mut input = input.clone();
         let a = analysis.clone();
         let s = settings.clone();
+        let seen = std::rc::Rc::new(std::cell::Cell::new(-1.0f32));
+        let out = seen.clone();
         let mut h = Harness::builder()
             .with_size(egui::Vec2::new(width, 900.0))
             .build_ui(move |ui| {
@@ -159,12 +161,11 @@ fn the_byte_view_does_not_move_when_analysing_starts() {
                 };
                 let mut cmds = Vec::new();
                 live::live_ui(ui, &mut st, &mut input, &view, &mut cmds);
-                ui.data_mut(|d| d.insert_temp(egui::Id::new("view_top"), st.drawn.view_top));
+                out.set(st.drawn.view_top);
             });
         h.run_steps(3);
-        h.ctx
-            .data(|d| d.get_temp::<f32>(egui::Id::new("view_top")))
-            .unwrap_or(-1.0)
+        drop(h);
+        seen.get()
     };
     for width in (500..=1400).step_by(100) {
         let w = width as f32;

@@ -109,12 +109,14 @@ pub fn live_ui(
     cmds: &mut Vec<Command>,
 ) {
     let settings = view.settings;
-    egui::Panel::top("editor_panel")
+    let edited = egui::Panel::top("editor_panel")
         .resizable(true)
         .default_size(150.0)
         .show(ui, |ui| editor_ui(ui, input, cmds))
-        .inner
-        .map(|b| st.layout.follow(b));
+        .inner;
+    if let Some(b) = edited {
+        st.layout.follow(b);
+    }
     let analysis = view.analysis.cloned();
     st.stale = analysis.is_some() && view.error.is_some();
     if let Some(a) = &analysis {
