@@ -145,11 +145,12 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        status::status_line_ui(ui, analysis.as_deref().map(summary_text));
+        // The error first: with a stale result everything after it (its summary too) is dimmed.
         status::error_ui(ui, analysis.as_deref(), view.error);
         if st.stale {
             ui.multiply_opacity(status::STALE_OPACITY);
         }
+        status::status_line_ui(ui, analysis.as_deref().map(summary_text));
         ui.horizontal(|ui| {
             legend_ui(ui, settings.colour_scale);
             status::busy_slot(ui, view.busy);

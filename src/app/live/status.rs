@@ -46,8 +46,8 @@ pub fn error_ui(ui: &mut Ui, analysis: Option<&Analysis>, error: Option<&str>) -
             ui.colored_label(
                 crate::app::theme::FLAG,
                 format!(
-                    "Stale (dimmed): this result is for {} and the text before; the current \
-                     settings and text give an error: {e}",
+                    "Stale (dimmed): the result below is for {} and the text as it was then; \
+                     the current settings and text give an error: {e}",
                     a.config
                 ),
             );
