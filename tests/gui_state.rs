@@ -267,5 +267,7 @@ fn the_exact_values_table_fits() {
     assert_eq!(regs.len(), 4, "low and high, before and after");
     for r in regs {
         assert!(r.right() <= WIDTH, "clipped: {r:?}");
+        // One line each (10-point type): a register's bits are never wrapped.
+        assert!(r.height() < 16.0, "wrapped: {r:?}");
     }
 }

@@ -419,6 +419,8 @@ fn exact_values(ui: &mut Ui, step: &EncodeStep, freq: u32, cum_low: u32, total: 
     egui::ScrollArea::horizontal()
         .id_salt("exact_values_scroll")
         .show(ui, |ui| {
+            // Values never wrap inside a cell: the scroll bar takes over instead.
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             egui::Grid::new("exact_values")
                 .striped(true)
                 .show(ui, |ui| {
