@@ -376,18 +376,24 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
     })
 }
 
-/// The side information of an encoding (uncompressed varints).
-fn side_info_raw(enc: &Encoded, data: &[u8]) -> Vec<u8> {
+/// The side information of an encoding (uncompressed varints): each example's code length, each
+/// window's byte count (EqualInfoAC), the unigram's counts (StaticAC).
+fn side_info_raw(
+    cfg: &Config,
+    example_bits: impl Iterator<Item = u64>,
+    window_bytes: impl Iterator<Item = u64>,
+    data: &[u8],
+) -> Vec<u8> {
     let mut raw = Vec::new();
-    for ex in &enc.examples {
-        put_varint(&mut raw, ex.bit_len);
+    for bits in example_bits {
+        put_varint(&mut raw, bits);
     }
-    if enc.config.method == MethodKind::EqualInfo {
-        for w in &enc.windows {
-            put_varint(&mut raw, w.bytes.len() as u64);
+    if cfg.method == MethodKind::EqualInfo {
+        for n in window_bytes {
+            put_varint(&mut raw, n);
         }
     }
-    if enc.config.method == MethodKind::StaticAc {
+    if cfg.method == MethodKind::StaticAc {
         for &c in Unigram::fit(data).counts() {
             put_varint(&mut raw, c);
         }
@@ -416,29 +422,62 @@ pub fn side_info_from_values(values: &[u64]) -> Result<Vec<u8>> {
 /// Builds a container from an encoding of `data` (the model identity is recorded for AC and
 /// EqualInfo).
 pub fn build(enc: &Encoded, data: &[u8], model: Option<ModelIdentity>) -> Result<Container> {
-    let side_info = deflate_side_info(&side_info_raw(enc, data))?;
-    let model = if enc.config.method.uses_model() {
+    let raw = side_info_raw(
+        &enc.config,
+        enc.examples.iter().map(|e| e.bit_len),
+        enc.windows.iter().map(|w| w.bytes.len() as u64),
+        data,
+    );
+    build_parts(&enc.config, enc.tokens.clone(), &raw, data, model)
+}
+
+/// [`build`] from the compact [`method::Packed`] form (what [`compress`] uses: its tokens are
+/// moved, not copied).
+pub fn build_packed(
+    packed: method::Packed,
+    data: &[u8],
+    model: Option<ModelIdentity>,
+) -> Result<Container> {
+    let raw = side_info_raw(
+        &packed.config,
+        packed.example_bits.iter().copied(),
+        packed.window_bytes.iter().map(|&n| n as u64),
+        data,
+    );
+    drop(packed.window_bytes);
+    build_parts(&packed.config, packed.tokens, &raw, data, model)
+}
+
+fn build_parts(
+    config: &Config,
+    tokens: Vec<u32>,
+    raw: &[u8],
+    data: &[u8],
+    model: Option<ModelIdentity>,
+) -> Result<Container> {
+    let side_info = deflate_side_info(raw)?;
+    let model = if config.method.uses_model() {
         Some(model.ok_or_else(|| {
             Error::BadParams(format!(
                 "{} needs the model's identity in the container",
-                enc.config.label()
+                config.label()
             ))
         })?)
-    } else if enc.config.method == MethodKind::Subword {
+    } else if config.method == MethodKind::Subword {
         Some(method::subword::SubwordTokenizer::shipped()?.identity())
     } else {
         None
     };
     Ok(Container {
         header: Header {
-            config: enc.config.clone(),
+            config: config.clone(),
             model,
             input_len: data.len() as u64,
             sha256: sha256_hex(data),
-            token_count: enc.tokens.len() as u64,
+            token_count: tokens.len() as u64,
             side_info_bytes: side_info.len() as u64,
         },
-        tokens: enc.tokens.clone(),
+        tokens,
         side_info,
     })
 }
@@ -824,16 +863,16 @@ impl Container {
 }
 
 /// Peak memory, in bytes per input byte, that compressing with `cfg` needs with the trace off:
-/// the measured RSS of `eqinfo compress` on 21 MB with the uniform model (see the README),
-/// rounded up. EqualInfo keeps a `WindowSpan` (56 bytes) per window, about twice while a lane
-/// group is assembled; with 8 bits a byte (the uniform model; a skewed model on unlikely text
-/// can need more) that is `8 / b` windows a byte.
+/// the measured RSS of `eqinfo compress` with the uniform model (see the README's Memory
+/// section), rounded up. EqualInfo keeps 4 bytes a window while encoding (a byte count and the
+/// code bits, 16 bits each) besides its bits and tokens; with 8 bits a byte (the uniform model;
+/// a skewed model on unlikely text can need more) that is `8 / b` windows a byte.
 pub fn compress_bytes_per_input_byte(cfg: &Config) -> u64 {
     match cfg.method {
         MethodKind::Gzip => 8,
         MethodKind::StaticAc => 12,
         MethodKind::Bytes | MethodKind::Ac | MethodKind::Subword => 16,
-        MethodKind::EqualInfo => 16 + 80 * 8 / cfg.window_bits.max(8) as u64,
+        MethodKind::EqualInfo => 8 + 64 / cfg.window_bits.max(8) as u64,
     }
 }
 
@@ -877,8 +916,8 @@ pub fn check_compress_memory(cfg: &Config, input_len: usize) -> Result<()> {
 
 /// Compresses `data` into container bytes.
 pub fn compress(data: &[u8], config: &Config, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
-    let enc = method::encode(data, config, model, &method::RunOptions::default())?;
-    build(&enc, data, Some(model.identity()))?.to_bytes()
+    let packed = method::encode_packed(data, config, model, &method::RunOptions::default())?;
+    build_packed(packed, data, Some(model.identity()))?.to_bytes()
 }
 
 /// Decompresses container bytes.

@@ -30,6 +30,9 @@ use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Text coded together in one lane run by [`export`] (whole inputs; one larger input alone).
+const GROUP_BYTES: u64 = 8 << 20;
+
 /// The dataset format this build writes and reads.
 pub const DATASET_FORMAT_VERSION: u32 = 1;
 /// `manifest.format`.
@@ -313,16 +316,25 @@ pub fn export(
         BufWriter::new(std::fs::File::create(&index_path).map_err(|e| Error::io(&index_path, e))?);
     let mut token_offset = 0u64;
     let mut examples = 0u64;
-    for (n, (input, size, sha)) in planned.iter().enumerate() {
-        let data = read_file(&input.file)?;
-        if file_sha256(&data) != *sha {
-            return Err(Error::BadParams(format!(
-                "{} changed while it was being exported",
-                input.file.display()
-            )));
-        }
-        if data.is_empty() {
-            continue;
+    // Inputs are coded in groups (at most GROUP_BYTES of text, whole inputs) whose examples
+    // share the model's lanes (`method::encode_packed_many`): a folder of small files fills the
+    // lanes as one long file does. The output is the same as coding each input alone.
+    let mut next = 0usize;
+    while next < planned.len() {
+        let mut group = Vec::new();
+        let mut bytes = 0u64;
+        while next < planned.len() && (group.is_empty() || bytes + planned[next].1 <= GROUP_BYTES) {
+            let (input, _, sha) = &planned[next];
+            let data = read_file(&input.file)?;
+            if file_sha256(&data) != *sha {
+                return Err(Error::BadParams(format!(
+                    "{} changed while it was being exported",
+                    input.file.display()
+                )));
+            }
+            bytes += data.len() as u64;
+            group.push((next, data));
+            next += 1;
         }
         let base = done;
         let progress = |d: usize, _t: usize| {
@@ -335,52 +347,79 @@ pub fn export(
             cancel: opts.cancel,
             progress: Some(&progress),
         };
-        let enc = method::encode(&data, config, model, &run)?;
-        for ex in &enc.examples {
-            let tokens = &enc.tokens[ex.tokens.clone()];
-            match dtype {
-                "u1" => {
-                    let bytes: Vec<u8> = tokens.iter().map(|&t| t as u8).collect();
-                    tokens_out.write_all(&bytes)
-                }
-                _ => {
-                    let bytes: Vec<u8> = tokens
+        let texts: Vec<&[u8]> = group
+            .iter()
+            .filter(|(_, d)| !d.is_empty())
+            .map(|(_, d)| d.as_slice())
+            .collect();
+        let mut packed = method::encode_packed_many(&texts, config, model, &run)?.into_iter();
+        for (n, data) in &group {
+            if data.is_empty() {
+                continue;
+            }
+            let p = packed
+                .next()
+                .ok_or_else(|| Error::Decode("an input without its encoding".into()))?;
+            let input = &planned[*n].0;
+            let tb = config.token_bits as u64;
+            let mut t0 = 0usize;
+            let mut w0 = 0usize;
+            for (ex, &bit_len) in method::example_ranges(data.len(), config.example_bytes)
+                .iter()
+                .zip(&p.example_bits)
+            {
+                let n_tokens = bit_len.div_ceil(tb) as usize;
+                let tokens = p
+                    .tokens
+                    .get(t0..t0 + n_tokens)
+                    .ok_or_else(|| Error::Decode("an example's tokens are missing".into()))?;
+                t0 += n_tokens;
+                let bytes: Vec<u8> = if dtype == "u1" {
+                    tokens.iter().map(|&t| t as u8).collect()
+                } else {
+                    tokens
                         .iter()
                         .flat_map(|&t| (t as u16).to_le_bytes())
-                        .collect();
-                    tokens_out.write_all(&bytes)
+                        .collect()
+                };
+                tokens_out
+                    .write_all(&bytes)
+                    .map_err(|e| Error::io(&tokens_path, e))?;
+                let mut windows = Vec::new();
+                if config.method == MethodKind::EqualInfo {
+                    let mut left = ex.len() as u64;
+                    while left > 0 {
+                        let c = *p.window_bytes.get(w0).ok_or_else(|| {
+                            Error::Decode("an example's windows are missing".into())
+                        })? as u64;
+                        windows.push(c);
+                        left = left.saturating_sub(c);
+                        w0 += 1;
+                    }
                 }
+                let line = IndexLine {
+                    input: *n as u64,
+                    path: input.name.clone(),
+                    byte_offset: ex.start as u64,
+                    byte_len: ex.len() as u64,
+                    token_offset,
+                    token_count: tokens.len() as u64,
+                    bit_len,
+                    windows,
+                };
+                serde_json::to_writer(&mut index_out, &line)?;
+                index_out
+                    .write_all(b"\n")
+                    .map_err(|e| Error::io(&index_path, e))?;
+                token_offset += tokens.len() as u64;
+                examples += 1;
             }
-            .map_err(|e| Error::io(&tokens_path, e))?;
-            let windows = if config.method == MethodKind::EqualInfo {
-                enc.windows_of(examples_index(&enc, ex))
-                    .iter()
-                    .map(|w| w.bytes.len() as u64)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let line = IndexLine {
-                input: n as u64,
-                path: input.name.clone(),
-                byte_offset: ex.bytes.start as u64,
-                byte_len: ex.bytes.len() as u64,
-                token_offset,
-                token_count: tokens.len() as u64,
-                bit_len: ex.bit_len,
-                windows,
-            };
-            serde_json::to_writer(&mut index_out, &line)?;
-            index_out
-                .write_all(b"\n")
-                .map_err(|e| Error::io(&index_path, e))?;
-            token_offset += tokens.len() as u64;
-            examples += 1;
+            if config.method == MethodKind::StaticAc {
+                manifest.inputs[*n].unigram =
+                    Some(crate::model::Unigram::fit(data).counts().to_vec());
+            }
         }
-        if config.method == MethodKind::StaticAc {
-            manifest.inputs[n].unigram = Some(crate::model::Unigram::fit(&data).counts().to_vec());
-        }
-        done += size;
+        done += bytes;
         if let Some(p) = opts.progress {
             p(done, total);
         }
@@ -408,12 +447,6 @@ pub fn export(
         Error::io(out, e)
     })?;
     Ok(ExportOutcome::Written(manifest))
-}
-
-fn examples_index(enc: &method::Encoded, ex: &method::ExampleSpan) -> usize {
-    // Examples are in order and their token ranges are disjoint: find by the token start.
-    enc.examples
-        .partition_point(|e| e.tokens.start < ex.tokens.start)
 }
 
 fn dataset_files_present(dir: &Path) -> bool {

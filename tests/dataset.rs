@@ -5,7 +5,7 @@
 //! refused; numpy reads the layout the README describes.
 
 use eqinfo::dataset::{self, DatasetInput, ExportOptions, ExportOutcome, Shard};
-use eqinfo::method::Config;
+use eqinfo::method::{self, Config};
 use eqinfo::model::Uniform;
 use std::path::{Path, PathBuf};
 
@@ -362,4 +362,72 @@ fn cli_sharded_export_verifies_and_resumes() {
         "a.txt",
     ]);
     assert!(!ok && err.contains("shard"), "{err}");
+}
+
+/// Inputs coded together (their examples sharing the model's lanes) give each input the tokens
+/// and windows that coding it alone gives: `method::encode_packed_many` against
+/// `method::encode_packed` one text at a time, for every method, with examples small enough that
+/// the texts have several each and lanes mix texts.
+#[test]
+fn packing_inputs_together_changes_nothing() {
+    let texts: Vec<Vec<u8>> = vec![
+        b"short".to_vec(),
+        "Съешь же ещё этих мягких французских булок."
+            .repeat(5)
+            .into_bytes(),
+        Vec::new(),
+        b"The quick brown fox jumps over the lazy dog. ".repeat(9),
+        (0..=255u8).collect(),
+    ];
+    let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_slice()).collect();
+    let fitted = eqinfo::model::Unigram::fit(&refs.concat());
+    for spec in [
+        "equal-info:b=16:v=65536:ex=64",
+        "equal-info:b=24:v=256:ex=100:delay",
+        "equal-info:b=16:v=256:ex=50:reset=0",
+        "ac:v=256:ex=77",
+        "static-ac:v=256:ex=90",
+        "gzip:v=256:ex=120",
+        "bytes:ex=33",
+    ] {
+        let cfg: Config = spec.parse().unwrap();
+        let opts = method::RunOptions::default();
+        let mut model = fitted.clone();
+        let many = method::encode_packed_many(&refs, &cfg, &mut model, &opts).unwrap();
+        assert_eq!(many.len(), refs.len(), "{spec}");
+        for (t, p) in refs.iter().zip(&many) {
+            let mut model = fitted.clone();
+            let alone = method::encode_packed(t, &cfg, &mut model, &opts).unwrap();
+            assert_eq!(p.tokens, alone.tokens, "{spec}");
+            assert_eq!(p.example_bits, alone.example_bits, "{spec}");
+            assert_eq!(p.window_bytes, alone.window_bytes, "{spec}");
+            assert_eq!(p.input_len, t.len(), "{spec}");
+        }
+    }
+}
+
+/// The same with a real transformer (a tiny random M1, context 12): lanes of different texts
+/// stepped together give each text its own tokens, bit for bit.
+#[test]
+fn packing_inputs_together_changes_nothing_with_m1() {
+    use eqinfo::model::m1::{load, train::random_model_files, Config as M1Config};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = M1Config::preset("tiny").unwrap();
+    c.max_context = 12;
+    random_model_files(&c, 5, 0.4, dir.path()).unwrap();
+    let texts: Vec<Vec<u8>> = vec![
+        b"one small file".to_vec(),
+        b"another, longer file of plain words and spaces ".repeat(3),
+        b"x".to_vec(),
+    ];
+    let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_slice()).collect();
+    let cfg: Config = "equal-info:b=16:v=65536:ex=40".parse().unwrap();
+    let opts = method::RunOptions::default();
+    let mut m = load::load(dir.path(), &candle_core::Device::Cpu).unwrap();
+    let many = method::encode_packed_many(&refs, &cfg, &mut m, &opts).unwrap();
+    for (t, p) in refs.iter().zip(&many) {
+        let alone = method::encode_packed(t, &cfg, &mut m, &opts).unwrap();
+        assert_eq!(p.tokens, alone.tokens);
+        assert_eq!(p.window_bytes, alone.window_bytes);
+    }
 }

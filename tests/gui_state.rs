@@ -10,6 +10,7 @@ use egui_kittest::Harness;
 use eqinfo::app::live::{self, LiveState, LiveView};
 use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::Settings;
+use eqinfo::app::worker::WorkProgress;
 use eqinfo::app::App;
 use eqinfo::method::Config;
 use eqinfo::model::Unigram;
@@ -133,9 +134,10 @@ fn the_selection_keeps_its_byte_when_b_changes() {
     h.get_by_label_contains(&format!("Window {want} "));
 }
 
-/// The Live tab's byte view starts at the same height busy or not, at every width: the busy
-/// marker has a fixed slot of its own, so "analysing…" never re-wraps the summary and the view
-/// below never jumps. Drawn by the tab's own `live_ui` with a real analysis.
+/// The Live tab's byte view starts at the same height busy or not, at every width: the
+/// progress line (spinner, bar, Cancel) keeps its height when work starts and ends, and the
+/// summary has its own space, so the view below never jumps. Drawn by the tab's own `live_ui`
+/// with a real analysis.
 #[test]
 fn the_byte_view_does_not_move_when_analysing_starts() {
     let mut app = harness(Settings::default());
@@ -153,10 +155,19 @@ fn the_byte_view_does_not_move_when_analysing_starts() {
         let mut h = Harness::builder()
             .with_size(egui::Vec2::new(width, 900.0))
             .build_ui(move |ui| {
+                // Busy: the progress line with its Cancel button, as the worker reports it.
+                let progress = busy.then(|| WorkProgress {
+                    phase: "encoding".into(),
+                    done: 1000,
+                    total: 4000,
+                    since: Some(Instant::now()),
+                });
                 let view = LiveView {
                     analysis: Some(&a),
                     error: None,
                     busy,
+                    progress,
+                    cancelled: false,
                     settings: &s,
                 };
                 let mut cmds = Vec::new();

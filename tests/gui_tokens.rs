@@ -20,8 +20,10 @@ fn unigram() -> LoadedModel {
 }
 
 fn harness(settings: Settings) -> Harness<'static, App> {
+    // Tall enough that the byte view's middle tokens lie above the interval panel (which keeps
+    // a minimum height) and the progress line, so hovering one reaches the byte view.
     Harness::builder()
-        .with_size(egui::Vec2::new(1400.0, 900.0))
+        .with_size(egui::Vec2::new(1400.0, 1200.0))
         .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, unigram()))
 }
 

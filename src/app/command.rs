@@ -22,6 +22,12 @@ pub enum Command {
     Reanalyse,
     /// The Compare rows changed: recompute them.
     CompareChanged,
+    /// Stop the running analysis (or its decode checks); the last result stays on show.
+    CancelAnalysis,
+    /// Step the model on this many CPU threads (0 = every core).
+    SetThreads(usize),
+    /// Stop computing the Compare rows.
+    CancelCompare,
     /// Write the analysis (bytes, windows, tokens and their spans) as JSON and CSV.
     ExportAnalysis(PathBuf),
     /// Switch between the dark and the light theme.

@@ -5,13 +5,20 @@
 //! highlights the same bytes in every row. Rows can be added, removed and edited.
 //!
 //! What a row draws is a [`crate::live::AxisRow`] (a label and byte ranges with what they
-//! are): rows of another kind (segmenters' patches) are drawn by [`axis_ui`] the same way.
+//! are): rows of another kind are drawn by [`axis_ui`] the same way. Segmenter rows (a spec in
+//! the `-c` syntax of `eqinfo segments`, typed or from a preset) follow the coding rows on the
+//! same axis, each segment coloured by its information coded alone, its tooltip the
+//! segmentation lab's ([`segment_hover_text`]), and under the table a collapsible distribution
+//! plot per row ([`segment_distribution_ui`]). The worker computes them
+//! ([`crate::live::segmenter_row`]); a bad spec is that row's error.
 
 use crate::app::live::byte_view::{text_if_fits, ByteLayout};
+use crate::app::segments::{segment_distribution_ui, segment_hover_text, SegmentRowView};
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
-use crate::live::{AxisRow, CompareRow, SegmentLabel};
+use crate::live::{AxisRow, CompareRow, SegmentLabel, SegmenterRow};
 use crate::method::{Config, MethodKind};
+use crate::segment::SegmentInfo;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 use std::ops::Range;
 use std::sync::Arc;
@@ -27,6 +34,18 @@ const SUB_H: f32 = 9.0;
 const LABEL_W: f32 = 190.0;
 /// Space between blocks.
 const GAP: f32 = 8.0;
+
+/// The segmenter presets offered beside the spec field.
+pub const SEGMENTER_PRESETS: [&str; 4] = ["entropy", "entropy:mode=topk", "space", "fixed:n=8"];
+
+/// What the user changed in the tab this frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompareChanges {
+    /// The coding rows.
+    pub rows: bool,
+    /// The segmenter rows.
+    pub segmenters: bool,
+}
 
 /// A segment the axis drew last frame (for hover and tests).
 #[derive(Debug, Clone, PartialEq)]
@@ -52,18 +71,37 @@ pub struct CompareState {
     pub drawn: Vec<DrawnSegment>,
     /// The bytes under the pointer last frame (highlighted in every row).
     pub hover_bytes: Option<Range<usize>>,
+    /// The segmenter spec being typed.
+    pub new_segmenter: String,
 }
 
-/// Draws the tab; returns true when the rows changed.
+/// The Compare tab's rows and their results.
+pub struct CompareRows<'a> {
+    /// The coding rows.
+    pub rows: &'a mut Vec<Config>,
+    /// Their results, in order (stale ones are those whose configuration differs).
+    pub results: &'a [Result<CompareRow, String>],
+    /// The segmenter rows (specs as typed).
+    pub segmenters: &'a mut Vec<String>,
+    /// Their results, in order (stale ones are those whose spec differs).
+    pub segmenter_results: &'a [Result<SegmenterRow, String>],
+}
+
+/// Draws the tab; says what the user changed.
 pub fn compare_ui(
     ui: &mut Ui,
     st: &mut CompareState,
-    rows: &mut Vec<Config>,
-    results: &[Result<CompareRow, String>],
+    all: CompareRows<'_>,
     text: &Arc<Vec<u8>>,
     busy: bool,
     dark: bool,
-) -> bool {
+) -> CompareChanges {
+    let CompareRows {
+        rows,
+        results,
+        segmenters,
+        segmenter_results,
+    } = all;
     let mut changed = false;
     ui.horizontal(|ui| {
         ui.heading("Compare");
@@ -151,7 +189,13 @@ pub fn compare_ui(
         }
     }
     ui.separator();
-    let axis: Vec<Option<&AxisRow>> = rows
+    let seg_changed = segmenters_ui(ui, st, rows.len(), segmenters, segmenter_results, text);
+    ui.separator();
+    let seg_result = |k: usize, spec: &String| match segmenter_results.get(k) {
+        Some(Ok(r)) if r.spec == *spec => Some(r),
+        _ => None,
+    };
+    let mut axis: Vec<Option<&AxisRow>> = rows
         .iter()
         .enumerate()
         .map(|(i, cfg)| match results.get(i) {
@@ -159,7 +203,13 @@ pub fn compare_ui(
             _ => None,
         })
         .collect();
-    let windows: Vec<&[Range<usize>]> = rows
+    let mut infos: Vec<Option<&[SegmentInfo]>> = vec![None; axis.len()];
+    for (k, spec) in segmenters.iter().enumerate() {
+        let r = seg_result(k, spec);
+        axis.push(r.map(|r| &r.axis));
+        infos.push(r.map(|r| r.segments.as_slice()));
+    }
+    let mut windows: Vec<&[Range<usize>]> = rows
         .iter()
         .enumerate()
         .map(|(i, cfg)| match results.get(i) {
@@ -169,7 +219,136 @@ pub fn compare_ui(
             _ => &[],
         })
         .collect();
-    axis_ui(ui, st, text, &axis, &windows, dark);
+    windows.resize(axis.len(), &[]);
+    axis_ui(ui, st, text, &axis, &windows, &infos, dark);
+    CompareChanges {
+        rows: changed,
+        segmenters: seg_changed,
+    }
+}
+
+/// The segmenter rows: a spec field with presets, a table (segments, bytes and bits a segment,
+/// or the row's error) and a collapsible distribution plot per row. Rows are numbered after the
+/// `first` coding rows, as on the axis. True when the rows changed.
+fn segmenters_ui(
+    ui: &mut Ui,
+    st: &mut CompareState,
+    first: usize,
+    segmenters: &mut Vec<String>,
+    results: &[Result<SegmenterRow, String>],
+    text: &[u8],
+) -> bool {
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Segmenter rows");
+        let l = ui.label("Segmenter spec");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut st.new_segmenter)
+                    .desired_width(200.0)
+                    .hint_text("e.g. equal-info:b=16"),
+            )
+            .labelled_by(l.id);
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let spec = st.new_segmenter.trim().to_owned();
+        if (ui
+            .add_enabled(!spec.is_empty(), egui::Button::new("Add segmenter"))
+            .clicked()
+            || entered)
+            && !spec.is_empty()
+        {
+            segmenters.push(spec);
+            st.new_segmenter.clear();
+            changed = true;
+        }
+        ui.label("presets:");
+        for p in SEGMENTER_PRESETS {
+            if ui
+                .button(format!("+ {p}"))
+                .on_hover_text(format!("add the segmenter row '{p}'"))
+                .clicked()
+            {
+                segmenters.push(p.to_owned());
+                changed = true;
+            }
+        }
+    });
+    if segmenters.is_empty() {
+        ui.weak(
+            "none: add a segmenter (entropy, space, fixed:n=N, subword, equal-info:b=B, the \
+             -c syntax of `eqinfo segments`) to see its segments beside the coding rows",
+        );
+        return changed;
+    }
+    let mut remove = None;
+    egui::Grid::new("compare_segmenters")
+        .striped(true)
+        .num_columns(6)
+        .show(ui, |ui| {
+            for h in [
+                "#",
+                "segmenter",
+                "segments",
+                "bytes/segment",
+                "bits/segment alone",
+                "",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (k, spec) in segmenters.iter().enumerate() {
+                let n = first + k + 1;
+                ui.label(format!("{n}"));
+                match results.get(k) {
+                    Some(Ok(r)) if r.spec == *spec => {
+                        ui.label(format!("{spec} ({})", r.name));
+                        let c = r.segments.len().max(1) as f64;
+                        ui.label(r.segments.len().to_string());
+                        ui.label(format!("{:.2}", text.len() as f64 / c));
+                        let bits: f64 = r.segments.iter().map(|s| s.bits_alone).sum();
+                        ui.label(format!("{:.2}", bits / c));
+                    }
+                    Some(Err(e)) => {
+                        ui.label(spec.as_str());
+                        ui.colored_label(theme::FLAG, "error");
+                        ui.colored_label(theme::FLAG, e);
+                        ui.label("");
+                    }
+                    _ => {
+                        ui.label(spec.as_str());
+                        for _ in 0..3 {
+                            ui.label("…");
+                        }
+                    }
+                }
+                if ui.button(format!("Remove {n}")).clicked() {
+                    remove = Some(k);
+                }
+                ui.end_row();
+            }
+        });
+    for (k, spec) in segmenters.iter().enumerate() {
+        if let Some(Ok(r)) = results.get(k) {
+            if r.spec != *spec {
+                continue;
+            }
+            let n = first + k + 1;
+            egui::CollapsingHeader::new(format!("Distribution of #{n} {}", r.name))
+                .id_salt(("compare_seg_dist", k, spec.as_str()))
+                .show(ui, |ui| {
+                    let view = SegmentRowView {
+                        label: &r.name,
+                        text,
+                        segments: &r.segments,
+                    };
+                    segment_distribution_ui(ui, &format!("compare_seg_{k}"), &view);
+                });
+        }
+    }
+    if let Some(k) = remove {
+        segmenters.remove(k);
+        changed = true;
+    }
     changed
 }
 
@@ -207,15 +386,28 @@ pub fn config_editor_ui(ui: &mut Ui, cfg: &mut Config, id: &str) -> bool {
 /// The shared byte axis: the text wrapped in lines like the Live view, and under each line one
 /// row per configuration with its tokens (alternating sub-rows, so that neighbours that share a
 /// byte stay apart) and, for EqualInfo, its window boundaries as ticks. Labels sit in a column
-/// of their own. Only visible blocks are painted.
+/// of their own. Only visible blocks are painted. A row with `infos` (a segmenter's: one per
+/// segment, in order) colours each segment by its information coded alone and shows the
+/// segmentation lab's tooltip.
 pub fn axis_ui(
     ui: &mut Ui,
     st: &mut CompareState,
     text: &Arc<Vec<u8>>,
     rows: &[Option<&AxisRow>],
     windows: &[&[Range<usize>]],
+    infos: &[Option<&[SegmentInfo]>],
     dark: bool,
 ) {
+    // Per segmenter row: its largest information coded alone (the colour scale's top).
+    let max_bits: Vec<f64> = (0..rows.len())
+        .map(|ri| {
+            infos
+                .get(ri)
+                .copied()
+                .flatten()
+                .map_or(1.0, |v| v.iter().map(|s| s.bits_alone).fold(1.0, f64::max))
+        })
+        .collect();
     let width = ui.available_width().max(LABEL_W + 200.0);
     let per_line = ((width - LABEL_W - 12.0) / BYTE_W).floor().max(8.0) as usize;
     st.layout.update(text, per_line, true);
@@ -356,6 +548,7 @@ pub fn axis_ui(
                         }
                     }
                     let Some(row) = row else { continue };
+                    let row_infos = infos.get(ri).copied().flatten();
                     let segs = &row.segments;
                     let s0 = segs.partition_point(|s| s.bytes.end < line.bytes.start);
                     for (si, seg) in segs.iter().enumerate().skip(s0) {
@@ -400,6 +593,7 @@ pub fn axis_ui(
                                     && h.is_empty()
                                     && h.start == seg.bytes.start)
                         });
+                        let info = row_infos.and_then(|v| v.get(si));
                         let fill = if is_mark {
                             if lit {
                                 theme::HIGHLIGHT
@@ -408,6 +602,8 @@ pub fn axis_ui(
                             }
                         } else if lit {
                             Color32::from_rgb(90, 160, 230)
+                        } else if let Some(info) = info {
+                            theme::ramp((info.bits_alone / max_bits[ri]) as f32)
                         } else if dark {
                             Color32::from_gray(if si % 2 == 0 { 70 } else { 95 })
                         } else {
@@ -415,12 +611,17 @@ pub fn axis_ui(
                         };
                         painter.rect_filled(rect, 2.0, fill);
                         if !is_mark {
-                            if let SegmentLabel::Token { id, .. } = seg.label {
+                            let cell = match (&seg.label, info) {
+                                (SegmentLabel::Token { id, .. }, _) => Some(id.to_string()),
+                                (_, Some(info)) => Some(format!("{:.0}", info.bits_alone)),
+                                _ => None,
+                            };
+                            if let Some(cell) = cell {
                                 text_if_fits(
                                     &painter,
                                     rect,
                                     Align2::CENTER_CENTER,
-                                    &id.to_string(),
+                                    &cell,
                                     &small,
                                     theme::text_on(fill),
                                 );
@@ -438,15 +639,21 @@ pub fn axis_ui(
                         }) {
                             hover_bytes = Some(seg.bytes.clone());
                             let bytes = text.get(seg.bytes.clone()).unwrap_or(&[]);
-                            tip = Some((
-                                format!(
-                                    "#{} {}\n{}\nbytes {}..{}: {:?}",
-                                    ri + 1,
-                                    row.label,
-                                    row.describe(seg),
+                            let about = match info {
+                                Some(info) => segment_hover_text(text, info),
+                                None => format!(
+                                    "bytes {}..{}: {:?}",
                                     seg.bytes.start,
                                     seg.bytes.end,
                                     String::from_utf8_lossy(bytes)
+                                ),
+                            };
+                            tip = Some((
+                                format!(
+                                    "#{} {}\n{}\n{about}",
+                                    ri + 1,
+                                    row.label,
+                                    row.describe(seg),
                                 ),
                                 seg.bytes.clone(),
                             ));

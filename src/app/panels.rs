@@ -229,6 +229,22 @@ fn settings_ui(
             cmds.push(Command::ReopenModel);
         }
     });
+    ui.horizontal(|ui| {
+        let l = ui.label("CPU threads");
+        let r = ui
+            .add(egui::DragValue::new(&mut s.threads).range(0..=256))
+            .labelled_by(l.id)
+            .on_hover_text(
+                "Threads stepping M1's lanes on the CPU (0 = every core) in the Live, Compare and \
+                 Batch tabs; the results are bit-identical for any count.",
+            );
+        if r.changed() {
+            cmds.push(Command::SetThreads(s.threads));
+        }
+        if s.threads == 0 {
+            ui.weak(format!("= {}", crate::model::thread_count(0)));
+        }
+    });
     if ui.button("Use the sample model").clicked() {
         cmds.push(Command::OpenModel(None));
     }

@@ -5,7 +5,7 @@
 
 use crate::app::batch::BatchState;
 use crate::app::command::{BatchCommand, Command, DialogKind};
-use crate::app::compare::{self, CompareState};
+use crate::app::compare::{self, CompareRows, CompareState};
 use crate::app::dialog::{self, DialogTask};
 use crate::app::input::{Input, MAX_TEXT_BYTES};
 use crate::app::live::{self, LiveState, LiveView};
@@ -13,8 +13,8 @@ use crate::app::model_source::{self, LoadedModel, ModelLoader};
 use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
-use crate::app::worker::{Init, Job, ModelLoaded, Worker};
-use crate::live::{Analysis, CompareRow};
+use crate::app::worker::{Init, Job, ModelLoaded, WorkProgress, Worker};
+use crate::live::{Analysis, CompareRow, SegmenterRow};
 use crate::model::open::ModelSpec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,8 +48,9 @@ impl FrameTimes {
 }
 
 type ModelTask = Task<(), Result<ModelLoaded, String>>;
-type AnalysisTask = Task<(), Result<Arc<Analysis>, String>>;
-type CompareTask = Task<(), Vec<Result<CompareRow, String>>>;
+type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
+type CompareTask = Task<WorkProgress, Vec<Result<CompareRow, String>>>;
+type SegmentsTask = Task<(), Vec<Result<SegmenterRow, String>>>;
 
 /// The application.
 pub struct App {
@@ -65,6 +66,10 @@ pub struct App {
     analysis_task: Option<AnalysisTask>,
     /// The selected byte, while no result holds it yet (kept for the next one).
     keep_byte: Option<usize>,
+    /// The user cancelled the last analysis (or its checks) before it was done.
+    pub analysis_cancelled: bool,
+    /// The user cancelled the last Compare run.
+    pub compare_cancelled: bool,
     /// Latency from the request to the first result of the last analysis.
     pub last_latency: Option<Duration>,
     /// The Compare rows' results.
@@ -72,6 +77,10 @@ pub struct App {
     compare_task: Option<CompareTask>,
     compare_dirty: bool,
     compare_state: CompareState,
+    /// The Compare segmenter rows' results.
+    pub segmenter_results: Vec<Result<SegmenterRow, String>>,
+    segments_task: Option<SegmentsTask>,
+    segments_dirty: bool,
     /// The model's name.
     pub model_name: String,
     /// The last model error.
@@ -152,6 +161,7 @@ impl App {
         });
         let (model_task, first) = Task::channel("model", (), waker(&ctx));
         let worker = Worker::spawn(init, loader, first);
+        worker.send(Job::SetThreads(settings.threads));
         let text = settings
             .text
             .clone()
@@ -165,11 +175,16 @@ impl App {
             analysis_error: None,
             analysis_task: None,
             keep_byte: None,
+            analysis_cancelled: false,
+            compare_cancelled: false,
             last_latency: None,
             compare_results: Vec::new(),
             compare_task: None,
             compare_dirty: true,
             compare_state: Default::default(),
+            segmenter_results: Vec::new(),
+            segments_task: None,
+            segments_dirty: true,
             model_name: "loading…".into(),
             model_error: None,
             model_task: Some(model_task),
@@ -199,7 +214,10 @@ impl App {
 
     /// True while the worker has work of ours (analysis and its checks, compare, model load).
     pub fn is_busy(&self) -> bool {
-        self.analysis_task.is_some() || self.compare_task.is_some() || self.model_task.is_some()
+        self.analysis_task.is_some()
+            || self.compare_task.is_some()
+            || self.segments_task.is_some()
+            || self.model_task.is_some()
     }
 
     /// Replaces the text (as if typed or loaded).
@@ -267,8 +285,9 @@ impl App {
 
     fn request_analysis(&mut self) {
         // Dropping the previous task cancels it.
-        let (task, reply) = Task::channel("analysis", (), waker(&self.ctx));
+        let (task, reply) = Task::channel("analysis", WorkProgress::default(), waker(&self.ctx));
         self.analysis_task = Some(task);
+        self.analysis_cancelled = false;
         self.worker.send(Job::Analyse {
             text: self.input.bytes.clone(),
             config: self.settings.config.clone(),
@@ -277,14 +296,33 @@ impl App {
     }
 
     fn request_compare(&mut self) {
-        let (task, reply) = Task::channel("compare", (), waker(&self.ctx));
+        let (task, reply) = Task::channel("compare", WorkProgress::default(), waker(&self.ctx));
         self.compare_task = Some(task);
+        self.compare_cancelled = false;
         self.worker.send(Job::Compare {
             text: self.input.bytes.clone(),
             configs: self.settings.compare_rows.clone(),
             reply,
         });
         self.compare_dirty = false;
+        self.request_segments();
+    }
+
+    /// The segmenter rows of Compare (with the coding rows, or alone when only they changed).
+    fn request_segments(&mut self) {
+        self.segments_dirty = false;
+        if self.settings.compare_segmenters.is_empty() {
+            self.segments_task = None;
+            self.segmenter_results.clear();
+            return;
+        }
+        let (task, reply) = Task::channel("segments", (), waker(&self.ctx));
+        self.segments_task = Some(task);
+        self.worker.send(Job::Segments {
+            text: self.input.bytes.clone(),
+            specs: self.settings.compare_segmenters.clone(),
+            reply,
+        });
     }
 
     /// Applies what the worker, the dialog and the Batch tab's tasks sent.
@@ -338,6 +376,15 @@ impl App {
             }
             if let Some(rows) = rows {
                 self.compare_results = rows;
+            }
+        }
+        if let Some(t) = &mut self.segments_task {
+            let rows = t.poll().pop();
+            if rows.is_some() || t.is_finished() {
+                self.segments_task = None;
+            }
+            if let Some(rows) = rows {
+                self.segmenter_results = rows;
             }
         }
         if let Some((kind, t)) = &mut self.dialog {
@@ -411,6 +458,19 @@ impl App {
             }
             Command::Reanalyse => self.request_analysis(),
             Command::CompareChanged => self.compare_dirty = true,
+            Command::SetThreads(n) => self.worker.send(Job::SetThreads(n)),
+            Command::CancelAnalysis => {
+                if let Some(mut t) = self.analysis_task.take() {
+                    t.cancel();
+                    self.analysis_cancelled = true;
+                }
+            }
+            Command::CancelCompare => {
+                if let Some(mut t) = self.compare_task.take() {
+                    t.cancel();
+                    self.compare_cancelled = true;
+                }
+            }
             Command::ExportAnalysis(p) => self.export_to(&p),
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
@@ -469,22 +529,47 @@ impl App {
                     analysis: self.analysis.as_ref(),
                     error: self.analysis_error.as_deref(),
                     busy,
+                    progress: self
+                        .analysis_task
+                        .as_ref()
+                        .map(|t| t.with_progress(WorkProgress::clone)),
+                    cancelled: self.analysis_cancelled,
                     settings: &self.settings,
                 };
                 live::live_ui(ui, &mut self.live, &mut self.input, &view, cmds);
             }
             Tab::Compare => {
+                // Progress and Cancel of the rows (the tab itself draws the rows).
+                let progress = self
+                    .compare_task
+                    .as_ref()
+                    .map(|t| t.with_progress(WorkProgress::clone));
+                live::work_progress_ui(
+                    ui,
+                    progress.as_ref(),
+                    self.compare_cancelled,
+                    "Cancel rows",
+                    Command::CancelCompare,
+                    cmds,
+                );
                 let changed = compare::compare_ui(
                     ui,
                     &mut self.compare_state,
-                    &mut self.settings.compare_rows,
-                    &self.compare_results,
+                    CompareRows {
+                        rows: &mut self.settings.compare_rows,
+                        results: &self.compare_results,
+                        segmenters: &mut self.settings.compare_segmenters,
+                        segmenter_results: &self.segmenter_results,
+                    },
                     &self.input.bytes,
-                    self.compare_task.is_some(),
+                    self.compare_task.is_some() || self.segments_task.is_some(),
                     self.settings.dark,
                 );
-                if changed {
+                if changed.rows {
                     cmds.push(Command::CompareChanged);
+                }
+                if changed.segmenters {
+                    self.segments_dirty = true;
                 }
             }
             Tab::Batch => {
@@ -558,8 +643,16 @@ impl eframe::App for App {
             // the worker and must not wait behind rows nobody sees. Dropping the task cancels it.
             self.compare_dirty = true;
         }
+        if self.settings.tab != Tab::Compare && self.segments_task.take().is_some() {
+            self.segments_dirty = true;
+        }
         if self.compare_dirty && self.settings.tab == Tab::Compare && self.model_task.is_none() {
             self.request_compare();
+        } else if self.segments_dirty
+            && self.settings.tab == Tab::Compare
+            && self.model_task.is_none()
+        {
+            self.request_segments();
         }
         self.frame_times.push(started.elapsed().as_secs_f32() * 1e3);
         self.log_frame_stats();

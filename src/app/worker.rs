@@ -7,12 +7,16 @@
 
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
-use crate::live::{analyse_quick, check_some, compare_row, Analysis, CompareRow};
+use crate::live::{
+    analyse_quick_progress, check_some_cancellable, compare_row, segmenter_row, view_prefix,
+    Analysis, CompareRow, SegmenterRow,
+};
 use crate::method::Config;
 use crate::model::open::ModelSpec;
 use crate::model::ByteModel;
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a model load answers: the model's name, a note for the user, and the model path the
 /// settings should remember (None: leave them as they are).
@@ -26,12 +30,80 @@ pub struct ModelLoaded {
     pub remember: Option<Option<String>>,
 }
 
+/// How far a piece of the worker's work is: the UI shows it with an estimate of the time left.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkProgress {
+    /// What is under way ("encoding", "checking windows", "row 2 of 6: encoding").
+    pub phase: String,
+    /// Units done (bytes encoded, windows checked).
+    pub done: usize,
+    /// Units in the phase (0: unknown).
+    pub total: usize,
+    /// When the phase started (None: nothing reported yet).
+    pub since: Option<Instant>,
+}
+
+impl WorkProgress {
+    /// Starts a phase of `total` units.
+    pub fn start(&mut self, phase: impl Into<String>, total: usize) {
+        self.phase = phase.into();
+        self.done = 0;
+        self.total = total;
+        self.since = Some(Instant::now());
+    }
+
+    /// The fraction done, when the total is known.
+    pub fn fraction(&self) -> Option<f32> {
+        (self.total > 0).then(|| (self.done.min(self.total) as f64 / self.total as f64) as f32)
+    }
+
+    /// The time left at the rate so far (None until some work is done, or with no total).
+    pub fn eta(&self) -> Option<Duration> {
+        let since = self.since?;
+        if self.total == 0 || self.done == 0 {
+            return None;
+        }
+        let rate = self.done as f64 / since.elapsed().as_secs_f64().max(1e-6);
+        Some(Duration::from_secs_f64(
+            self.total.saturating_sub(self.done) as f64 / rate,
+        ))
+    }
+
+    /// One line for the UI: "encoding 42% · about 3 s left".
+    pub fn line(&self) -> String {
+        let mut s = self.phase.clone();
+        if let Some(f) = self.fraction() {
+            s.push_str(&format!(" {:.0}%", f * 100.0));
+        }
+        match self.eta() {
+            Some(eta) if eta.as_secs_f64() >= 0.5 => {
+                s.push_str(&format!(" · about {} left", human_duration(eta)))
+            }
+            Some(_) => s.push_str(" · almost done"),
+            None => s.push_str(" · estimating time left"),
+        }
+        s
+    }
+}
+
+/// "3 s", "2 min 5 s", "1 h 4 min".
+fn human_duration(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
 /// The answer to a model load.
 pub type ModelReply = TaskHandle<(), Result<ModelLoaded, String>>;
 /// The answers to an analysis: the quick one, then each checked version.
-pub type AnalysisReply = TaskHandle<(), Result<Arc<Analysis>, String>>;
+pub type AnalysisReply = TaskHandle<WorkProgress, Result<Arc<Analysis>, String>>;
 /// The answer to a Compare job: one result per configuration.
-pub type CompareReply = TaskHandle<(), Vec<Result<CompareRow, String>>>;
+pub type CompareReply = TaskHandle<WorkProgress, Vec<Result<CompareRow, String>>>;
+/// The answer to a Compare segmenters job: one result per segmenter spec.
+pub type SegmentsReply = TaskHandle<(), Vec<Result<SegmenterRow, String>>>;
 
 /// Work for the worker.
 pub enum Job {
@@ -53,6 +125,9 @@ pub enum Job {
         /// Where the answers go (and whose cancel flag stops the work).
         reply: AnalysisReply,
     },
+    /// Step the model's lanes on this many CPU threads (0 = every core), now and for every
+    /// model loaded later.
+    SetThreads(usize),
     /// Compute the Compare tab's rows.
     Compare {
         /// The text.
@@ -61,6 +136,15 @@ pub enum Job {
         configs: Vec<Config>,
         /// Where the answer goes.
         reply: CompareReply,
+    },
+    /// Compute the Compare tab's segmenter rows.
+    Segments {
+        /// The text.
+        text: Arc<Vec<u8>>,
+        /// One row per segmenter spec (the `-c` syntax, as typed).
+        specs: Vec<String>,
+        /// Where the answer goes.
+        reply: SegmentsReply,
     },
 }
 
@@ -95,6 +179,8 @@ impl Worker {
 
 struct State {
     model: Box<dyn ByteModel>,
+    /// The thread setting every model gets.
+    threads: usize,
     generation: u64,
     cache: Option<Arc<Analysis>>,
     /// The request whose analysis (the cache) still has decode checks pending.
@@ -104,6 +190,8 @@ struct State {
 impl State {
     fn set_model(&mut self, model: Box<dyn ByteModel>) {
         self.model = model;
+        self.model
+            .set_threads(crate::model::thread_count(self.threads));
         self.generation += 1;
         self.cache = None;
         self.checking = None;
@@ -114,9 +202,11 @@ impl State {
 const CHECK_BATCH: usize = 24;
 
 fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: ModelReply) {
-    let (model, note) = init();
+    let (mut model, note) = init();
+    model.model.set_threads(crate::model::thread_count(0));
     let mut st = State {
         model: model.model,
+        threads: 0,
         generation: 1,
         cache: None,
         checking: None,
@@ -145,6 +235,7 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
         let mut model_job = None;
         let mut analyse_job = None;
         let mut compare_job = None;
+        let mut segments_job = None;
         let mut pending = vec![first_job];
         while let Ok(j) = jobs.try_recv() {
             pending.push(j);
@@ -154,6 +245,12 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 j @ Job::LoadModel { .. } => model_job = Some(j),
                 j @ Job::Analyse { .. } => analyse_job = Some(j),
                 j @ Job::Compare { .. } => compare_job = Some(j),
+                j @ Job::Segments { .. } => segments_job = Some(j),
+                Job::SetThreads(n) => {
+                    // Lane results do not depend on the thread count: nothing is recomputed.
+                    st.threads = n;
+                    st.model.set_threads(crate::model::thread_count(n));
+                }
             }
         }
         if let Some(Job::LoadModel {
@@ -191,10 +288,19 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
         }) = compare_job
         {
             let mut rows = Vec::with_capacity(configs.len());
-            for c in &configs {
+            for (k, c) in configs.iter().enumerate() {
                 if reply.is_cancelled() {
                     break;
                 }
+                reply.update(|p| {
+                    let phase = format!("row {} of {}: {}", k + 1, configs.len(), c.label());
+                    if k == 0 {
+                        p.start(phase, configs.len());
+                    } else {
+                        p.phase = phase;
+                        p.done = k;
+                    }
+                });
                 rows.push(
                     compare_row(&text, c, st.model.as_mut(), reply.cancel_flag())
                         .map_err(|e| e.to_string()),
@@ -204,6 +310,26 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 reply.send(rows);
             }
         }
+        if let Some(Job::Segments { text, specs, reply }) = segments_job {
+            segments(&mut st, &text, &specs, &reply);
+        }
+    }
+}
+
+/// The segmenter rows of Compare, one result per spec (a bad spec is that row's error).
+fn segments(st: &mut State, text: &[u8], specs: &[String], reply: &SegmentsReply) {
+    let mut rows = Vec::with_capacity(specs.len());
+    for spec in specs {
+        if reply.is_cancelled() {
+            return;
+        }
+        rows.push(
+            segmenter_row(text, spec, st.model.as_mut(), reply.cancel_flag())
+                .map_err(|e| e.to_string()),
+        );
+    }
+    if !reply.is_cancelled() {
+        reply.send(rows);
     }
 }
 
@@ -212,21 +338,71 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
     if reply.is_cancelled() {
         return;
     }
-    let prev = st.cache.clone();
-    let result = analyse_quick(
+    let mut prev = st.cache.clone();
+    let progress = |done: usize, total: usize| {
+        if total > 0 {
+            reply.update(|p| {
+                if p.total != total {
+                    p.start(p.phase.clone(), total);
+                }
+                p.done = done;
+            });
+        }
+    };
+    // A long text new to the cache: its first examples (where the view is) first.
+    let fresh = prev.as_deref().is_none_or(|p| {
+        p.config != *config
+            || p.model_generation != st.generation
+            || p.text.get(..VIEW_FIRST) != text.get(..VIEW_FIRST)
+    });
+    if let Some(n) = view_prefix(text.len(), config).filter(|_| fresh) {
+        reply.update(|p| p.start(format!("encoding the first {n} bytes"), 0));
+        let head = Arc::new(text[..n].to_vec());
+        let result = analyse_quick_progress(
+            head,
+            config,
+            st.model.as_mut(),
+            st.generation,
+            prev.as_deref(),
+            reply.cancel_flag(),
+            Some(&progress),
+        );
+        match result {
+            Ok(mut a) => {
+                a.full_len = text.len();
+                let a = Arc::new(a);
+                st.cache = Some(a.clone());
+                if !reply.send(Ok(a.clone())) {
+                    return;
+                }
+                prev = Some(a);
+            }
+            Err(crate::Error::Cancelled) => return,
+            Err(e) => {
+                reply.send(Err(e.to_string()));
+                return;
+            }
+        }
+    }
+    reply.update(|p| p.start("encoding", 0));
+    let result = analyse_quick_progress(
         text,
         config,
         st.model.as_mut(),
         st.generation,
         prev.as_deref(),
         reply.cancel_flag(),
+        Some(&progress),
     );
     match result {
         Ok(a) => {
             let a = Arc::new(a);
             st.cache = Some(a.clone());
-            let more = a.unchecked() > 0;
-            if reply.send(Ok(a)) && more {
+            let more = a.unchecked();
+            if more > 0 {
+                reply.update(|p| p.start("checking windows", more));
+            }
+            if reply.send(Ok(a)) && more > 0 {
                 st.checking = Some(reply);
             }
         }
@@ -237,6 +413,9 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
     }
 }
 
+/// Bytes compared to tell an edit of the cached text from a new text.
+const VIEW_FIRST: usize = 64;
+
 /// One batch of decode checks of the shown analysis; the request's task ends with the last.
 fn check_step(st: &mut State) {
     let (Some(a), Some(reply)) = (st.cache.clone(), st.checking.take()) else {
@@ -245,16 +424,22 @@ fn check_step(st: &mut State) {
     if reply.is_cancelled() {
         return;
     }
-    match check_some(&a, st.model.as_mut(), CHECK_BATCH) {
+    match check_some_cancellable(
+        &a,
+        st.model.as_mut(),
+        CHECK_BATCH,
+        Some(reply.cancel_flag()),
+    ) {
         Ok(Some(checked)) => {
             let checked = Arc::new(checked);
             st.cache = Some(checked.clone());
-            let more = checked.unchecked() > 0;
-            if reply.send(Ok(checked)) && more {
+            let more = checked.unchecked();
+            reply.update(|p| p.done = p.total.saturating_sub(more));
+            if reply.send(Ok(checked)) && more > 0 {
                 st.checking = Some(reply);
             }
         }
-        Ok(None) => {}
+        Ok(None) | Err(crate::Error::Cancelled) => {}
         Err(e) => {
             reply.send(Err(format!("decode check failed: {e}")));
         }

@@ -80,18 +80,19 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     }
     container::check_compress_memory(&cfg, data.len())?;
     let mut model = open_for(&args.model, cfg.method)?;
-    let enc = method::encode(&data, &cfg, model.as_mut(), &RunOptions::default())?;
-    let bytes = container::build(&enc, &data, Some(model.identity()))?.to_bytes()?;
+    let packed = method::encode_packed(&data, &cfg, model.as_mut(), &RunOptions::default())?;
+    let (n_tokens, bpt, bpb) = (
+        packed.tokens.len(),
+        packed.bytes_per_token(),
+        packed.bits_per_byte(),
+    );
+    let bytes = container::build_packed(packed, &data, Some(model.identity()))?.to_bytes()?;
     let summary = format!(
-        "{}: {} bytes -> {} tokens ({:.3} bytes/token, {:.3} bits/byte), file {} bytes",
+        "{}: {} bytes -> {n_tokens} tokens ({bpt:.3} bytes/token, {bpb:.3} bits/byte), file {} bytes",
         cfg.label(),
         data.len(),
-        enc.tokens.len(),
-        enc.bytes_per_token(),
-        enc.bits_per_byte(),
         bytes.len()
     );
-    drop(enc);
     drop(data);
     write_output(args.output.as_deref(), &bytes)?;
     eprintln!("{summary}");

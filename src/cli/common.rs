@@ -97,10 +97,7 @@ impl ModelArgs {
 
     /// The `--threads` setting with 0 read as every core.
     pub fn thread_count(&self) -> usize {
-        match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        }
+        eqinfo::model::thread_count(self.threads)
     }
 
     /// Opens it without a text to fit on (the coding commands).

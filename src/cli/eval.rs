@@ -176,12 +176,24 @@ pub struct BenchArgs {
     /// `--live-bytes` bytes, then one-character edits in the middle, each analysed incrementally.
     #[arg(long)]
     pub live: bool,
+    /// Also code `--bytes` as this many files of equal size under the paper's 10,240-byte
+    /// examples: as one file, as the files one at a time, and as the files packed into one lane
+    /// run (how `export-tokens` codes a folder), and compare the throughputs.
+    #[arg(long, default_value_t = 0)]
+    pub many_files: usize,
     /// Text size for `--live`.
     #[arg(long, default_value_t = 4096)]
     pub live_bytes: usize,
     /// Edits timed by `--live`.
     #[arg(long, default_value_t = 100)]
     pub live_edits: usize,
+    /// Method timed by `--live`: equal-info (b = --window-bits) or ac.
+    #[arg(long, default_value = "equal-info", value_parser = ["equal-info", "ac"])]
+    pub live_method: String,
+    /// With `--live`, time only the tokens (what the view shows first), not the deferred decode
+    /// checks nor the final comparison with a full analysis (for megabyte texts).
+    #[arg(long)]
+    pub live_tokens_only: bool,
 }
 
 pub fn bench(args: BenchArgs) -> Result<()> {
@@ -200,6 +212,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         return Ok(());
     }
     let data: Vec<u8> = base.iter().cycle().take(args.bytes).copied().collect();
+    if args.many_files > 0 {
+        many_files_bench(&data, args.many_files, args.window_bits, model.as_mut())?;
+    }
     let mut cfg = Config::equal_info(args.window_bits, 16);
     cfg.example_bytes = args.example_bytes;
     let t = Instant::now();
@@ -242,6 +257,53 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// One text, the same bytes as `n` files coded one at a time, and the files packed into one lane
+/// run; the packed tokens are checked against the one-at-a-time ones.
+fn many_files_bench(data: &[u8], n: usize, b: u32, model: &mut dyn ByteModel) -> Result<()> {
+    let cfg = Config::equal_info(b, 16);
+    let size = data.len().div_ceil(n);
+    let files: Vec<&[u8]> = data.chunks(size).collect();
+    let opts = RunOptions::default();
+    let t = Instant::now();
+    method::encode_packed(data, &cfg, model, &opts)?;
+    let one = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let alone = files
+        .iter()
+        .map(|f| method::encode_packed(f, &cfg, model, &opts))
+        .collect::<eqinfo::Result<Vec<_>>>()?;
+    let each = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let packed = method::encode_packed_many(&files, &cfg, model, &opts)?;
+    let together = t.elapsed().as_secs_f64();
+    if packed.iter().zip(&alone).any(|(p, a)| p.tokens != a.tokens) {
+        bail!("packed files gave other tokens than the files one at a time");
+    }
+    let rate = |s: f64| data.len() as f64 / s;
+    outln!(
+        "{} on {} bytes, 10,240-byte examples: one file vs {} files of {} bytes",
+        cfg.label(),
+        data.len(),
+        files.len(),
+        size
+    );
+    outln!(
+        "  one file                {:>10.0} bytes/s ({one:.2} s)",
+        rate(one)
+    );
+    outln!(
+        "  files one at a time     {:>10.0} bytes/s ({each:.2} s, {:.0}% of one file)",
+        rate(each),
+        100.0 * one / each
+    );
+    outln!(
+        "  files packed together   {:>10.0} bytes/s ({together:.2} s, {:.0}% of one file)",
+        rate(together),
+        100.0 * one / together
+    );
+    Ok(())
+}
+
 /// Matmul FLOPs per byte of the M1 named by the model arguments (None for other models).
 fn m1_flops_per_byte(args: &ModelArgs) -> Option<usize> {
     let dir = match &args.model {
@@ -268,6 +330,27 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in ms (Linux
+/// `/proc/self/stat`, 100 ticks a second; None elsewhere): a figure the machine's load does not
+/// stretch the way it stretches wall time.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = s.get(s.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10.0)
+}
+
+/// The process's peak RSS so far in MB (Linux `VmHWM`; None elsewhere).
+fn peak_rss_mb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
 /// Times the GUI worker's path: `analyse_quick` (tokens shown) then `check_some` until every
 /// window is checked (round trip and side-information-free decoding verified).
 fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Result<()> {
@@ -279,25 +362,54 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     if text.len() < 16 {
         bail!("--live-bytes must be at least 16");
     }
-    let cfg = Config::equal_info(args.window_bits, 16);
+    let cfg = match args.live_method.as_str() {
+        "ac" => {
+            let mut c = Config::new(eqinfo::method::MethodKind::Ac);
+            c.token_bits = 16;
+            c
+        }
+        _ => Config::equal_info(args.window_bits, 16),
+    };
+    let checks = !args.live_tokens_only;
     let check_all = |a: Analysis, model: &mut dyn ByteModel| -> Result<Analysis> {
         let mut a = a;
-        while let Some(next) = check_some(&a, model, 24)? {
-            a = next;
+        if checks {
+            while let Some(next) = check_some(&a, model, 24)? {
+                a = next;
+            }
         }
         Ok(a)
     };
+    let rss0 = peak_rss_mb();
     let t = Instant::now();
-    let first = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
+    // What the worker does: the first examples (the view) first, when the text is long.
+    let (head, first_view) = match eqinfo::live::view_prefix(text.len(), &cfg) {
+        Some(n) => {
+            let head = analyse_quick(Arc::new(text[..n].to_vec()), &cfg, model, 1, None, &cancel)?;
+            (Some(head), Some((n, t.elapsed())))
+        }
+        None => (None, None),
+    };
+    let first = analyse_quick(
+        Arc::new(text.clone()),
+        &cfg,
+        model,
+        1,
+        head.as_ref(),
+        &cancel,
+    )?;
+    drop(head);
     let full_tokens = t.elapsed();
     let mut prev = check_all(first, model)?;
     let full_checked = t.elapsed();
-    if prev.round_trip_ok() != Some(true) {
+    if checks && prev.round_trip_ok() != Some(true) {
         bail!("live: round trip failed");
     }
     let (mut lat_tokens, mut lat_checked) = (Vec::new(), Vec::new());
     let (mut re_bytes, mut re_windows) = (0usize, 0usize);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let cpu0 = cpu_ms();
+    let mut cpu_tokens = 0.0;
     for _ in 0..args.live_edits {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -311,36 +423,61 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
         }
         text[pos] = c;
         let t = Instant::now();
+        let c = cpu_ms();
         let a = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, Some(&prev), &cancel)?;
         lat_tokens.push(ms(t.elapsed()));
+        if let (Some(c0), Some(c1)) = (c, cpu_ms()) {
+            cpu_tokens += c1 - c0;
+        }
         re_bytes += a.stats.bytes_encoded;
         re_windows += a.stats.windows_computed;
         let a = check_all(a, model)?;
         lat_checked.push(ms(t.elapsed()));
-        if a.round_trip_ok() != Some(true) {
+        if checks && a.round_trip_ok() != Some(true) {
             bail!("live: round trip failed after an edit");
         }
         prev = a;
     }
+    let rss1 = peak_rss_mb();
+    let cpu_edits = cpu0.zip(cpu_ms()).map(|(a, b)| b - a);
     // The incremental result must be the full one.
-    let full = analyse(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
-    if full.tokens != prev.tokens || full.round_trip_ok() != prev.round_trip_ok() {
-        bail!("live: incremental analysis differs from a full analysis");
+    if checks {
+        let full = analyse(Arc::new(text.clone()), &cfg, model, 1, None, &cancel)?;
+        if full.tokens != prev.tokens || full.round_trip_ok() != prev.round_trip_ok() {
+            bail!("live: incremental analysis differs from a full analysis");
+        }
     }
     lat_tokens.sort_by(f64::total_cmp);
     lat_checked.sort_by(f64::total_cmp);
     let edits = args.live_edits.max(1);
     outln!(
-        "Live view worker path, EqualInfoAC[b={}, 16-bit tokens], {} bytes",
-        args.window_bits,
+        "Live view worker path, {}, {} bytes",
+        cfg.label(),
         text.len()
     );
-    outln!(
-        "  full analysis    tokens {:.0} ms, all windows checked {:.0} ms ({} windows)",
-        ms(full_tokens),
-        ms(full_checked),
-        prev.windows.len()
-    );
+    if let Some((n, d)) = first_view {
+        outln!(
+            "  first {n} bytes (the view of a newly opened text) shown after {:.0} ms",
+            ms(d)
+        );
+    }
+    if checks {
+        outln!(
+            "  full analysis    tokens {:.0} ms, all windows checked {:.0} ms ({} windows)",
+            ms(full_tokens),
+            ms(full_checked),
+            prev.windows.len()
+        );
+    } else {
+        outln!(
+            "  full analysis    tokens {:.0} ms ({} windows; checks not timed)",
+            ms(full_tokens),
+            prev.windows.len()
+        );
+    }
+    if let (Some(a), Some(b)) = (rss0, rss1) {
+        outln!("  peak RSS {a} MB before the analysis, {b} MB after the edits");
+    }
     if !lat_tokens.is_empty() {
         outln!(
             "  {} one-character edits: edit -> tokens p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
@@ -357,6 +494,13 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
             re_bytes as f64 / edits as f64,
             re_windows as f64 / edits as f64
         );
+        if let Some(c) = cpu_edits {
+            outln!(
+                "  CPU time per edit (all threads, 10 ms ticks): to tokens {:.1} ms, with checks {:.1} ms",
+                cpu_tokens / edits as f64,
+                c / edits as f64
+            );
+        }
     }
     Ok(())
 }

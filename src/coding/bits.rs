@@ -43,11 +43,24 @@ impl BitWriter {
         }
     }
 
-    /// Appends all bits of another stream.
+    /// Appends all bits of another stream (a byte at a time: each of its bytes lands shifted
+    /// across the current last byte and a new one).
     pub fn extend(&mut self, other: &BitWriter) {
-        for i in 0..other.len {
-            self.push(other.get(i));
+        let off = (self.len & 7) as u32;
+        if off == 0 {
+            self.bytes.extend_from_slice(&other.bytes);
+        } else {
+            self.bytes.reserve(other.bytes.len());
+            for &b in &other.bytes {
+                if let Some(last) = self.bytes.last_mut() {
+                    *last |= b >> off;
+                }
+                self.bytes.push(b << (8 - off));
+            }
         }
+        self.len += other.len;
+        // At most one byte too many, holding only bits past the end (zeros, by the invariant).
+        self.bytes.truncate(self.len.div_ceil(8) as usize);
     }
 
     /// Number of bits written.
@@ -149,5 +162,34 @@ mod tests {
         assert_eq!(v, w);
         v.push(true);
         assert_eq!(v.as_bytes(), &[0xFF, 0xE0]);
+    }
+
+    /// The byte-wise `extend` gives what pushing the other stream's bits one by one gives, for
+    /// every offset and length (the invariant included: bytes past the end stay zero).
+    #[test]
+    fn extend_equals_pushing_bit_by_bit() {
+        let mut x: u64 = 0x243f_6a88_85a3_08d3;
+        let mut bit = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x & 1 == 1
+        };
+        for a in 0..20u64 {
+            for b in 0..20u64 {
+                let mut left = BitWriter::new();
+                (0..a).for_each(|_| left.push(bit()));
+                let mut right = BitWriter::new();
+                (0..b).for_each(|_| right.push(bit()));
+                let mut want = left.clone();
+                for i in 0..right.len() {
+                    want.push(right.get(i));
+                }
+                let mut got = left.clone();
+                got.extend(&right);
+                assert_eq!(got, want, "{a} + {b} bits");
+                assert_eq!(got.as_bytes().len() as u64, (a + b).div_ceil(8));
+            }
+        }
     }
 }

@@ -5,20 +5,23 @@
 //!
 //! For EqualInfoAC with the model reset at every window and no Delay a window decodes alone
 //! exactly as it does in its stream, so its checks can run one window at a time, after the
-//! tokens are shown ([`check_some`]). Every other configuration is checked by whole examples.
+//! tokens are shown ([`check_some`]). The other AC configurations are checked by whole
+//! examples, also after the tokens are shown, a few examples at a time; the methods without a
+//! model (Bytes, GZip, Subword) are checked inline (their decoders are fast).
 
 use super::engine::window_incremental;
 use super::{Analysis, ExampleRecs, WindowRec};
 use crate::error::{Error, Result};
 use crate::method::decode::{
-    decode_examples_exact, free_decode_failure, free_decode_windows, FreeDecodeRule, FreeDecoded,
-    WindowBits,
+    decode_examples_exact_opts, free_decode_failure, free_decode_windows_opts, FreeDecodeRule,
+    FreeDecoded, WindowBits,
 };
 use crate::method::window::resets_at;
-use crate::method::{decode, Config, Encoded, MethodKind};
+use crate::method::{decode, Config, Encoded, MethodKind, RunOptions};
 use crate::model::ByteModel;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// The checked copy of a record; `free`: the side-information-free decoding of its bytes
@@ -54,6 +57,7 @@ fn check_windows(
     config: &Config,
     windows: &[(Range<usize>, Arc<WindowRec>)],
     model: &mut dyn ByteModel,
+    opts: &RunOptions,
 ) -> Result<Vec<WindowRec>> {
     let bits: Vec<WindowBits> = windows
         .iter()
@@ -64,11 +68,12 @@ fn check_windows(
             reset: true,
         })
         .collect();
-    let free = free_decode_windows(&bits, config, model)?;
-    let exact = decode_examples_exact(
+    let free = free_decode_windows_opts(&bits, config, model, opts)?;
+    let exact = decode_examples_exact_opts(
         bits.iter().map(|w| (vec![w.clone()], w.bytes)).collect(),
         config.precision,
         model,
+        opts,
     )?;
     Ok(windows
         .iter()
@@ -88,8 +93,9 @@ fn check_pending(
     config: &Config,
     todo: &[(Range<usize>, Arc<WindowRec>)],
     model: &mut dyn ByteModel,
+    opts: &RunOptions,
 ) -> Result<HashMap<*const WindowRec, Arc<WindowRec>>> {
-    let done = check_windows(text, config, todo, model)?;
+    let done = check_windows(text, config, todo, model, opts)?;
     Ok(todo
         .iter()
         .zip(done)
@@ -115,7 +121,7 @@ pub(crate) fn check_all_windows(
             pos += rec.len;
         }
     }
-    let by_ptr = check_pending(text, config, &todo, model)?;
+    let by_ptr = check_pending(text, config, &todo, model, &RunOptions::default())?;
     for (_, recs) in examples.iter_mut() {
         for rec in recs.iter_mut() {
             if let Some(n) = by_ptr.get(&Arc::as_ptr(rec)) {
@@ -134,6 +140,7 @@ pub(crate) fn check_examples(
     config: &Config,
     examples: &mut [ExampleRecs],
     model: &mut dyn ByteModel,
+    opts: &RunOptions,
 ) -> Result<()> {
     let decoded: Vec<Option<Vec<u8>>>;
     let mut free = Vec::new();
@@ -156,12 +163,15 @@ pub(crate) fn check_examples(
             .collect();
         if has_free_decoder(config) {
             let all: Vec<WindowBits> = per_example.iter().flat_map(|e| e.0.clone()).collect();
-            free = free_decode_windows(&all, config, model)?;
+            free = free_decode_windows_opts(&all, config, model, opts)?;
         }
-        // An example the exact decoder cannot finish counts as a failed round trip.
-        decoded = decode_examples_exact(per_example, config.precision, model)
-            .map(|d| d.into_iter().map(Some).collect())
-            .unwrap_or_else(|_| vec![None; examples.len()]);
+        // An example the exact decoder cannot finish counts as a failed round trip (a cancel
+        // is passed on).
+        decoded = match decode_examples_exact_opts(per_example, config.precision, model, opts) {
+            Ok(d) => d.into_iter().map(Some).collect(),
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(_) => vec![None; examples.len()],
+        };
     }
     let mut free = free.into_iter();
     for ((range, recs), dec) in examples.iter_mut().zip(decoded) {
@@ -210,6 +220,23 @@ pub fn check_some(
     model: &mut dyn ByteModel,
     max_windows: usize,
 ) -> Result<Option<Analysis>> {
+    check_some_cancellable(a, model, max_windows, None)
+}
+
+/// [`check_some`], stopping with [`Error::Cancelled`] as soon as `cancel` is set (the worker
+/// passes the flag its request's task raises when a newer edit supersedes it, so a batch of
+/// checks never holds an edit back).
+pub fn check_some_cancellable(
+    a: &Analysis,
+    model: &mut dyn ByteModel,
+    max_windows: usize,
+    cancel: Option<&AtomicBool>,
+) -> Result<Option<Analysis>> {
+    let opts = RunOptions {
+        trace: false,
+        cancel,
+        progress: None,
+    };
     let mut todo: Vec<(Range<usize>, Arc<WindowRec>)> = Vec::new();
     let mut seen: HashMap<*const WindowRec, usize> = HashMap::new();
     for w in &a.windows {
@@ -225,11 +252,9 @@ pub fn check_some(
         return Ok(None);
     }
     if !window_incremental(&a.config) {
-        return Err(Error::BadParams(
-            "internal: pending checks for a configuration decoded as a whole".into(),
-        ));
+        return check_some_examples(a, model, max_windows, &opts).map(Some);
     }
-    let by_ptr = check_pending(&a.text, &a.config, &todo, model)?;
+    let by_ptr = check_pending(&a.text, &a.config, &todo, model, &opts)?;
     let mut out = a.clone();
     for w in out.windows.iter_mut() {
         if let Some(n) = by_ptr.get(&Arc::as_ptr(&w.rec)) {
@@ -237,4 +262,62 @@ pub fn check_some(
         }
     }
     Ok(Some(out))
+}
+
+/// Bytes of whole examples checked per [`check_some`] call at most (beyond the first example),
+/// so that a new edit waits for one small batch.
+const CHECK_EXAMPLE_BYTES: usize = 4096;
+
+/// [`check_some`] for the configurations checked by whole examples (AC, StaticAC, EqualInfoAC
+/// with Delay, the exact rule or another reset rule): the first examples with pending windows,
+/// up to `max_windows` windows or [`CHECK_EXAMPLE_BYTES`] bytes (at least one example), each
+/// checked as [`check_examples`] checks it inline. StaticAC decodes with the unigram fitted on
+/// the whole text, as it was encoded.
+fn check_some_examples(
+    a: &Analysis,
+    model: &mut dyn ByteModel,
+    max_windows: usize,
+    opts: &RunOptions,
+) -> Result<Analysis> {
+    let mut picked: Vec<usize> = Vec::new();
+    let (mut windows, mut bytes) = (0usize, 0usize);
+    for (k, ex) in a.examples.iter().enumerate() {
+        if !a.windows[ex.windows.clone()].iter().any(|w| !w.rec.checked) {
+            continue;
+        }
+        if !picked.is_empty()
+            && (windows + ex.windows.len() > max_windows.max(1)
+                || bytes + ex.bytes.len() > CHECK_EXAMPLE_BYTES)
+        {
+            break;
+        }
+        picked.push(k);
+        windows += ex.windows.len();
+        bytes += ex.bytes.len();
+    }
+    let mut examples: Vec<ExampleRecs> = picked
+        .iter()
+        .map(|&k| {
+            let ex = &a.examples[k];
+            let recs = a.windows[ex.windows.clone()]
+                .iter()
+                .map(|w| w.rec.clone())
+                .collect();
+            (ex.bytes.clone(), recs)
+        })
+        .collect();
+    if a.config.method == MethodKind::StaticAc {
+        let mut unigram = crate::model::Unigram::fit(&a.text);
+        check_examples(&a.text, &a.config, &mut examples, &mut unigram, opts)?;
+    } else {
+        check_examples(&a.text, &a.config, &mut examples, model, opts)?;
+    }
+    let mut out = a.clone();
+    for (&k, (_, recs)) in picked.iter().zip(examples) {
+        let range = out.examples[k].windows.clone();
+        for (w, rec) in out.windows[range].iter_mut().zip(recs) {
+            w.rec = rec;
+        }
+    }
+    Ok(out)
 }

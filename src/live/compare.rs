@@ -11,6 +11,7 @@
 
 use crate::method::{encode_recording, Alignment, Config, Encoded, MethodKind, RunOptions};
 use crate::model::ByteModel;
+use crate::segment::{SegmentInfo, SegmentOptions, SegmenterSpec};
 use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -222,6 +223,58 @@ pub fn compare_row(
     })
 }
 
+/// One segmenter row of the Compare tab: a segmentation of the text ([`crate::segment`]) with
+/// each segment's information under M1, as a row of the shared byte axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmenterRow {
+    /// The spec as the user typed it (the row's key: a result belongs to the row with this text).
+    pub spec: String,
+    /// The segmenter's full name ([`SegmenterSpec::label`], e.g. `SpaceByte`).
+    pub name: String,
+    /// The segments on the byte axis (the row labelled with the spec as typed, which is short), one [`SegmentLabel::Text`] each, in the order of
+    /// [`SegmenterRow::segments`].
+    pub axis: AxisRow,
+    /// Per segment: its bytes, its information in context and coded alone, its mean entropy.
+    pub segments: Vec<SegmentInfo>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Cuts `text` with the segmenter `spec` (the `-c` syntax of `eqinfo segments`, e.g. `space`,
+/// `entropy:mode=topk`, `fixed:n=8`, `equal-info:b=16`) and measures every segment under
+/// `model` ([`crate::segment::analyse`] with the default [`SegmentOptions`]). A bad spec is an
+/// error in words.
+pub fn segmenter_row(
+    text: &[u8],
+    spec: &str,
+    model: &mut dyn ByteModel,
+    cancel: &AtomicBool,
+) -> crate::Result<SegmenterRow> {
+    let started = Instant::now();
+    let parsed: SegmenterSpec = spec.parse()?;
+    let run = RunOptions {
+        trace: false,
+        cancel: Some(cancel),
+        progress: None,
+    };
+    let (_, mut analysed) = crate::segment::analyse(
+        text,
+        std::slice::from_ref(&parsed),
+        model,
+        &SegmentOptions::default(),
+        &run,
+    )?;
+    let segments = analysed.pop().map(|a| a.segments).unwrap_or_default();
+    let ranges: Vec<Range<usize>> = segments.iter().map(|s| s.range.clone()).collect();
+    Ok(SegmenterRow {
+        spec: spec.to_owned(),
+        name: parsed.label(),
+        axis: AxisRow::from_ranges(spec.trim(), "segment", &ranges),
+        segments,
+        elapsed: started.elapsed(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +335,39 @@ mod tests {
                 assert!(row.axis.describe(first).contains("zlib header"));
             }
         }
+    }
+
+    /// A segmenter row: SpaceByte's cuts of a hand-checked text, one axis segment per segment
+    /// over the same bytes; the information in context sums to AC's ideal code length (the
+    /// per-byte sum under the uniform model: 8 bits a byte); a bad spec is an error.
+    #[test]
+    fn segmenter_rows_cut_and_measure() {
+        let text = b"Hello, world  x";
+        let row = segmenter_row(
+            text,
+            "space",
+            &mut Uniform::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        // By hand: a byte starts a segment when the byte before it is spacelike and the one
+        // before that is not: 6 (after "o,"), 13 (after "d "); so "Hello," " world " " x".
+        let want = [0..6, 6..13, 13..15];
+        let got: Vec<_> = row.segments.iter().map(|s| s.range.clone()).collect();
+        assert_eq!(got, want);
+        let axis: Vec<_> = row.axis.segments.iter().map(|s| s.bytes.clone()).collect();
+        assert_eq!(axis, want);
+        assert_eq!(row.name, "SpaceByte");
+        assert_eq!(row.axis.label, "space");
+        for s in &row.segments {
+            assert!((s.bits - 8.0 * s.range.len() as f64).abs() < 0.05, "{s:?}");
+        }
+        let bad = segmenter_row(
+            text,
+            "fixed:n=zero",
+            &mut Uniform::default(),
+            &AtomicBool::new(false),
+        );
+        assert!(bad.is_err());
     }
 }

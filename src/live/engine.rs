@@ -39,13 +39,23 @@ pub fn analyse(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
 ) -> Result<Analysis> {
-    analyse_inner(text, config, model, model_generation, prev, cancel, true)
+    analyse_inner(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        true,
+        None,
+    )
 }
 
-/// Like [`analyse`], but for the configurations whose windows are checked one by one
-/// (EqualInfoAC, model reset at every window, no Delay) the decode checks are left pending
-/// (`WindowRec::checked == false`): the live view shows the tokens at once and
-/// [`super::check_some`] runs the checks afterwards. Other configurations are checked here.
+/// Like [`analyse`], but for the methods with a model (AC, StaticAC, EqualInfoAC) the decode
+/// checks are left pending (`WindowRec::checked == false`): the live view shows the tokens at
+/// once and [`super::check_some`] runs the checks afterwards, a batch at a time (windows one
+/// by one where they decode alone, else whole examples). Bytes, GZip and Subword are checked
+/// here.
 pub fn analyse_quick(
     text: Arc<Vec<u8>>,
     config: &Config,
@@ -54,8 +64,34 @@ pub fn analyse_quick(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
 ) -> Result<Analysis> {
-    let checks = !window_incremental(config);
-    analyse_inner(text, config, model, model_generation, prev, cancel, checks)
+    analyse_quick_progress(text, config, model, model_generation, prev, cancel, None)
+}
+
+/// Reports the progress of an analysis: (bytes encoded, bytes to encode) of the step under way
+/// (a total of 0: a step of unknown size, e.g. a seam between speculative segments).
+pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// [`analyse_quick`], reporting its progress to `progress` every 64 model steps.
+pub fn analyse_quick_progress(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<Analysis> {
+    let checks = !config.method.is_ac();
+    analyse_inner(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        checks,
+        progress,
+    )
 }
 
 /// The coding context of one analysis.
@@ -66,6 +102,7 @@ struct Coder<'a> {
     stats: RunStats,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn analyse_inner(
     text: Arc<Vec<u8>>,
     config: &Config,
@@ -74,6 +111,7 @@ fn analyse_inner(
     prev: Option<&Analysis>,
     cancel: &AtomicBool,
     checks: bool,
+    progress: Option<ProgressFn<'_>>,
 ) -> Result<Analysis> {
     let started = Instant::now();
     config.validate()?;
@@ -87,7 +125,7 @@ fn analyse_inner(
         opts: RunOptions {
             trace: true,
             cancel: Some(cancel),
-            progress: None,
+            progress,
         },
         stats: RunStats::default(),
     };
@@ -103,7 +141,9 @@ fn analyse_inner(
         let mut unigram = Unigram::fit(&text);
         let ranges = example_ranges(text.len(), config.example_bytes);
         let mut examples = c.whole_examples(&ranges, &mut unigram)?;
-        check_examples(&text, config, &mut examples, &mut unigram)?;
+        if checks {
+            check_examples(&text, config, &mut examples, &mut unigram, &c.opts)?;
+        }
         examples
     } else {
         let prev = prev.filter(|p| p.config == *config && p.model_generation == model_generation);
@@ -112,7 +152,7 @@ fn analyse_inner(
             if window_incremental(config) {
                 check_all_windows(&text, config, &mut examples, model)?;
             } else {
-                check_examples(&text, config, &mut examples, model)?;
+                check_examples(&text, config, &mut examples, model, &c.opts)?;
             }
         }
         examples

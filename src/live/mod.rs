@@ -10,8 +10,14 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | the [`Analysis`] and its placement of window records in the text and the stream |
-//! | `engine.rs` | [`analyse`], [`analyse_quick`]: full and incremental encoding on model lanes |
+//! | `engine.rs` | [`analyse`], [`analyse_quick`] (and with progress): full and incremental encoding on model lanes |
 //! | `checks.rs` | the round-trip and side-information-free checks, inline or deferred ([`check_some`]) |
+//!
+//! ## Long texts
+//! The worker shows a long text in steps: [`view_prefix`] (its first examples, where the view
+//! of a newly opened text is) first, then the whole text, which reuses those examples; then the
+//! decode checks, a batch at a time while no edit waits. Every step reports its progress
+//! ([`analyse_quick_progress`]) and stops at the cancel flag.
 //! | `compare.rs` | the Compare tab's rows |
 //! | `export.rs` | the Live export: bytes, windows, tokens and their spans (JSON, CSV) |
 //!
@@ -33,9 +39,11 @@ pub mod export;
 #[cfg(test)]
 mod tests;
 
-pub use checks::check_some;
-pub use compare::{compare_row, AxisRow, CompareRow, Segment, SegmentLabel};
-pub use engine::{analyse, analyse_quick};
+pub use checks::{check_some, check_some_cancellable};
+pub use compare::{
+    compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
+};
+pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
@@ -143,6 +151,27 @@ pub struct Analysis {
     pub alignment: Alignment,
     /// How it was computed.
     pub stats: RunStats,
+    /// The length of the text this analysis is the beginning of: more than `text.len()` for
+    /// the first examples of a long text, shown while the rest is encoded ([`view_prefix`]).
+    pub full_len: usize,
+}
+
+/// Bytes of a long text analysed first, so that the beginning (where the view of a newly
+/// opened text is) shows within seconds: the first examples covering [`VIEW_PREFIX_BYTES`].
+pub const VIEW_PREFIX_BYTES: usize = 8192;
+
+/// How much of a text of `len` bytes to analyse first (see [`Analysis::full_len`]), or None
+/// when the whole text comes as fast: short texts, and configurations whose first examples
+/// do not stand alone (one example for the whole text; StaticAC, fitted on all of it) or that
+/// have no model (their encoders are fast).
+pub fn view_prefix(len: usize, config: &Config) -> Option<usize> {
+    use crate::method::MethodKind;
+    let eb = config.example_bytes;
+    if eb == 0 || !matches!(config.method, MethodKind::Ac | MethodKind::EqualInfo) {
+        return None;
+    }
+    let prefix = VIEW_PREFIX_BYTES.div_ceil(eb) * eb;
+    (len > 4 * prefix).then_some(prefix)
 }
 
 /// Per-byte facts for the tooltip and the interval view.
@@ -169,6 +198,11 @@ impl Analysis {
     /// True for an empty text.
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
+    }
+
+    /// True when this is the beginning of a longer text (see [`Analysis::full_len`]).
+    pub fn is_partial(&self) -> bool {
+        self.full_len > self.text.len()
     }
 
     /// True when the method has a per-byte trace (the AC methods).
@@ -353,6 +387,7 @@ pub fn assemble(
     Analysis {
         config: config.clone(),
         model_generation,
+        full_len: text.len(),
         text,
         windows,
         examples: ex_spans,

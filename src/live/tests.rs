@@ -143,3 +143,148 @@ fn segmented_full_analysis_equals_the_plain_encoder() {
         assert!(a.stats.bytes_encoded > text.len(), "seams were re-encoded");
     }
 }
+
+/// Every method and window rule: after random edits, the incremental analysis (reusing the
+/// previous one) equals a full analysis bit for bit, and both give the tokens and windows of
+/// the library's plain encoder ([`encode`], the independent computation); the deferred checks
+/// of the quick path end with the records of the inline checks.
+#[test]
+fn every_method_incremental_and_deferred_equal_full_and_the_plain_encoder() {
+    use crate::method::MethodKind;
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let mut configs = Vec::new();
+    for m in [
+        MethodKind::Bytes,
+        MethodKind::Gzip,
+        MethodKind::StaticAc,
+        MethodKind::Ac,
+    ] {
+        configs.push(Config {
+            example_bytes: 90,
+            token_bits: 8,
+            ..Config::new(m)
+        });
+    }
+    let eq = Config {
+        example_bytes: 120,
+        ..Config::equal_info(16, 16)
+    };
+    configs.push(eq.clone());
+    configs.push(Config {
+        delay: true,
+        ..eq.clone()
+    });
+    configs.push(Config {
+        exact: true,
+        ..eq.clone()
+    });
+    configs.push(Config {
+        reset_every: 3,
+        ..Config::equal_info(24, 16)
+    });
+    configs.push(Config {
+        example_bytes: 90,
+        token_bits: 15,
+        ..Config::new(MethodKind::Subword)
+    });
+    let mut seed = 1234u64;
+    for cfg in &configs {
+        let mut text: Vec<u8> = (0..400)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev: Option<Analysis> = None;
+        for _ in 0..4 {
+            let pos = lcg(&mut seed) as usize % (text.len() + 1);
+            let n = 1 + (lcg(&mut seed) % 4) as usize;
+            let ins: Vec<u8> = (0..n).map(|_| b'a' + (lcg(&mut seed) % 26) as u8).collect();
+            text.splice(pos..pos, ins);
+            let t = Arc::new(text.clone());
+            let mut quick = analyse_quick(t.clone(), cfg, &mut model, 1, prev.as_ref(), &cancel)
+                .unwrap_or_else(|e| panic!("{}: {e}", cfg.label()));
+            while let Some(next) =
+                check_some(&quick, &mut model, 5).unwrap_or_else(|e| panic!("{e}"))
+            {
+                assert!(next.unchecked() < quick.unchecked(), "{}", cfg.label());
+                quick = next;
+            }
+            let full = analyse(t, cfg, &mut model, 1, None, &cancel)
+                .unwrap_or_else(|e| panic!("{}: {e}", cfg.label()));
+            let enc = encode(&text, cfg, &mut model, &RunOptions::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", cfg.label()));
+            let label = cfg.label();
+            assert_eq!(full.tokens, enc.tokens, "{label}");
+            assert_eq!(quick.tokens, full.tokens, "{label}");
+            assert_eq!(quick.bits, full.bits, "{label}");
+            let spans = |a: &Analysis| {
+                a.windows
+                    .iter()
+                    .map(|w| w.bytes.clone())
+                    .collect::<Vec<_>>()
+            };
+            let want: Vec<Range<usize>> = enc.windows.iter().map(|w| w.bytes.clone()).collect();
+            assert_eq!(spans(&full), want, "{label}");
+            assert_eq!(spans(&quick), want, "{label}");
+            for (x, y) in quick.windows.iter().zip(&full.windows) {
+                assert_eq!(*x.rec, *y.rec, "{label}");
+            }
+            assert_eq!(quick.round_trip_ok(), Some(true), "{label}");
+            assert_eq!(quick.free_decode(), full.free_decode(), "{label}");
+            prev = Some(quick);
+        }
+    }
+}
+
+/// The same text, configuration and model give the same analysis whatever the previous one:
+/// from scratch twice, and after an unrelated analysis of another text.
+#[test]
+fn analyses_are_deterministic() {
+    let corpus = b"pack my box with five dozen liquor jugs; sphinx of black quartz, judge my vow. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let text: Vec<u8> = corpus.iter().cycle().take(700).copied().collect();
+    let other: Vec<u8> = corpus.iter().rev().cycle().take(500).copied().collect();
+    let cfg = Config {
+        example_bytes: 200,
+        ..Config::equal_info(16, 16)
+    };
+    let a = analyse(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel).unwrap();
+    let b = analyse(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel).unwrap();
+    let o = analyse(Arc::new(other), &cfg, &mut model, 1, None, &cancel).unwrap();
+    let c = analyse(Arc::new(text), &cfg, &mut model, 1, Some(&o), &cancel).unwrap();
+    for x in [&b, &c] {
+        assert_eq!(x.tokens, a.tokens);
+        assert_eq!(x.bits, a.bits);
+        for (p, q) in x.windows.iter().zip(&a.windows) {
+            assert_eq!(p.bytes, q.bytes);
+            assert_eq!(*p.rec, *q.rec);
+        }
+    }
+}
+
+/// Deferred checks stop at the cancel flag (the worker's newer edit), for both kinds of batch
+/// (windows alone, whole examples), and leave nothing half-checked behind.
+#[test]
+fn deferred_checks_stop_at_the_cancel_flag() {
+    use crate::method::MethodKind;
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let go = AtomicBool::new(false);
+    let stop = AtomicBool::new(true);
+    let text: Vec<u8> = corpus.iter().cycle().take(500).copied().collect();
+    for cfg in [Config::equal_info(16, 16), Config::new(MethodKind::Ac)] {
+        let quick = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &go)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(quick.unchecked() > 0, "{}", cfg.label());
+        let r = check_some_cancellable(&quick, &mut model, 24, Some(&stop));
+        assert!(matches!(r, Err(crate::Error::Cancelled)), "{}", cfg.label());
+        let r = check_some_cancellable(&quick, &mut model, 24, Some(&go));
+        assert!(
+            r.unwrap_or_else(|e| panic!("{e}"))
+                .is_some_and(|a| a.unchecked() < quick.unchecked()),
+            "{}",
+            cfg.label()
+        );
+    }
+}

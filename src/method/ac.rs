@@ -6,25 +6,29 @@
 use super::lanes::{drive_all, Tables};
 use super::trace::Trace;
 use super::window::{EncodeWants, WindowEncoder, WindowRecord, WindowSink};
-use super::{example_ranges, Assembler, Config, Encoded, RunOptions, WindowSpan};
+use super::{example_ranges, Assembler, Config, Encoded, MethodKind, PackedWindows, RunOptions};
 use crate::coding::BitWriter;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::ByteModel;
 use std::ops::Range;
 
 pub use super::window::resets_at;
 
-/// One example's windows laid end to end (bit positions relative to the example's first bit).
+/// One example's windows laid end to end (bit positions relative to the example's first bit),
+/// kept compact: the bits in one writer, each window's byte count and code bits.
 #[derive(Default)]
 struct ExampleSink {
     bits: BitWriter,
-    windows: Vec<WindowSpan>,
+    windows: PackedWindows,
+    /// A window did not fit the compact form (impossible for a valid EqualInfoAC
+    /// configuration; AC's one window per example is not kept).
+    too_long: bool,
     byte_bits: Vec<Range<u64>>,
     trace: Trace,
 }
 
 impl WindowSink for ExampleSink {
-    fn push(&mut self, start: usize, rec: WindowRecord) {
+    fn push(&mut self, _start: usize, rec: WindowRecord) {
         let bit_start = self.bits.len();
         self.bits.extend(&rec.bits);
         let shift = |r: &Range<u64>| r.start + bit_start..r.end + bit_start;
@@ -36,14 +40,10 @@ impl WindowSink for ExampleSink {
             self.trace.bytes.push(bt);
         }
         self.trace.dists.extend_from_slice(&rec.dists);
-        self.windows.push(WindowSpan {
-            example: 0,
-            bytes: start..start + rec.len,
-            bit_start,
-            bit_len: rec.bits.len(),
-            code_bits: rec.code_bits,
-            model_reset: rec.model_reset,
-        });
+        // AC's one window per example is not kept: it is the example.
+        if !self.windows.push(rec.len, rec.code_bits) {
+            self.too_long = true;
+        }
     }
 }
 
@@ -71,7 +71,22 @@ pub(crate) fn encode_ac_examples(
     opts: &RunOptions,
     record_upto: usize,
 ) -> Result<(Encoded, Vec<Range<u64>>)> {
+    let (asm, trace, byte_bits) =
+        assemble_ac_examples(data, ranges, config, model, opts, record_upto)?;
+    Ok((asm.finish(data.len(), trace), byte_bits))
+}
+
+/// [`encode_ac_examples`] up to the assembled examples (the caller chooses how to finish).
+pub(crate) fn assemble_ac_examples(
+    data: &[u8],
+    ranges: &[Range<usize>],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+    record_upto: usize,
+) -> Result<(Assembler, Option<Trace>, Vec<Range<u64>>)> {
     let tables = Tables::new(model, config.precision)?;
+    let windowed = config.method == MethodKind::EqualInfo;
     let mut asm = Assembler::new(config);
     let mut trace = opts.trace.then(|| Trace {
         precision: config.precision,
@@ -107,7 +122,7 @@ pub(crate) fn encode_ac_examples(
             let start = asm.bit_pos();
             byte_bits.extend(ex.byte_bits.iter().map(|r| r.start + start..r.end + start));
             if let Some(t) = trace.as_mut() {
-                let w0 = asm.windows.len();
+                let w0 = asm.window_count();
                 for mut bt in ex.trace.bytes {
                     bt.bits = bt.bits.start + start..bt.bits.end + start;
                     bt.window += w0;
@@ -115,9 +130,19 @@ pub(crate) fn encode_ac_examples(
                 }
                 t.dists.extend_from_slice(&ex.trace.dists);
             }
-            asm.push_example(range, &ex.bits, ex.windows);
+            if windowed {
+                if ex.too_long {
+                    return Err(Error::BadParams(format!(
+                        "a window of more than {} bytes (impossible for a valid configuration)",
+                        PackedWindows::MAX_BYTES
+                    )));
+                }
+                asm.push_windows(range, &ex.bits, &ex.windows);
+            } else {
+                asm.push_whole(range, &ex.bits);
+            }
             Ok(())
         },
     )?;
-    Ok((asm.finish(data.len(), trace), byte_bits))
+    Ok((asm, trace, byte_bits))
 }

@@ -116,6 +116,16 @@ pub(crate) fn decode_examples_exact(
     precision: u32,
     model: &mut dyn ByteModel,
 ) -> Result<Vec<Vec<u8>>> {
+    decode_examples_exact_opts(examples, precision, model, &RunOptions::default())
+}
+
+/// [`decode_examples_exact`] under `opts` (its cancel flag stops it with [`Error::Cancelled`]).
+pub(crate) fn decode_examples_exact_opts(
+    examples: Vec<(Vec<WindowBits<'_>>, usize)>,
+    precision: u32,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+) -> Result<Vec<Vec<u8>>> {
     let tables = Tables::new(model, precision)?;
     let total = examples.iter().map(|e| e.1).sum();
     let mut out = Vec::with_capacity(examples.len());
@@ -123,7 +133,7 @@ pub(crate) fn decode_examples_exact(
         model,
         &tables,
         &examples,
-        &RunOptions::default(),
+        opts,
         total,
         |(windows, total)| {
             Ok(ExactJob {
@@ -270,22 +280,25 @@ impl FreeDecodeRule {
 /// Runs the side-information-free decoder on windows of EqualInfoAC with the model reset at
 /// every window (`cfg.window_bits`, `cfg.precision`; Delay and the exact rule pick the shortest
 /// matching prefix, greedy the longest), many windows side by side on the model's lanes.
-pub(crate) fn free_decode_windows(
+/// Its cancel flag (in `opts`) stops it with [`Error::Cancelled`].
+pub(crate) fn free_decode_windows_opts(
     windows: &[WindowBits<'_>],
     cfg: &Config,
     model: &mut dyn ByteModel,
+    opts: &RunOptions,
 ) -> Result<Vec<FreeDecoded>> {
     let probes = vec![None; windows.len()];
-    free_decode_windows_probed(windows, &probes, cfg, model)
+    free_decode_windows_probed(windows, &probes, cfg, model, opts)
 }
 
-/// [`free_decode_windows`], also reporting for each window with a probe `(k, byte)` the quantized
+/// [`free_decode_windows_opts`], also reporting for each window with a probe `(k, byte)` the quantized
 /// probability of `byte` after the window's first `k` decoded bytes.
 pub(crate) fn free_decode_windows_probed(
     windows: &[WindowBits<'_>],
     probes: &[Option<(usize, u8)>],
     cfg: &Config,
     model: &mut dyn ByteModel,
+    opts: &RunOptions,
 ) -> Result<Vec<FreeDecoded>> {
     let rule = FreeDecodeRule::of(cfg);
     let jobs: Vec<(&WindowBits<'_>, Option<(usize, u8)>)> = windows
@@ -302,7 +315,7 @@ pub(crate) fn free_decode_windows_probed(
         model,
         &tables,
         &jobs,
-        &RunOptions::default(),
+        opts,
         0,
         |&(w, probe)| {
             let mut window = BitWriter::new();
@@ -612,7 +625,8 @@ pub fn free_decode_report(
             }
         }
     }
-    let decoded = free_decode_windows_probed(&windows, &probes, cfg, model)?;
+    let decoded =
+        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
     let rule = FreeDecodeRule::of(cfg);
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());

@@ -222,6 +222,77 @@ pub fn encode_recording(
     }
 }
 
+/// [`encode_packed`] of each of several texts, as encoding each alone gives it. AC and EqualInfo
+/// code all the texts' examples in one run of the lane driver, many model lanes side by side
+/// whatever the texts' sizes (a folder of files shorter than one example fills the lanes as one
+/// long file does; the lane contract makes the result the same as one text at a time); the other
+/// methods encode one text at a time (StaticAC fits its unigram on each text).
+pub fn encode_packed_many(
+    texts: &[&[u8]],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+) -> Result<Vec<Packed>> {
+    if !matches!(config.method, MethodKind::Ac | MethodKind::EqualInfo) {
+        return texts
+            .iter()
+            .map(|t| encode_packed(t, config, model, opts))
+            .collect();
+    }
+    config.validate()?;
+    config.validate_for_model(model)?;
+    let total: usize = texts.iter().map(|t| t.len()).sum();
+    let mut data = Vec::with_capacity(total);
+    let mut ranges = Vec::new();
+    let mut examples_of = Vec::with_capacity(texts.len());
+    for t in texts {
+        let off = data.len();
+        data.extend_from_slice(t);
+        let rs = example_ranges(t.len(), config.example_bytes);
+        examples_of.push(rs.len());
+        ranges.extend(rs.into_iter().map(|r| off + r.start..off + r.end));
+    }
+    let all = ac::assemble_ac_examples(&data, &ranges, config, model, opts, 0)?
+        .0
+        .finish_packed(data.len());
+    drop(data);
+    let tb = config.token_bits as u64;
+    let windowed = config.method == MethodKind::EqualInfo;
+    let (mut e, mut t, mut w) = (0usize, 0usize, 0usize);
+    let mut out = Vec::with_capacity(texts.len());
+    for (text, &k) in texts.iter().zip(&examples_of) {
+        let example_bits = all.example_bits[e..e + k].to_vec();
+        let tokens: usize = example_bits.iter().map(|b| b.div_ceil(tb) as usize).sum();
+        let mut window_bytes = Vec::new();
+        if windowed {
+            // An example's windows hold its bytes, in order.
+            for r in &ranges[e..e + k] {
+                let mut left = r.len();
+                while left > 0 {
+                    let n = all.window_bytes.get(w).copied().ok_or_else(|| {
+                        Error::Decode("the packed windows do not cover the examples".into())
+                    })?;
+                    window_bytes.push(n);
+                    left = left.checked_sub(n as usize).ok_or_else(|| {
+                        Error::Decode("a packed window crosses its example's end".into())
+                    })?;
+                    w += 1;
+                }
+            }
+        }
+        out.push(Packed {
+            config: config.clone(),
+            input_len: text.len(),
+            tokens: all.tokens[t..t + tokens].to_vec(),
+            example_bits,
+            window_bytes,
+        });
+        e += k;
+        t += tokens;
+    }
+    Ok(out)
+}
+
 /// The tokens of each of several texts, each encoded alone with `config` (as [`encode`] of that
 /// text gives them). AC and EqualInfo code all the texts' examples in one run, many model lanes
 /// side by side (the lane contract makes that the same as one text at a time); the other methods
@@ -295,12 +366,128 @@ impl Encoded {
     }
 }
 
+/// The windows of examples of EqualInfoAC in the compact form the encoder keeps: per window its
+/// byte count and its bits of real code. Everything else a [`WindowSpan`] says follows from the
+/// configuration and the windows before it (bytes and bits laid end to end from the example's
+/// start, `b` bits each, the model reset by [`window::resets_at`]): 4 bytes a window instead of
+/// a `WindowSpan`'s 56. Both fit 16 bits: a window has at most b <= 256 bits of code, and at
+/// β <= 16 a byte costs at least −log2(1 − 255/2^16) bits, so a window holds at most 45,520
+/// bytes ([`PackedWindows::MAX_BYTES`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PackedWindows {
+    pub(crate) bytes: Vec<u16>,
+    pub(crate) code_bits: Vec<u16>,
+}
+
+impl PackedWindows {
+    /// The most bytes a window of the largest b can hold at the largest precision.
+    pub(crate) const MAX_BYTES: usize = u16::MAX as usize;
+
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Adds a window; false (and nothing added) when it does not fit the compact form, which
+    /// the bound above rules out for every valid configuration.
+    #[must_use]
+    pub(crate) fn push(&mut self, bytes: usize, code_bits: u64) -> bool {
+        match (u16::try_from(bytes), u16::try_from(code_bits)) {
+            (Ok(n), Ok(c)) => {
+                self.bytes.push(n);
+                self.code_bits.push(c);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn extend(&mut self, other: &PackedWindows) {
+        self.bytes.extend_from_slice(&other.bytes);
+        self.code_bits.extend_from_slice(&other.code_bits);
+    }
+}
+
+/// An encoding reduced to what a `.eqi` container stores: the tokens, each example's code
+/// length and (EqualInfoAC) each window's byte count, in a few bytes per input byte (no
+/// per-window spans; see [`encode_packed`]). The examples follow from `input_len` and the
+/// configuration's `example_bytes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    /// The configuration used.
+    pub config: Config,
+    /// Length of the original input in bytes.
+    pub input_len: usize,
+    /// The tokens (each `token_bits` bits, MSB first).
+    pub tokens: Vec<u32>,
+    /// Per example, the bits it used before padding to a whole token.
+    pub example_bits: Vec<u64>,
+    /// Per window of EqualInfoAC, in order, its byte count (at most 45,520: see the README's
+    /// Memory section; empty for the other methods, whose window is their example).
+    pub window_bytes: Vec<u16>,
+}
+
+impl Packed {
+    /// Bytes per token (the paper's compression ratio).
+    pub fn bytes_per_token(&self) -> f64 {
+        if self.tokens.is_empty() {
+            return 0.0;
+        }
+        self.input_len as f64 / self.tokens.len() as f64
+    }
+
+    /// Token bits per input byte.
+    pub fn bits_per_byte(&self) -> f64 {
+        if self.input_len == 0 {
+            return 0.0;
+        }
+        (self.tokens.len() as u64 * self.config.token_bits as u64) as f64 / self.input_len as f64
+    }
+}
+
+/// [`encode`] reduced to what a container stores ([`Packed`]): the same tokens, without the
+/// per-window spans of an [`Encoded`] (the memory of `eqinfo compress`; see the README).
+pub fn encode_packed(
+    data: &[u8],
+    config: &Config,
+    model: &mut dyn ByteModel,
+    opts: &RunOptions,
+) -> Result<Packed> {
+    config.validate()?;
+    let asm = match config.method {
+        MethodKind::StaticAc => {
+            let mut unigram = crate::model::Unigram::fit(data);
+            let ranges = example_ranges(data.len(), config.example_bytes);
+            ac::assemble_ac_examples(data, &ranges, config, &mut unigram, opts, 0)?.0
+        }
+        MethodKind::Ac | MethodKind::EqualInfo => {
+            config.validate_for_model(model)?;
+            let ranges = example_ranges(data.len(), config.example_bytes);
+            ac::assemble_ac_examples(data, &ranges, config, model, opts, 0)?.0
+        }
+        _ => {
+            let enc = encode(data, config, model, opts)?;
+            return Ok(Packed {
+                example_bits: enc.examples.iter().map(|e| e.bit_len).collect(),
+                window_bytes: Vec::new(),
+                config: enc.config,
+                input_len: enc.input_len,
+                tokens: enc.tokens,
+            });
+        }
+    };
+    Ok(asm.finish_packed(data.len()))
+}
+
 /// Assembles per-example bit streams into an [`Encoded`] (padding each example to whole tokens).
+/// Windows are kept compact ([`PackedWindows`], EqualInfoAC only: the other methods have one
+/// window per example) and expanded to [`WindowSpan`]s only by [`Assembler::finish`].
 pub(crate) struct Assembler {
     config: Config,
     bits: BitWriter,
     examples: Vec<ExampleSpan>,
-    pub(crate) windows: Vec<WindowSpan>,
+    windows: PackedWindows,
+    /// Windows so far (with the one-per-example windows of the other methods).
+    window_count: usize,
 }
 
 impl Assembler {
@@ -309,7 +496,8 @@ impl Assembler {
             config: config.clone(),
             bits: BitWriter::new(),
             examples: Vec::new(),
-            windows: Vec::new(),
+            windows: PackedWindows::default(),
+            window_count: 0,
         }
     }
 
@@ -318,46 +506,135 @@ impl Assembler {
         self.bits.len()
     }
 
-    /// Adds one example: its bytes, its bits, and its windows (bit positions relative to the
-    /// example's start; byte ranges absolute).
-    pub(crate) fn push_example(
+    /// Windows pushed so far.
+    pub(crate) fn window_count(&self) -> usize {
+        self.window_count
+    }
+
+    fn is_windowed(&self) -> bool {
+        self.config.method == MethodKind::EqualInfo
+    }
+
+    /// Adds one example of a method with one window per example (all but EqualInfoAC): its
+    /// bytes and its bits.
+    pub(crate) fn push_whole(&mut self, bytes: Range<usize>, bits: &BitWriter) {
+        debug_assert!(!self.is_windowed());
+        self.push_bits(bytes, bits, 1);
+    }
+
+    /// Adds one example of EqualInfoAC: its bytes, its bits and its windows (laid end to end).
+    pub(crate) fn push_windows(
         &mut self,
         bytes: Range<usize>,
         bits: &BitWriter,
-        windows: Vec<WindowSpan>,
+        windows: &PackedWindows,
     ) {
+        debug_assert!(self.is_windowed());
+        self.windows.extend(windows);
+        self.push_bits(bytes, bits, windows.len());
+    }
+
+    fn push_bits(&mut self, bytes: Range<usize>, bits: &BitWriter, windows: usize) {
         let tb = self.config.token_bits as u64;
         let start = self.bits.len();
         self.bits.extend(bits);
         let padded = bits.len().div_ceil(tb) * tb;
         self.bits.push_run(false, padded - bits.len());
-        let example = self.examples.len();
-        let w0 = self.windows.len();
-        for mut w in windows {
-            w.bit_start += start;
-            w.example = example;
-            self.windows.push(w);
-        }
+        let w0 = self.window_count;
+        self.window_count += windows;
         let t0 = (start / tb) as usize;
         self.examples.push(ExampleSpan {
             bytes,
             bit_start: start,
             bit_len: bits.len(),
             tokens: t0..t0 + (padded / tb) as usize,
-            windows: w0..self.windows.len(),
+            windows: w0..self.window_count,
         });
+    }
+
+    /// The windows as [`WindowSpan`]s.
+    fn window_spans(&self) -> Vec<WindowSpan> {
+        let mut out = Vec::with_capacity(self.window_count);
+        let cfg = &self.config;
+        // The one window of an example: AC and StaticAC reset their model at its start.
+        let whole_reset = cfg.method.is_ac();
+        for (e, ex) in self.examples.iter().enumerate() {
+            if !self.is_windowed() {
+                out.push(WindowSpan {
+                    example: e,
+                    bytes: ex.bytes.clone(),
+                    bit_start: ex.bit_start,
+                    bit_len: ex.bit_len,
+                    code_bits: ex.bit_len,
+                    model_reset: whole_reset,
+                });
+                continue;
+            }
+            let b = cfg.window_bits as u64;
+            let (mut pos, mut bit) = (ex.bytes.start, ex.bit_start);
+            for k in 0..ex.windows.len() {
+                let w = ex.windows.start + k;
+                let len = self.windows.bytes[w] as usize;
+                out.push(WindowSpan {
+                    example: e,
+                    bytes: pos..pos + len,
+                    bit_start: bit,
+                    bit_len: b,
+                    code_bits: self.windows.code_bits[w] as u64,
+                    model_reset: window::resets_at(cfg.reset_every, k),
+                });
+                pos += len;
+                bit += b;
+            }
+        }
+        out
     }
 
     pub(crate) fn finish(self, input_len: usize, trace: Option<Trace>) -> Encoded {
         let tokens = tokens::bits_to_tokens(&self.bits, self.config.token_bits);
+        let windows = self.window_spans();
         Encoded {
             config: self.config,
             input_len,
             bits: self.bits,
             tokens,
             examples: self.examples,
-            windows: self.windows,
+            windows,
             trace,
         }
+    }
+
+    /// What a container stores of it (the bits are dropped once cut into tokens).
+    pub(crate) fn finish_packed(self, input_len: usize) -> Packed {
+        let tokens = tokens::bits_to_tokens(&self.bits, self.config.token_bits);
+        drop(self.bits);
+        Packed {
+            example_bits: self.examples.iter().map(|e| e.bit_len).collect(),
+            window_bytes: self.windows.bytes,
+            config: self.config,
+            input_len,
+            tokens,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coding::MAX_PRECISION;
+
+    /// The compact window form's 16-bit byte counts hold the longest window of any valid
+    /// configuration: b = 256 bits at the cheapest byte the largest precision allows, which
+    /// costs −log2(1 − 255/2^β) bits (255 of the 2^β counts go to the other bytes).
+    #[test]
+    fn the_longest_window_fits_sixteen_bits() {
+        let beta = MAX_PRECISION as f64;
+        let cheapest = -(1.0 - 255.0 / beta.exp2()).log2();
+        let longest = (256.0 / cheapest).floor() as usize;
+        assert!(longest <= PackedWindows::MAX_BYTES, "{longest}");
+        let mut w = PackedWindows::default();
+        assert!(w.push(longest, 256));
+        assert!(!w.push(PackedWindows::MAX_BYTES + 1, 8));
+        assert_eq!(w.len(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! The methods without a model: Bytes (the bytes themselves) and GZip (zlib per example, default
 //! level, as in the paper).
 
-use super::{example_ranges, Assembler, Config, Encoded, WindowSpan};
+use super::{example_ranges, Assembler, Config, Encoded};
 use crate::coding::BitWriter;
 use crate::error::{Error, Result};
 use std::io::{Read, Write};
@@ -10,24 +10,12 @@ fn bytes_to_bits(bytes: &[u8]) -> BitWriter {
     BitWriter::from_bytes(bytes, bytes.len() as u64 * 8)
 }
 
-fn one_window(bytes: std::ops::Range<usize>, bits: u64) -> Vec<WindowSpan> {
-    vec![WindowSpan {
-        example: 0,
-        bytes,
-        bit_start: 0,
-        bit_len: bits,
-        code_bits: bits,
-        model_reset: false,
-    }]
-}
-
 /// Bytes as tokens (8 bits per byte, cut into `token_bits`-bit tokens).
 pub fn encode_bytes(data: &[u8], config: &Config) -> Result<Encoded> {
     let mut asm = Assembler::new(config);
     for r in example_ranges(data.len(), config.example_bytes) {
         let bits = bytes_to_bits(&data[r.clone()]);
-        let n = bits.len();
-        asm.push_example(r.clone(), &bits, one_window(r, n));
+        asm.push_whole(r, &bits);
     }
     Ok(asm.finish(data.len(), None))
 }
@@ -40,8 +28,7 @@ pub fn encode_gzip(data: &[u8], config: &Config) -> Result<Encoded> {
         z.write_all(&data[r.clone()])?;
         let bytes = z.finish()?;
         let bits = bytes_to_bits(&bytes);
-        let n = bits.len();
-        asm.push_example(r.clone(), &bits, one_window(r, n));
+        asm.push_whole(r, &bits);
     }
     Ok(asm.finish(data.len(), None))
 }

@@ -22,7 +22,7 @@
 //! multi-byte character makes its pieces invalid UTF-8 on both sides, which the byte fallback
 //! codes exactly); each example is tokenized on its own and is one window.
 
-use super::{example_ranges, Assembler, Config, Encoded, WindowSpan};
+use super::{example_ranges, Assembler, Config, Encoded};
 use crate::coding::BitWriter;
 use crate::error::{Error, Result};
 use crate::model::ModelIdentity;
@@ -286,19 +286,7 @@ pub fn encode_with(tk: &SubwordTokenizer, data: &[u8], config: &Config) -> Resul
         for &id in &ids {
             bits.push_bits(id as u64, config.token_bits);
         }
-        let n = bits.len();
-        asm.push_example(
-            r.clone(),
-            &bits,
-            vec![WindowSpan {
-                example: 0,
-                bytes: r,
-                bit_start: 0,
-                bit_len: n,
-                code_bits: n,
-                model_reset: false,
-            }],
-        );
+        asm.push_whole(r, &bits);
     }
     Ok(asm.finish(data.len(), None))
 }

@@ -125,6 +125,15 @@ impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
     }
 }
 
+/// A thread-count setting read with 0 as every core this machine has (the CLI's `--threads` and
+/// the GUI's setting).
+pub fn thread_count(setting: usize) -> usize {
+    match setting {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+}
+
 /// Hex SHA-256 of some bytes (model identities).
 pub fn sha256_hex(parts: &[&[u8]]) -> String {
     use sha2::{Digest, Sha256};

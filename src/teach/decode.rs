@@ -185,7 +185,7 @@ pub fn decode_lesson(rec: &WindowRecord, config: &Config) -> Option<DecodeLesson
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::method::decode::{free_decode_windows, WindowBits};
+    use crate::method::decode::{free_decode_windows_opts, WindowBits};
     use crate::model::Unigram;
     use crate::teach::window::tests::{windows, windows_with};
 
@@ -228,7 +228,8 @@ mod tests {
                     reset: true,
                 })
                 .collect();
-            let free = free_decode_windows(&bits, &cfg, &mut model).expect("free decode");
+            let free = free_decode_windows_opts(&bits, &cfg, &mut model, &Default::default())
+                .expect("free decode");
             let mut known = 0;
             for ((start, rec), f) in w.iter().zip(&free) {
                 let l = decode_lesson(rec, &cfg).expect("traced");

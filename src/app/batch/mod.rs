@@ -164,6 +164,7 @@ impl BatchState {
             settings: settings.batch.clone(),
             app_model: settings.model_path.clone(),
             device: settings.device.clone(),
+            threads: settings.threads,
         };
         let progress = RunProgress {
             phase: "starting".into(),

@@ -95,6 +95,7 @@ impl ProbeState {
             settings: settings.batch.clone(),
             app_model: settings.model_path.clone(),
             device: settings.device.clone(),
+            threads: settings.threads,
             opts,
         };
         match Task::spawn("probe", live, self.wake.clone(), move |h| {

@@ -94,6 +94,8 @@ pub struct ProbeJob {
     pub app_model: Option<String>,
     /// The device of M1 and (for a GPU) M2.
     pub device: String,
+    /// CPU threads for M1 (0 = every core).
+    pub threads: usize,
     /// The preset's options.
     pub opts: ProbeOptions,
 }
@@ -129,11 +131,16 @@ pub fn run(job: &ProbeJob, h: &TaskHandle<ProbeLive, ProbeOutcome>) -> ProbeOutc
         name: "the training text",
         parts: &[&train],
     };
-    let (mut model, _name) =
-        match open_model(&job.settings, job.app_model.as_deref(), &job.device, fit) {
-            Ok(m) => m,
-            Err(e) => return ProbeOutcome::Failed(format!("cannot open the model: {e}")),
-        };
+    let (mut model, _name) = match open_model(
+        &job.settings,
+        job.app_model.as_deref(),
+        &job.device,
+        job.threads,
+        fit,
+    ) {
+        Ok(m) => m,
+        Err(e) => return ProbeOutcome::Failed(format!("cannot open the model: {e}")),
+    };
     let start = Instant::now();
     let m2_device = if job.device.starts_with("cuda") || job.device.starts_with("metal") {
         job.device.clone()

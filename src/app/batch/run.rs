@@ -56,6 +56,8 @@ pub struct RunJob {
     pub app_model: Option<String>,
     /// The device.
     pub device: String,
+    /// CPU threads for M1 (0 = every core).
+    pub threads: usize,
 }
 
 impl RunJob {
@@ -82,10 +84,12 @@ pub fn open_model(
     settings: &BatchSettings,
     app_model: Option<&str>,
     device: &str,
+    threads: usize,
     fit: FitText<'_>,
 ) -> Result<(Box<dyn ByteModel>, String), String> {
     let spec = settings.model_spec(app_model)?;
-    let m = spec.open(device, Some(fit)).map_err(|e| e.to_string())?;
+    let mut m = spec.open(device, Some(fit)).map_err(|e| e.to_string())?;
+    m.model.set_threads(crate::model::thread_count(threads));
     let name = match m.note {
         Some(n) => format!("{} ({n})", m.name),
         None => m.name,
@@ -122,11 +126,16 @@ pub fn run(job: &RunJob, h: &TaskHandle<RunProgress, RunOutcome>) -> RunOutcome 
         name: "the inputs",
         parts: &texts,
     };
-    let (mut model, model_name) =
-        match open_model(&job.settings, job.app_model.as_deref(), &job.device, fit) {
-            Ok(m) => m,
-            Err(e) => return RunOutcome::Failed(format!("cannot open the model: {e}")),
-        };
+    let (mut model, model_name) = match open_model(
+        &job.settings,
+        job.app_model.as_deref(),
+        &job.device,
+        job.threads,
+        fit,
+    ) {
+        Ok(m) => m,
+        Err(e) => return RunOutcome::Failed(format!("cannot open the model: {e}")),
+    };
     set_phase("compressing".into());
     let on_progress = |p: &BatchProgress| {
         h.update(|g| {

@@ -11,6 +11,7 @@ use crate::app::command::Command;
 use crate::app::input::Input;
 use crate::app::state::{ColourScale, Settings};
 use crate::app::theme;
+use crate::app::worker::WorkProgress;
 use crate::live::Analysis;
 use byte_view::{ByteLayout, Hover, ViewOptions};
 use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
@@ -69,8 +70,17 @@ pub fn summary_text(a: &Analysis) -> String {
         Some((ok, n)) => format!(" · side-info-free decoding {ok}/{n} windows"),
         None => String::new(),
     };
+    let partial = if a.is_partial() {
+        format!(
+            "the first {} of {} bytes (the rest is being encoded) · ",
+            a.len(),
+            a.full_len
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} bytes · {} windows · {} tokens · {:.3} bits/byte · {:.2} bytes/token · ratio {:.2}× vs bytes · \
+        "{partial}{} bytes · {} windows · {} tokens · {:.3} bits/byte · {:.2} bytes/token · ratio {:.2}× vs bytes · \
          round trip {}{} · analysed in {:.1} ms",
         a.len(),
         a.windows.len(),
@@ -96,6 +106,10 @@ pub struct LiveView<'a> {
     pub error: Option<&'a str>,
     /// True while the worker has work of ours.
     pub busy: bool,
+    /// How far the running analysis (or its decode checks) is, while one runs.
+    pub progress: Option<WorkProgress>,
+    /// The user cancelled the last analysis before it was done.
+    pub cancelled: bool,
     /// The settings (read only here).
     pub settings: &'a Settings,
 }
@@ -145,7 +159,16 @@ pub fn live_ui(
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        // The error first: with a stale result everything after it (its summary too) is dimmed.
+        // Progress first: its Cancel button stays put while the summary below changes.
+        work_progress_ui(
+            ui,
+            view.progress.as_ref(),
+            view.cancelled,
+            "Cancel",
+            Command::CancelAnalysis,
+            cmds,
+        );
+        // The error next: with a stale result everything after it (its summary too) is dimmed.
         status::error_ui(ui, analysis.as_deref(), view.error);
         if st.stale {
             ui.multiply_opacity(status::STALE_OPACITY);
@@ -153,7 +176,6 @@ pub fn live_ui(
         status::status_line_ui(ui, analysis.as_deref().map(summary_text));
         ui.horizontal(|ui| {
             legend_ui(ui, settings.colour_scale);
-            status::busy_slot(ui, view.busy);
             if let Some(a) = &analysis {
                 let hex = st.layout.hex_cells();
                 if hex > 0 {
@@ -246,6 +268,38 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<
             Some(byte.saturating_sub(1))
         })
         .inner
+}
+
+/// One line of progress for work the worker does for a tab: what is under way, a bar, the time
+/// left and a Cancel button (pushing `cancel`); after a cancel, a line saying so. Always one
+/// line high, so the layout below does not jump when work starts or ends.
+pub fn work_progress_ui(
+    ui: &mut Ui,
+    progress: Option<&WorkProgress>,
+    cancelled: bool,
+    cancel_label: &str,
+    cancel: Command,
+    cmds: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.set_min_height(ui.spacing().interact_size.y);
+        match progress {
+            Some(p) => {
+                ui.spinner();
+                if let Some(f) = p.fraction() {
+                    ui.add(egui::ProgressBar::new(f).desired_width(160.0));
+                }
+                ui.label(p.line());
+                if ui.button(cancel_label).clicked() {
+                    cmds.push(cancel);
+                }
+            }
+            None if cancelled => {
+                ui.weak("cancelled: what is shown is the last finished result");
+            }
+            None => {}
+        }
+    });
 }
 
 /// The colour legend of the byte cells.

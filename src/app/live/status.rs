@@ -1,5 +1,5 @@
-//! The Live tab's status line: the summary in a space of its own height and a fixed slot for
-//! the busy marker, so that the layout below never jumps while typing; and the banner that marks
+//! The Live tab's status line: the summary in a space of its own height, and a fixed slot for
+//! the top bar's busy marker, so that the layout never jumps while typing; and the banner that marks
 //! a result as stale when the settings after it failed.
 
 use crate::live::Analysis;
@@ -24,9 +24,9 @@ pub fn busy_slot(ui: &mut Ui, busy: bool) {
     });
 }
 
-/// The status line: the summary, wrapped at the full width in at least two lines' height
-/// (the busy marker is not in it but in the fixed slot of the legend row, [`busy_slot`], so
-/// its coming and going never re-wraps the summary).
+/// The status line: the summary, wrapped at the full width in at least two lines' height (the
+/// busy marker is not in it: the Live tab's progress line above has a height of its own, and
+/// the top bar's marker is a [`busy_slot`]), so nothing coming and going re-wraps it.
 pub fn status_line_ui(ui: &mut Ui, summary: Option<String>) {
     let line_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     ui.vertical(|ui| {
