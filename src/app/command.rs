@@ -40,6 +40,8 @@ pub enum Command {
     Notice(String),
     /// Clear the top bar's message.
     DismissNotice,
+    /// Hide the model-error banner (a new error shows it again).
+    DismissModelError,
     /// Something for the Batch tab.
     Batch(BatchCommand),
 }

@@ -61,13 +61,16 @@ pub fn top_bar_ui(ui: &mut Ui, settings: &mut Settings, bar: &TopBar<'_>, cmds: 
                 ui.spinner();
                 ui.label("loading model…");
             }
-            if bar.busy {
-                ui.spinner();
-                ui.label("analysing…");
-            }
+            // A fixed slot: the bar never reflows when the marker comes and goes.
+            crate::app::live::status::busy_slot(ui, bar.busy);
         });
         if let Some(e) = bar.model_error {
-            ui.colored_label(theme::FLAG, format!("Model error: {e}"));
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(theme::FLAG, format!("Model error: {e}"));
+                if ui.small_button("Dismiss model error").clicked() {
+                    cmds.push(Command::DismissModelError);
+                }
+            });
         }
         if let Some(n) = bar.notice {
             ui.horizontal(|ui| {

@@ -64,6 +64,8 @@ pub struct App {
     /// The last analysis error.
     pub analysis_error: Option<String>,
     analysis_task: Option<AnalysisTask>,
+    /// The selected byte, while no result holds it yet (kept for the next one).
+    keep_byte: Option<usize>,
     /// The user cancelled the last analysis (or its checks) before it was done.
     pub analysis_cancelled: bool,
     /// The user cancelled the last Compare run.
@@ -172,6 +174,7 @@ impl App {
             analysis: None,
             analysis_error: None,
             analysis_task: None,
+            keep_byte: None,
             analysis_cancelled: false,
             compare_cancelled: false,
             last_latency: None,
@@ -222,6 +225,9 @@ impl App {
         self.input = input;
         self.live.interval.window = 0;
         self.live.interval.step = 0;
+        self.keep_byte = None;
+        // A new text starts at its top, not at the old one's scroll offset.
+        self.live.layout.scroll_to_top();
         self.request_analysis();
         self.compare_dirty = true;
     }
@@ -269,6 +275,12 @@ impl App {
             device: self.settings.device.clone(),
             reply,
         });
+    }
+
+    /// Sets the live configuration and re-analyses (as the settings panel does).
+    pub fn set_config(&mut self, config: crate::method::Config) {
+        self.settings.config = config;
+        self.request_analysis();
     }
 
     fn request_analysis(&mut self) {
@@ -337,6 +349,16 @@ impl App {
             for r in results {
                 match r {
                     Ok(a) => {
+                        // The selection stays on its byte (a new b renumbers the windows).
+                        let byte = self.keep_byte.take().or_else(|| {
+                            let old = self.analysis.as_deref()?;
+                            self.live.interval.selected_byte(old)
+                        });
+                        if let Some(b) = byte {
+                            if !self.live.interval.select_byte(&a, b) {
+                                self.keep_byte = Some(b);
+                            }
+                        }
                         self.analysis = Some(a);
                         self.analysis_error = None;
                     }
@@ -469,6 +491,7 @@ impl App {
             }
             Command::Notice(n) => self.notice = Some(n),
             Command::DismissNotice => self.notice = None,
+            Command::DismissModelError => self.model_error = None,
             Command::Batch(c) => self.batch.apply(c, &mut self.settings),
         }
     }

@@ -37,6 +37,11 @@ pub struct ByteLayout {
     pub lines: Vec<Line>,
     /// Line of each byte.
     pub byte_line: Vec<u32>,
+    /// A byte to scroll into view once an analysis covers it (the editor's cursor after an
+    /// edit); kept across rebuilds, cleared once shown.
+    pub follow: Option<usize>,
+    /// Scroll to the top on the next frame (a new text was opened).
+    pub to_top: bool,
 }
 
 impl ByteLayout {
@@ -95,6 +100,8 @@ impl ByteLayout {
             glyphs,
             lines,
             byte_line,
+            follow: None,
+            to_top: false,
         }
     }
 
@@ -107,9 +114,23 @@ impl ByteLayout {
             show_whitespace,
         );
         if self.key != Some(key) {
+            let (follow, to_top) = (self.follow, self.to_top);
             *self = ByteLayout::build(text, per_line, show_whitespace);
             self.key = Some(key);
+            self.follow = follow;
+            self.to_top = to_top;
         }
+    }
+
+    /// Asks the view to scroll `byte` into view once an analysis covers it.
+    pub fn follow(&mut self, byte: usize) {
+        self.follow = Some(byte);
+    }
+
+    /// Asks the view to start at the top (a newly opened text), forgetting any byte to follow.
+    pub fn scroll_to_top(&mut self) {
+        self.to_top = true;
+        self.follow = None;
     }
 
     /// Number of glyphs drawn as hex (invalid UTF-8).
@@ -140,6 +161,13 @@ pub struct ByteViewOutput {
     pub drawn_tokens: Vec<(usize, Rect)>,
     /// The overhead markers drawn: the byte they precede and their rectangle.
     pub drawn_overhead: Vec<(usize, Rect)>,
+    /// The bytes of the lines in view (first to last visible line).
+    pub shown_bytes: Range<usize>,
+    /// The top of the view on screen (it must not move while the text is re-analysed).
+    pub view_top: f32,
+    /// The part of the screen the view shows (its scroll area's clip): drawn boxes outside it
+    /// are hidden.
+    pub view_rect: Option<Rect>,
 }
 
 /// Options of the view.
@@ -188,264 +216,282 @@ pub fn byte_view_ui(
     let width = ui.available_width().max(200.0);
     let per_line = ((width - 8.0) / CELL_W).floor() as usize;
     layout.update(&analysis.text, per_line, show_whitespace);
-    let mut out = ByteViewOutput::default();
+    let mut out = ByteViewOutput {
+        view_top: ui.cursor().top(),
+        ..Default::default()
+    };
     let total_h = layout.lines.len() as f32 * LINE_H;
-    egui::ScrollArea::vertical()
+    let mut area = egui::ScrollArea::vertical()
         .id_salt("byte_view")
-        .auto_shrink([false, false])
-        .show_viewport(ui, |ui, viewport| {
-            let (resp, painter) =
-                ui.allocate_painter(Vec2::new(width - 8.0, total_h), Sense::click());
-            let origin = resp.rect.min;
-            let first = ((viewport.min.y / LINE_H).floor().max(0.0)) as usize;
-            let last = ((viewport.max.y / LINE_H).ceil() as usize).min(layout.lines.len());
-            // Linked-hover sets from last frame's hover.
-            let hover_window = prev_hover.byte.and_then(|b| analysis.window_of(b));
-            let hover_tokens: Range<usize> = match prev_hover.byte {
-                Some(b) => analysis.tokens_of_bytes(b..b + 1),
-                None => 0..0,
-            };
-            let token_bytes = prev_hover
-                .token
-                .map(|t| analysis.bytes_of_token(t))
-                .unwrap_or(0..0);
-            let pointer = resp.hover_pos();
-            let small = FontId::monospace(10.0);
-            let glyph_font = FontId::monospace(13.0);
-            let hex_font = FontId::monospace(9.0);
-            let x_of = |line: &Line, b: usize| origin.x + (b - line.bytes.start) as f32 * CELL_W;
-            for li in first..last {
-                let line = &layout.lines[li];
-                let top = origin.y + li as f32 * LINE_H;
-                if line.bytes.is_empty() {
-                    continue;
+        .auto_shrink([false, false]);
+    if std::mem::take(&mut layout.to_top) {
+        area = area.vertical_scroll_offset(0.0);
+    }
+    // The line to bring into view: the followed byte, once this analysis holds it.
+    let follow_line = layout
+        .follow
+        .filter(|&b| b < analysis.text.len())
+        .and_then(|b| layout.byte_line.get(b).map(|&l| l as usize));
+    if follow_line.is_some() {
+        layout.follow = None;
+    }
+    area.show_viewport(ui, |ui, viewport| {
+        let (resp, painter) = ui.allocate_painter(Vec2::new(width - 8.0, total_h), Sense::click());
+        let origin = resp.rect.min;
+        out.view_rect = Some(ui.clip_rect());
+        if let Some(l) = follow_line {
+            let top = origin.y + l as f32 * LINE_H;
+            let r = Rect::from_min_max(
+                Pos2::new(origin.x, top),
+                Pos2::new(origin.x + 1.0, top + LINE_H),
+            );
+            ui.scroll_to_rect_animation(r, None, egui::style::ScrollAnimation::none());
+        }
+        let first = ((viewport.min.y / LINE_H).floor().max(0.0)) as usize;
+        let last = ((viewport.max.y / LINE_H).ceil() as usize).min(layout.lines.len());
+        if first < last {
+            out.shown_bytes = layout.lines[first].bytes.start..layout.lines[last - 1].bytes.end;
+        }
+        // Linked-hover sets from last frame's hover.
+        let hover_window = prev_hover.byte.and_then(|b| analysis.window_of(b));
+        let hover_tokens: Range<usize> = match prev_hover.byte {
+            Some(b) => analysis.tokens_of_bytes(b..b + 1),
+            None => 0..0,
+        };
+        let token_bytes = prev_hover
+            .token
+            .map(|t| analysis.bytes_of_token(t))
+            .unwrap_or(0..0);
+        let pointer = resp.hover_pos();
+        let small = FontId::monospace(10.0);
+        let glyph_font = FontId::monospace(13.0);
+        let hex_font = FontId::monospace(9.0);
+        let x_of = |line: &Line, b: usize| origin.x + (b - line.bytes.start) as f32 * CELL_W;
+        for li in first..last {
+            let line = &layout.lines[li];
+            let top = origin.y + li as f32 * LINE_H;
+            if line.bytes.is_empty() {
+                continue;
+            }
+            // Windows.
+            let mut w = analysis.window_of(line.bytes.start).unwrap_or(0);
+            let line_tokens = analysis.tokens_of_bytes(line.bytes.clone());
+            while let Some(win) = analysis.windows.get(w) {
+                if win.bytes.start >= line.bytes.end {
+                    break;
                 }
-                // Windows.
-                let mut w = analysis.window_of(line.bytes.start).unwrap_or(0);
-                let line_tokens = analysis.tokens_of_bytes(line.bytes.clone());
-                while let Some(win) = analysis.windows.get(w) {
-                    if win.bytes.start >= line.bytes.end {
-                        break;
-                    }
-                    let a = win.bytes.start.max(line.bytes.start);
-                    let b = win.bytes.end.min(line.bytes.end);
-                    if a < b {
-                        let xr = x_of(line, a)..x_of(line, b);
-                        let band = row(&WIN_ROW, top, xr.clone());
-                        painter.rect_filled(band, 2.0, theme::window_tint(w, opts.dark));
-                        let cells = row(&CELL_ROW, top, xr.clone());
-                        painter.rect_filled(
-                            cells.expand2(Vec2::new(0.0, 1.0)),
-                            0.0,
-                            theme::window_tint(w, opts.dark),
-                        );
-                        if win.bytes.start >= line.bytes.start {
-                            let flag = if win.rec.free_ok == Some(false) {
-                                " ⚠"
-                            } else {
-                                ""
-                            };
-                            let colour = if flag.is_empty() {
-                                theme::text_on(theme::window_tint(w, opts.dark))
-                            } else {
-                                theme::FLAG
-                            };
-                            // The label with its flag, else the flag alone, else nothing (the
-                            // byte's tooltip names the window).
-                            let inner = band.shrink2(Vec2::new(2.0, 0.0));
-                            if !text_if_fits(
+                let a = win.bytes.start.max(line.bytes.start);
+                let b = win.bytes.end.min(line.bytes.end);
+                if a < b {
+                    let xr = x_of(line, a)..x_of(line, b);
+                    let band = row(&WIN_ROW, top, xr.clone());
+                    painter.rect_filled(band, 2.0, theme::window_tint(w, opts.dark));
+                    let cells = row(&CELL_ROW, top, xr.clone());
+                    painter.rect_filled(
+                        cells.expand2(Vec2::new(0.0, 1.0)),
+                        0.0,
+                        theme::window_tint(w, opts.dark),
+                    );
+                    if win.bytes.start >= line.bytes.start {
+                        let flag = if win.rec.free_ok == Some(false) {
+                            " ⚠"
+                        } else {
+                            ""
+                        };
+                        let colour = if flag.is_empty() {
+                            theme::text_on(theme::window_tint(w, opts.dark))
+                        } else {
+                            theme::FLAG
+                        };
+                        // The label with its flag, else the flag alone, else nothing (the
+                        // byte's tooltip names the window).
+                        let inner = band.shrink2(Vec2::new(2.0, 0.0));
+                        if !text_if_fits(
+                            &painter,
+                            inner,
+                            Align2::LEFT_CENTER,
+                            &format!("w{w}{flag}"),
+                            &small,
+                            colour,
+                        ) && !flag.is_empty()
+                        {
+                            text_if_fits(
                                 &painter,
                                 inner,
-                                Align2::LEFT_CENTER,
-                                &format!("w{w}{flag}"),
+                                Align2::CENTER_CENTER,
+                                "⚠",
                                 &small,
                                 colour,
-                            ) && !flag.is_empty()
-                            {
-                                text_if_fits(
-                                    &painter,
-                                    inner,
-                                    Align2::CENTER_CENTER,
-                                    "⚠",
-                                    &small,
-                                    colour,
-                                );
-                            }
-                        }
-                        if win.rec.free_ok == Some(false) {
-                            painter.rect_stroke(
-                                band,
-                                2.0,
-                                Stroke::new(1.5, theme::FLAG),
-                                StrokeKind::Inside,
-                            );
-                        }
-                        if hover_window == Some(w) || opts.selected_window == Some(w) {
-                            let stroke = if hover_window == Some(w) {
-                                Stroke::new(2.0, theme::HIGHLIGHT)
-                            } else {
-                                Stroke::new(1.5, Color32::from_rgb(120, 200, 255))
-                            };
-                            painter.rect_stroke(
-                                band.union(cells),
-                                2.0,
-                                stroke,
-                                StrokeKind::Outside,
                             );
                         }
                     }
-                    w += 1;
-                }
-                // Cells.
-                for b in line.bytes.clone() {
-                    let x = x_of(line, b);
-                    let cell = row(&CELL_ROW, top, x..x + CELL_W).shrink2(Vec2::new(0.5, 2.0));
-                    let colour = match analysis.byte(b) {
-                        Some(info) => theme::byte_colour(opts.scale, info.trace.prob, info.dist),
-                        None => theme::NO_TRACE,
-                    };
-                    painter.rect_filled(cell, 1.0, colour);
-                    if prev_hover.byte == Some(b) || token_bytes.contains(&b) {
+                    if win.rec.free_ok == Some(false) {
                         painter.rect_stroke(
-                            cell,
-                            1.0,
-                            Stroke::new(2.0, theme::HIGHLIGHT),
+                            band,
+                            2.0,
+                            Stroke::new(1.5, theme::FLAG),
                             StrokeKind::Inside,
                         );
                     }
-                }
-                // Glyphs.
-                for g in &layout.glyphs[line.glyphs.clone()] {
-                    let x0 = x_of(line, g.bytes.start);
-                    let x1 = x_of(line, g.bytes.end.min(line.bytes.end));
-                    let rect = row(&CELL_ROW, top, x0..x1);
-                    let bg = analysis
-                        .byte(g.bytes.start)
-                        .map(|i| theme::byte_colour(opts.scale, i.trace.prob, i.dist))
-                        .unwrap_or(theme::NO_TRACE);
-                    let font = if g.invalid {
-                        hex_font.clone()
-                    } else {
-                        glyph_font.clone()
-                    };
-                    // A glyph wider than its cells is left out (the tooltip shows it).
-                    text_if_fits(
-                        &painter,
-                        rect.expand2(Vec2::new(1.0, 0.0)),
-                        Align2::CENTER_CENTER,
-                        &g.text,
-                        &font,
-                        theme::text_on(bg),
-                    );
-                    // A character whose bits land in two tokens (paper App. C, Fig. 9).
-                    if straddles(analysis, g.bytes.clone()) {
-                        painter.line_segment(
-                            [
-                                rect.left_bottom() + Vec2::new(1.0, -1.0),
-                                rect.right_bottom() + Vec2::new(-1.0, -1.0),
-                            ],
-                            Stroke::new(2.0, theme::FLAG),
-                        );
-                    }
-                }
-                // Tokens.
-                for t in line_tokens {
-                    let span = analysis.bytes_of_token(t);
-                    let a = span.start.max(line.bytes.start);
-                    let b = span.end.min(line.bytes.end);
-                    if a >= b {
-                        continue;
-                    }
-                    let rect = row(&TOKEN_ROWS[t % 2], top, x_of(line, a)..x_of(line, b))
-                        .shrink2(Vec2::new(1.0, 0.0));
-                    let hovered = prev_hover.token == Some(t) || hover_tokens.contains(&t);
-                    let fill = if hovered {
-                        Color32::from_rgb(90, 160, 230)
-                    } else if opts.dark {
-                        Color32::from_gray(60)
-                    } else {
-                        Color32::from_gray(215)
-                    };
-                    painter.rect_filled(rect, 3.0, fill);
-                    let id = analysis.tokens.get(t).copied().unwrap_or(0);
-                    let label = format_token(id, opts.token_format, analysis.token_bits());
-                    // An id wider than its box is hidden, never cut or overprinted: hovering
-                    // the box shows it.
-                    text_if_fits(
-                        &painter,
-                        rect,
-                        Align2::CENTER_CENTER,
-                        &label,
-                        &small,
-                        theme::text_on(fill),
-                    );
-                    out.drawn_tokens.push((t, rect));
-                    if let Some(p) = pointer {
-                        if rect.contains(p) {
-                            out.hover.token = Some(t);
-                        }
-                    }
-                }
-                // Bits owned by no byte (GZip: zlib header, block headers and Huffman tables,
-                // end-of-block codes, trailer): a marker before the byte that follows them.
-                for at in overhead_points(analysis, line, li + 1 == layout.lines.len()) {
-                    let x = x_of(line, at);
-                    let rect = Rect::from_min_max(
-                        Pos2::new(x - 2.5, top + TOKEN_ROWS[0].start),
-                        Pos2::new(x + 2.5, top + TOKEN_ROWS[1].end),
-                    );
-                    out.drawn_overhead.push((at, rect));
-                    let hovered = prev_hover.overhead_at == Some(at);
-                    painter.rect_filled(
-                        rect,
-                        1.0,
-                        if hovered {
-                            theme::HIGHLIGHT
+                    if hover_window == Some(w) || opts.selected_window == Some(w) {
+                        let stroke = if hover_window == Some(w) {
+                            Stroke::new(2.0, theme::HIGHLIGHT)
                         } else {
-                            theme::OVERHEAD
-                        },
+                            Stroke::new(1.5, Color32::from_rgb(120, 200, 255))
+                        };
+                        painter.rect_stroke(band.union(cells), 2.0, stroke, StrokeKind::Outside);
+                    }
+                }
+                w += 1;
+            }
+            // Cells.
+            for b in line.bytes.clone() {
+                let x = x_of(line, b);
+                let cell = row(&CELL_ROW, top, x..x + CELL_W).shrink2(Vec2::new(0.5, 2.0));
+                let colour = match analysis.byte(b) {
+                    Some(info) => theme::byte_colour(opts.scale, info.trace.prob, info.dist),
+                    None => theme::NO_TRACE,
+                };
+                painter.rect_filled(cell, 1.0, colour);
+                if prev_hover.byte == Some(b) || token_bytes.contains(&b) {
+                    painter.rect_stroke(
+                        cell,
+                        1.0,
+                        Stroke::new(2.0, theme::HIGHLIGHT),
+                        StrokeKind::Inside,
                     );
-                    if let Some(p) = pointer {
-                        if rect.expand2(Vec2::new(1.5, 0.0)).contains(p) {
-                            out.hover.overhead_at = Some(at);
-                            out.hover.token = None;
+                }
+            }
+            // Glyphs.
+            for g in &layout.glyphs[line.glyphs.clone()] {
+                let x0 = x_of(line, g.bytes.start);
+                let x1 = x_of(line, g.bytes.end.min(line.bytes.end));
+                let rect = row(&CELL_ROW, top, x0..x1);
+                let bg = analysis
+                    .byte(g.bytes.start)
+                    .map(|i| theme::byte_colour(opts.scale, i.trace.prob, i.dist))
+                    .unwrap_or(theme::NO_TRACE);
+                let font = if g.invalid {
+                    hex_font.clone()
+                } else {
+                    glyph_font.clone()
+                };
+                // A glyph wider than its cells is left out (the tooltip shows it).
+                text_if_fits(
+                    &painter,
+                    rect.expand2(Vec2::new(1.0, 0.0)),
+                    Align2::CENTER_CENTER,
+                    &g.text,
+                    &font,
+                    theme::text_on(bg),
+                );
+                // A character whose bits land in two tokens (paper App. C, Fig. 9).
+                if straddles(analysis, g.bytes.clone()) {
+                    painter.line_segment(
+                        [
+                            rect.left_bottom() + Vec2::new(1.0, -1.0),
+                            rect.right_bottom() + Vec2::new(-1.0, -1.0),
+                        ],
+                        Stroke::new(2.0, theme::FLAG),
+                    );
+                }
+            }
+            // Tokens.
+            for t in line_tokens {
+                let span = analysis.bytes_of_token(t);
+                let a = span.start.max(line.bytes.start);
+                let b = span.end.min(line.bytes.end);
+                if a >= b {
+                    continue;
+                }
+                let rect = row(&TOKEN_ROWS[t % 2], top, x_of(line, a)..x_of(line, b))
+                    .shrink2(Vec2::new(1.0, 0.0));
+                let hovered = prev_hover.token == Some(t) || hover_tokens.contains(&t);
+                let fill = if hovered {
+                    Color32::from_rgb(90, 160, 230)
+                } else if opts.dark {
+                    Color32::from_gray(60)
+                } else {
+                    Color32::from_gray(215)
+                };
+                painter.rect_filled(rect, 3.0, fill);
+                let id = analysis.tokens.get(t).copied().unwrap_or(0);
+                let label = format_token(id, opts.token_format, analysis.token_bits());
+                // An id wider than its box is hidden, never cut or overprinted: hovering
+                // the box shows it.
+                text_if_fits(
+                    &painter,
+                    rect,
+                    Align2::CENTER_CENTER,
+                    &label,
+                    &small,
+                    theme::text_on(fill),
+                );
+                out.drawn_tokens.push((t, rect));
+                if let Some(p) = pointer {
+                    if rect.contains(p) {
+                        out.hover.token = Some(t);
+                    }
+                }
+            }
+            // Bits owned by no byte (GZip: zlib header, block headers and Huffman tables,
+            // end-of-block codes, trailer): a marker before the byte that follows them.
+            for at in overhead_points(analysis, line, li + 1 == layout.lines.len()) {
+                let x = x_of(line, at);
+                let rect = Rect::from_min_max(
+                    Pos2::new(x - 2.5, top + TOKEN_ROWS[0].start),
+                    Pos2::new(x + 2.5, top + TOKEN_ROWS[1].end),
+                );
+                out.drawn_overhead.push((at, rect));
+                let hovered = prev_hover.overhead_at == Some(at);
+                painter.rect_filled(
+                    rect,
+                    1.0,
+                    if hovered {
+                        theme::HIGHLIGHT
+                    } else {
+                        theme::OVERHEAD
+                    },
+                );
+                if let Some(p) = pointer {
+                    if rect.expand2(Vec2::new(1.5, 0.0)).contains(p) {
+                        out.hover.overhead_at = Some(at);
+                        out.hover.token = None;
+                    }
+                }
+            }
+        }
+        if let Some(p) = pointer {
+            let li = ((p.y - origin.y) / LINE_H).floor();
+            if li >= 0.0 {
+                if let Some(line) = layout.lines.get(li as usize) {
+                    let dy = p.y - origin.y - li * LINE_H;
+                    let col = ((p.x - origin.x) / CELL_W).floor();
+                    if dy < CELL_ROW.end && col >= 0.0 {
+                        let b = line.bytes.start + col as usize;
+                        if b < line.bytes.end {
+                            out.hover.byte = Some(b);
                         }
                     }
                 }
             }
-            if let Some(p) = pointer {
-                let li = ((p.y - origin.y) / LINE_H).floor();
-                if li >= 0.0 {
-                    if let Some(line) = layout.lines.get(li as usize) {
-                        let dy = p.y - origin.y - li * LINE_H;
-                        let col = ((p.x - origin.x) / CELL_W).floor();
-                        if dy < CELL_ROW.end && col >= 0.0 {
-                            let b = line.bytes.start + col as usize;
-                            if b < line.bytes.end {
-                                out.hover.byte = Some(b);
-                            }
-                        }
-                    }
+        }
+        if resp.clicked() {
+            out.clicked_byte = out.hover.byte;
+        }
+        if out.hover.byte.is_some() || out.hover.token.is_some() || out.hover.overhead_at.is_some()
+        {
+            resp.on_hover_ui_at_pointer(|ui| {
+                if let Some(at) = out.hover.overhead_at {
+                    overhead_tooltip_ui(ui, analysis, at, opts.token_format);
+                } else if let Some(b) = out.hover.byte {
+                    byte_tooltip_ui(ui, analysis, b);
+                } else if let Some(t) = out.hover.token {
+                    token_tooltip_ui(ui, analysis, t, opts.token_format);
                 }
-            }
-            if resp.clicked() {
-                out.clicked_byte = out.hover.byte;
-            }
-            if out.hover.byte.is_some()
-                || out.hover.token.is_some()
-                || out.hover.overhead_at.is_some()
-            {
-                resp.on_hover_ui_at_pointer(|ui| {
-                    if let Some(at) = out.hover.overhead_at {
-                        overhead_tooltip_ui(ui, analysis, at, opts.token_format);
-                    } else if let Some(b) = out.hover.byte {
-                        byte_tooltip_ui(ui, analysis, b);
-                    } else if let Some(t) = out.hover.token {
-                        token_tooltip_ui(ui, analysis, t, opts.token_format);
-                    }
-                });
-            }
-        });
+            });
+        }
+    });
     out
 }
 

@@ -5,6 +5,7 @@
 pub mod byte_view;
 pub mod entropy;
 pub mod interval;
+pub mod status;
 
 use crate::app::command::Command;
 use crate::app::input::Input;
@@ -17,8 +18,11 @@ use egui::{Align2, FontId, Pos2, Rect, Sense, Ui, Vec2};
 use interval::IntervalState;
 use std::sync::Arc;
 
-/// Height of the interval panel when first shown.
+/// Height of the interval panel when first shown (at most: see [`INTERVAL_PANEL_SHARE`]).
 pub const INTERVAL_PANEL_DEFAULT: f32 = 430.0;
+/// The interval panel first takes at most this share of the tab's height, so the byte view
+/// keeps several lines on a small screen.
+pub const INTERVAL_PANEL_SHARE: f32 = 0.38;
 /// The interval panel is never smaller than this (nor stored smaller).
 pub const INTERVAL_PANEL_MIN: f32 = 220.0;
 
@@ -51,6 +55,8 @@ pub struct LiveState {
     pub entropy: entropy::EntropyTrackState,
     /// What the byte view drew last frame (token boxes, overhead markers).
     pub drawn: byte_view::ByteViewOutput,
+    /// The result on show is stale (drawn dimmed): the analysis after it failed.
+    pub stale: bool,
 }
 
 /// The summary line of an analysis.
@@ -117,19 +123,31 @@ pub fn live_ui(
     cmds: &mut Vec<Command>,
 ) {
     let settings = view.settings;
-    egui::Panel::top("editor_panel")
+    let edited = egui::Panel::top("editor_panel")
         .resizable(true)
         .default_size(150.0)
-        .show(ui, |ui| editor_ui(ui, input, cmds));
+        .show(ui, |ui| editor_ui(ui, input, cmds))
+        .inner;
+    if let Some(b) = edited {
+        st.layout.follow(b);
+    }
     let analysis = view.analysis.cloned();
+    st.stale = analysis.is_some() && view.error.is_some();
     if let Some(a) = &analysis {
         // The panel keeps its height: a minimum it is never drawn (or stored) below, and a
         // scroll area that fills it instead of shrinking it to its content.
         egui::Panel::bottom("interval_panel")
             .resizable(true)
-            .default_size(INTERVAL_PANEL_DEFAULT)
+            .default_size(
+                INTERVAL_PANEL_DEFAULT
+                    .min(INTERVAL_PANEL_SHARE * ui.available_height())
+                    .max(INTERVAL_PANEL_MIN),
+            )
             .min_size(INTERVAL_PANEL_MIN)
             .show(ui, |ui| {
+                if st.stale {
+                    ui.multiply_opacity(status::STALE_OPACITY);
+                }
                 resize_grip(ui);
                 egui::ScrollArea::vertical()
                     .id_salt("interval_scroll")
@@ -150,12 +168,12 @@ pub fn live_ui(
             Command::CancelAnalysis,
             cmds,
         );
-        if let Some(a) = &analysis {
-            ui.label(summary_text(a));
+        // The error next: with a stale result everything after it (its summary too) is dimmed.
+        status::error_ui(ui, analysis.as_deref(), view.error);
+        if st.stale {
+            ui.multiply_opacity(status::STALE_OPACITY);
         }
-        if let Some(e) = view.error {
-            ui.colored_label(theme::FLAG, format!("Analysis error: {e}"));
-        }
+        status::status_line_ui(ui, analysis.as_deref().map(summary_text));
         ui.horizontal(|ui| {
             legend_ui(ui, settings.colour_scale);
             if let Some(a) = &analysis {
@@ -203,7 +221,8 @@ pub fn live_ui(
     });
 }
 
-fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
+/// The editor; after an edit, the byte at its cursor (for the byte view to follow).
+fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<usize> {
     let label_id = ui
         .horizontal(|ui| {
             let label = ui.label("Text");
@@ -226,21 +245,29 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let utf8 = input.utf8;
-            let resp = ui
-                .add(
-                    egui::TextEdit::multiline(&mut input.text)
-                        .id_salt("text_editor")
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(6)
-                        .interactive(utf8),
-                )
-                .labelled_by(label_id);
-            if resp.changed() && utf8 {
-                input.bytes = Arc::new(input.text.as_bytes().to_vec());
-                input.name = "edited text".into();
-                cmds.push(Command::TextEdited);
+            let out = egui::TextEdit::multiline(&mut input.text)
+                .id_salt("text_editor")
+                .desired_width(f32::INFINITY)
+                .desired_rows(6)
+                .interactive(utf8)
+                .show(ui);
+            let resp = (*out.response).clone().labelled_by(label_id);
+            if !(resp.changed() && utf8) {
+                return None;
             }
-        });
+            input.bytes = Arc::new(input.text.as_bytes().to_vec());
+            input.name = "edited text".into();
+            cmds.push(Command::TextEdited);
+            // The byte before the cursor: the one just typed.
+            let chars = out.cursor_range.map(|c| c.primary.index.0)?;
+            let byte = input
+                .text
+                .char_indices()
+                .nth(chars)
+                .map_or(input.text.len(), |(i, _)| i);
+            Some(byte.saturating_sub(1))
+        })
+        .inner
 }
 
 /// One line of progress for work the worker does for a tab: what is under way, a bar, the time

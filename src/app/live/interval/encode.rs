@@ -390,46 +390,92 @@ fn bits_needed_plot(ui: &mut Ui, analysis: &Analysis, w: usize, step: usize) {
         });
 }
 
+/// A register in 8-bit groups (`00000000 11111111 …`), so the table stays narrow.
+fn grouped_bits(x: u64) -> String {
+    let bits = format!("{x:032b}");
+    // Groups counted from the right (the low bits), so a wider value keeps its alignment.
+    let lead = bits.len() % 8;
+    let mut out = String::with_capacity(bits.len() + bits.len() / 8);
+    for (i, c) in bits.chars().enumerate() {
+        if i > 0 && (i + 8 - lead) % 8 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The exact register values before and after the step. Each register is its decimal value
+/// over its bits in 8-bit groups (small type), so the table fits its half of the panel; a
+/// horizontal scroll bar takes over where even that does not fit.
 fn exact_values(ui: &mut Ui, step: &EncodeStep, freq: u32, cum_low: u32, total: u32) {
-    egui::Grid::new("exact_values")
-        .striped(true)
-        .show(ui, |ui| {
-            ui.label("");
-            ui.strong("before");
-            ui.strong("after");
-            ui.end_row();
-            let (b, a) = (&step.before, &step.after);
-            let rows: [(&str, String, String); 5] = [
-                (
-                    "low",
-                    format!("{} = {:032b}", b.low, b.low),
-                    format!("{} = {:032b}", a.low, a.low),
-                ),
-                (
-                    "high",
-                    format!("{} = {:032b}", b.high, b.high),
-                    format!("{} = {:032b}", a.high, a.high),
-                ),
-                ("pending", b.pending.to_string(), a.pending.to_string()),
-                ("emitted", b.emitted.to_string(), a.emitted.to_string()),
-                (
-                    "bits needed",
-                    b.bits_needed().to_string(),
-                    a.bits_needed().to_string(),
-                ),
-            ];
-            for (name, x, y) in rows {
-                ui.label(name);
-                ui.monospace(x);
-                ui.monospace(y);
-                ui.end_row();
-            }
-            ui.label("slot");
-            ui.monospace(format!(
-                "[{cum_low}, {}) of {total}",
-                cum_low as u64 + freq as u64
-            ));
-            ui.monospace(format!("freq {freq}"));
-            ui.end_row();
+    let small = egui::FontId::monospace(10.0);
+    let reg = |ui: &mut Ui, x: u64| {
+        ui.vertical(|ui| {
+            ui.monospace(x.to_string());
+            ui.label(egui::RichText::new(grouped_bits(x)).font(small.clone()));
         });
+    };
+    egui::ScrollArea::horizontal()
+        .id_salt("exact_values_scroll")
+        .show(ui, |ui| {
+            // Values never wrap inside a cell: the scroll bar takes over instead.
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            egui::Grid::new("exact_values")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.label("");
+                    ui.strong("before");
+                    ui.strong("after");
+                    ui.end_row();
+                    let (b, a) = (&step.before, &step.after);
+                    ui.label("low");
+                    reg(ui, b.low);
+                    reg(ui, a.low);
+                    ui.end_row();
+                    ui.label("high");
+                    reg(ui, b.high);
+                    reg(ui, a.high);
+                    ui.end_row();
+                    let rows: [(&str, String, String); 3] = [
+                        ("pending", b.pending.to_string(), a.pending.to_string()),
+                        ("emitted", b.emitted.to_string(), a.emitted.to_string()),
+                        (
+                            "bits needed",
+                            b.bits_needed().to_string(),
+                            a.bits_needed().to_string(),
+                        ),
+                    ];
+                    for (name, x, y) in rows {
+                        ui.label(name);
+                        ui.monospace(x);
+                        ui.monospace(y);
+                        ui.end_row();
+                    }
+                    ui.label("slot");
+                    ui.monospace(format!(
+                        "[{cum_low}, {}) of {total}",
+                        cum_low as u64 + freq as u64
+                    ));
+                    ui.monospace(format!("freq {freq}"));
+                    ui.end_row();
+                });
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped_bits;
+
+    #[test]
+    fn bits_are_grouped_by_eight_from_the_right() {
+        assert_eq!(
+            grouped_bits(0xFF00_00F0),
+            "11111111 00000000 00000000 11110000"
+        );
+        assert_eq!(
+            grouped_bits(1 << 32),
+            "1 00000000 00000000 00000000 00000000"
+        );
+    }
 }

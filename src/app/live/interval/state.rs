@@ -2,6 +2,7 @@
 //! folder's root).
 
 use super::toy::ToyState;
+use crate::live::Analysis;
 
 /// Which lesson the view shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,4 +39,29 @@ pub struct IntervalState {
     pub toy: ToyState,
     /// The last export's message.
     pub export_note: Option<String>,
+}
+
+impl IntervalState {
+    /// The byte the selection stands on in `a`: the selected window's first byte plus the step,
+    /// kept inside the window. None when `a` has no such window.
+    pub fn selected_byte(&self, a: &Analysis) -> Option<usize> {
+        let w = a.windows.get(self.window)?;
+        let last = w.bytes.end.saturating_sub(1).max(w.bytes.start);
+        Some((w.bytes.start + self.step).min(last))
+    }
+
+    /// Selects, in `a`, the window that holds `byte`, at that byte (the selection follows the
+    /// byte, not the window number, when a re-analysis changes the windows). False when `a`
+    /// holds no such byte (the selection is left as it is).
+    pub fn select_byte(&mut self, a: &Analysis, byte: usize) -> bool {
+        let Some(w) = a.window_of(byte) else {
+            return false;
+        };
+        let Some(win) = a.windows.get(w) else {
+            return false;
+        };
+        self.window = w;
+        self.step = byte.saturating_sub(win.bytes.start);
+        true
+    }
 }
