@@ -9,7 +9,9 @@ use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::Settings;
 use eqinfo::app::App;
 use eqinfo::model::{ByteModel, Uniform, Unigram};
-use std::time::{Duration, Instant};
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::settle;
 
 fn harness_with(model: fn() -> Box<dyn ByteModel>, settings: Settings) -> Harness<'static, App> {
     Harness::builder()
@@ -29,22 +31,6 @@ fn unigram() -> Box<dyn ByteModel> {
 
 fn uniform() -> Box<dyn ByteModel> {
     Box::new(Uniform::default())
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
 }
 
 #[test]

@@ -4,42 +4,12 @@
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
+use eqinfo::app::model_source::DEMO_TEXT;
 use eqinfo::app::state::{Settings, Tab};
 use eqinfo::app::App;
-use eqinfo::model::Unigram;
-use std::time::{Duration, Instant};
-
-fn unigram() -> LoadedModel {
-    LoadedModel {
-        model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
-        name: "test unigram".into(),
-    }
-}
-
-fn harness(settings: Settings) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::Vec2::new(1400.0, 900.0))
-        .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, unigram()))
-}
-
-/// Steps until the worker has answered everything (or panics after a timeout).
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // A few more frames so what arrived is drawn (and layouts settle).
-    h.run_steps(3);
-}
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{harness, settle};
 
 fn summary(h: &Harness<'static, App>) -> (usize, usize, usize) {
     let a = h.state().analysis.as_ref().expect("an analysis");

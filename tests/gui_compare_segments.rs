@@ -5,13 +5,11 @@
 #![cfg(feature = "gui")]
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
-use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::{Settings, Tab};
-use eqinfo::app::App;
 use eqinfo::method::Config;
-use eqinfo::model::Unigram;
-use std::time::{Duration, Instant};
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{harness, hold, settle};
 
 /// The test text: bytes `H0 i1 ,2 ␠3 y4 o5 u6 ␠7 ␠8 t9 h10 e11 r12 e13 .14 \n15 O16 k17`.
 const TEXT: &str = "Hi, you  there.\nOk";
@@ -21,45 +19,6 @@ const TEXT: &str = "Hi, you  there.\nOk";
 /// (' ' after 'u'), t = 15 ('.' after 'e'); t = 4, 9 and 16 follow two spacelike bytes.
 /// So "Hi," " you " " there." "\nOk".
 const SPACE_SEGMENTS: [std::ops::Range<usize>; 4] = [0..3, 3..8, 8..15, 15..18];
-
-fn harness(settings: Settings) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::Vec2::new(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            App::new_for_test(
-                &cc.egui_ctx,
-                settings,
-                LoadedModel {
-                    model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
-                    name: "test unigram".into(),
-                },
-            )
-        })
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
-}
-
-/// Keeps the pointer still long enough for tooltips.
-fn hold(h: &mut Harness<'static, App>) {
-    for _ in 0..3 {
-        h.run_steps(20);
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
 
 #[test]
 fn a_space_row_shows_spacebyte_segments_and_hovers_them() {

@@ -10,7 +10,9 @@ use eqinfo::app::state::Settings;
 use eqinfo::app::App;
 use eqinfo::model::Unigram;
 use eqinfo::segment::SegmentInfo;
-use std::time::{Duration, Instant};
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::settle;
 
 fn seg(r: std::ops::Range<usize>, bits_alone: f64) -> SegmentInfo {
     SegmentInfo {
@@ -51,22 +53,6 @@ fn a_segment_row_shows_its_summary_and_hovered_segment() {
     h.get_by_label_contains("bytes 2..8 (6 bytes): \" cdef \"");
     drop(h);
     assert_eq!(hovered, Some(1));
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
 }
 
 #[test]

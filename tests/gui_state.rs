@@ -8,43 +8,22 @@
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use eqinfo::app::live::{self, LiveState, LiveView};
-use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
+use eqinfo::app::model_source::DEMO_TEXT;
 use eqinfo::app::state::Settings;
 use eqinfo::app::worker::WorkProgress;
 use eqinfo::app::App;
 use eqinfo::method::Config;
-use eqinfo::model::Unigram;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{settle, unigram};
 
 const WIDTH: f32 = 1400.0;
-
-fn unigram() -> LoadedModel {
-    LoadedModel {
-        model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
-        name: "test unigram".into(),
-    }
-}
 
 fn harness(settings: Settings) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::Vec2::new(WIDTH, 900.0))
         .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, unigram()))
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(4);
 }
 
 fn with_b(b: u32) -> Config {

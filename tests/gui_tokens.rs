@@ -5,19 +5,14 @@
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
+use eqinfo::app::model_source::DEMO_TEXT;
 use eqinfo::app::state::{Settings, Tab};
 use eqinfo::app::App;
 use eqinfo::method::{self, Config, MethodKind, RunOptions};
 use eqinfo::model::Unigram;
-use std::time::{Duration, Instant};
-
-fn unigram() -> LoadedModel {
-    LoadedModel {
-        model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
-        name: "test unigram".into(),
-    }
-}
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{hold, settle, unigram};
 
 fn harness(settings: Settings) -> Harness<'static, App> {
     // Tall enough that the byte view's middle tokens lie above the interval panel (which keeps
@@ -25,30 +20,6 @@ fn harness(settings: Settings) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::Vec2::new(1400.0, 1200.0))
         .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, unigram()))
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "worker did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
-}
-
-/// Keeps the pointer still long enough for tooltips (egui waits before showing them).
-fn hold(h: &mut Harness<'static, App>) {
-    for _ in 0..3 {
-        h.run_steps(20);
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 fn live_with(method: MethodKind) -> (Harness<'static, App>, Config) {

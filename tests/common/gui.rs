@@ -1,0 +1,62 @@
+//! What the kittest GUI tests share: the app on a unigram fitted on the demo text, waiting for
+//! the worker, and holding the pointer still for tooltips. Included with `#[path]`; not every
+//! test binary uses every helper.
+#![allow(dead_code)]
+
+use egui_kittest::Harness;
+use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
+use eqinfo::app::state::Settings;
+use eqinfo::app::App;
+use eqinfo::model::Unigram;
+use std::time::{Duration, Instant};
+
+/// A unigram fitted on the demo text (fast, and every byte of the demo is likely enough).
+pub fn unigram() -> LoadedModel {
+    LoadedModel {
+        model: Box::new(Unigram::fit(DEMO_TEXT.as_bytes())),
+        name: "test unigram".into(),
+    }
+}
+
+/// The app at `width` × `height` on `model`.
+pub fn harness_with(
+    settings: Settings,
+    model: LoadedModel,
+    width: f32,
+    height: f32,
+) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::Vec2::new(width, height))
+        .build_eframe(move |cc| App::new_for_test(&cc.egui_ctx, settings, model))
+}
+
+/// The app at 1400 × 900 on [`unigram`].
+pub fn harness(settings: Settings) -> Harness<'static, App> {
+    harness_with(settings, unigram(), 1400.0, 900.0)
+}
+
+/// Steps until the worker has nothing of ours left (at most a minute), then a few more frames so
+/// what arrived is drawn and layouts settle.
+pub fn settle(h: &mut Harness<'static, App>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "worker did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(4);
+}
+
+/// Keeps the pointer still long enough for tooltips (egui waits before showing them).
+pub fn hold(h: &mut Harness<'static, App>) {
+    for _ in 0..3 {
+        h.run_steps(20);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
