@@ -140,10 +140,14 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
         let prefix: String = (0..t.before.emitted.min(rec.bits.len()))
             .map(|i| if rec.bits.get(i) { '1' } else { '0' })
             .collect();
+        let cell = if t.before.emitted == 0 {
+            "all of it (no bit emitted yet)".to_string()
+        } else {
+            format!("the cell 0.{prefix}… of width 2^-{}", t.before.emitted)
+        };
         ui.label(
             RichText::new(format!(
-                "Where this frame sits in the window's [0, 1): the cell 0.{prefix}… of width 2^-{}{}.",
-                t.before.emitted,
+                "Where this frame sits in the window's [0, 1): {cell}{}.",
                 if t.before.pending > 0 {
                     format!(
                         ", squeezed {}× more around its middle by the {} pending bit(s)",
