@@ -464,6 +464,8 @@ pub struct Dataset {
     pub index: Vec<IndexLine>,
     /// `tokens.bin`.
     pub tokens: Vec<u32>,
+    /// Per input, its lines in `index` (an input's examples are consecutive lines, in order).
+    lines_of: Vec<std::ops::Range<usize>>,
 }
 
 /// Reads a dataset folder, checking that its three files agree (counts, offsets, element type).
@@ -558,7 +560,27 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset> {
                 l.path
             )));
         }
+        // An input's examples are consecutive lines and the inputs come in order (as `export`
+        // writes them), so each input's lines, and with them its tokens, are one range.
+        if index.last().is_some_and(|p: &IndexLine| p.input > l.input) {
+            return Err(bad(format!(
+                "index.jsonl line {}: input {} comes after input {}",
+                n + 1,
+                l.input,
+                index.last().map_or(0, |p: &IndexLine| p.input)
+            )));
+        }
         index.push(l);
+    }
+    let mut lines_of = vec![0..0; manifest.inputs.len()];
+    let mut i = 0;
+    while i < index.len() {
+        let input = index[i].input as usize;
+        let start = i;
+        while i < index.len() && index[i].input as usize == input {
+            i += 1;
+        }
+        lines_of[input] = start..i;
     }
     if next_token != manifest.token_count || index.len() as u64 != manifest.example_count {
         return Err(bad(
@@ -569,6 +591,7 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset> {
         manifest,
         index,
         tokens,
+        lines_of,
     })
 }
 
@@ -581,10 +604,10 @@ impl Dataset {
             .inputs
             .get(n)
             .ok_or_else(|| Error::BadParams(format!("the dataset has no input {n}")))?;
-        let lines: Vec<&IndexLine> = self.index.iter().filter(|l| l.input == n as u64).collect();
+        let lines = &self.index[self.lines_of[n].clone()];
         let bad = |what: &str| Error::Corrupt(format!("dataset input {:?}: {what}", input.path));
         let mut pos = 0u64;
-        for l in &lines {
+        for l in lines {
             if l.byte_offset != pos {
                 return Err(bad("its examples are not consecutive"));
             }
@@ -598,20 +621,16 @@ impl Dataset {
         let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
             return Err(bad("it has no examples"));
         };
+        // Lines' tokens are consecutive (checked when read), so these are the input's alone.
         let t0 = first.token_offset as usize;
         let t1 = (last.token_offset + last.token_count) as usize;
-        if self.index.iter().any(|l| {
-            l.input != n as u64 && l.token_offset < t1 as u64 && l.token_offset >= t0 as u64
-        }) {
-            return Err(bad("its tokens are interleaved with another input's"));
-        }
         let tokens = self.tokens[t0..t1].to_vec();
         let mut values = Vec::new();
-        for l in &lines {
+        for l in lines {
             values.push(l.bit_len);
         }
         if m.config.method == MethodKind::EqualInfo {
-            for l in &lines {
+            for l in lines {
                 values.extend_from_slice(&l.windows);
             }
         } else if lines.iter().any(|l| !l.windows.is_empty()) {

@@ -248,6 +248,16 @@ fn a_tampered_dataset_is_refused() {
     let ds = dataset::read_dataset(&out).unwrap();
     assert!(dataset::decode_dataset(&ds, &mut model, false, |_, _| Ok(())).is_err());
 
+    // A line moved to a later input: an input's lines must be consecutive and in input order.
+    let mut lines3 = lines.clone();
+    let last_path = ds.manifest.inputs[3].path.clone();
+    lines3[0]["input"] = 3.into();
+    lines3[0]["path"] = last_path.into();
+    let text: String = lines3.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(out.join("index.jsonl"), text).unwrap();
+    let err = dataset::read_dataset(&out).unwrap_err().to_string();
+    assert!(err.contains("comes after input"), "{err}");
+
     // tokens.bin cut short: refused when read.
     std::fs::write(out.join("index.jsonl"), &index).unwrap();
     let tokens = std::fs::read(out.join("tokens.bin")).unwrap();

@@ -128,8 +128,10 @@ impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
 /// A thread-count setting read with 0 as every core this machine has (the CLI's `--threads` and
 /// the GUI's setting).
 pub fn thread_count(setting: usize) -> usize {
+    // Asked once: on Linux the answer reads cgroup files, and the GUI shows it every frame.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     match setting {
-        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)),
         n => n,
     }
 }
