@@ -71,9 +71,12 @@ impl std::fmt::Display for Shard {
 }
 
 /// The path a manifest records for `file`: relative to `root` where it lies inside it (with `/`
-/// separators), else the path as given.
+/// separators; both resolved, so `./a` and symbolic links name the same place), else the path as
+/// given.
 pub fn manifest_path(file: &Path, root: &Path) -> String {
-    file.strip_prefix(root)
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    resolve(file)
+        .strip_prefix(resolve(root))
         .ok()
         .filter(|rel| !rel.as_os_str().is_empty())
         .map(|rel| {

@@ -77,19 +77,10 @@ pub fn export(args: ExportTokensArgs) -> Result<()> {
         Some(r) => r.clone(),
         None => std::env::current_dir().context("cannot read the current folder")?,
     };
-    let root = std::fs::canonicalize(&root).unwrap_or(root);
     let inputs: Vec<DatasetInput> = found
         .files
         .iter()
-        .map(|f| {
-            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-            let mut i = DatasetInput::under_root(&abs, &root);
-            if !abs.starts_with(&root) {
-                i.name = f.to_string_lossy().into_owned();
-            }
-            i.file = f.clone();
-            i
-        })
+        .map(|f| DatasetInput::under_root(f, &root))
         .collect();
     let mut model = open_model(&args.model, config.method)?;
     let bar = if args.quiet {

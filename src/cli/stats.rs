@@ -123,17 +123,13 @@ fn collect_inputs(paths: &[PathBuf], root: Option<&std::path::Path>) -> Result<V
     if let Some(p) = found.problems.first() {
         bail!("{p}");
     }
-    let root = root.map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
     let inputs = found
         .files
         .iter()
         .map(|f| {
             let mut input = BatchInput::read(f)?;
-            if let Some(root) = &root {
-                let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-                if abs.starts_with(root) {
-                    input.name = shard::manifest_path(&abs, root);
-                }
+            if let Some(root) = root {
+                input.name = shard::manifest_path(f, root);
             }
             Ok(input)
         })
