@@ -48,23 +48,50 @@ pub fn colour(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-/// Writes `plot` as `dir/stem.png` and `dir/stem.svg`; returns both paths.
-pub fn write_plot(dir: &Path, stem: &str, plot: &Plot) -> Result<Vec<PathBuf>> {
+/// The result of drawing on a plotters backend.
+pub type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Something drawn the same way on every plotters backend (a plot, a classroom picture).
+pub trait Drawing {
+    /// Draws on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+impl Drawing for Plot {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self)
+    }
+}
+
+/// Writes `drawing` as `dir/stem.png` and `dir/stem.svg` of `size` pixels, with the embedded
+/// font; returns both paths. The one writer of every picture the library exports.
+pub fn write_png_svg(
+    dir: &Path,
+    stem: &str,
+    size: (u32, u32),
+    drawing: &impl Drawing,
+) -> Result<Vec<PathBuf>> {
     register_font();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
     {
-        let root = BitMapBackend::new(&png, PLOT_SIZE).into_drawing_area();
-        draw(&root, plot).map_err(|e| plot_err(&png, e))?;
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        drawing.draw(&root).map_err(|e| plot_err(&png, e))?;
         root.present().map_err(|e| plot_err(&png, e))?;
     }
     {
-        let root = SVGBackend::new(&svg, PLOT_SIZE).into_drawing_area();
-        draw(&root, plot).map_err(|e| plot_err(&svg, e))?;
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        drawing.draw(&root).map_err(|e| plot_err(&svg, e))?;
         root.present().map_err(|e| plot_err(&svg, e))?;
     }
     Ok(vec![png, svg])
+}
+
+/// Writes `plot` as `dir/stem.png` and `dir/stem.svg`; returns both paths.
+pub fn write_plot(dir: &Path, stem: &str, plot: &Plot) -> Result<Vec<PathBuf>> {
+    write_png_svg(dir, stem, PLOT_SIZE, plot)
 }
 
 /// Writes each `(stem, plot)` into `dir` as PNG and SVG; returns the paths written.
@@ -75,9 +102,6 @@ pub fn write_plots(dir: &Path, plots: &[(String, Plot)]) -> Result<Vec<PathBuf>>
     }
     Ok(out)
 }
-
-type DrawResult<DB> =
-    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plot: &Plot) -> DrawResult<DB> {
     root.fill(&WHITE)?;

@@ -2,7 +2,9 @@
 //! the interval before with its partition, the binary ruler, the interval after, and the bits.
 
 use super::coder::Rescale;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::report::render::{write_png_svg, DrawResult, Drawing};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -26,26 +28,7 @@ pub struct StepPicture {
 /// Pixel size of the picture.
 pub const SIZE: (u32, u32) = (1400, 560);
 
-fn register_font() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        for style in [FontStyle::Normal, FontStyle::Bold] {
-            let _ = plotters::style::register_font(
-                "sans-serif",
-                style,
-                epaint_default_fonts::UBUNTU_LIGHT,
-            );
-        }
-    });
-}
-
-type DrawResult<DB> =
-    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    p: &StepPicture,
-) -> DrawResult<DB> {
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &StepPicture) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (w, _) = SIZE;
     let (l, r) = (40.0, w as f64 - 40.0);
@@ -151,27 +134,15 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-fn err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::io(path, std::io::Error::other(format!("drawing failed: {e}")))
+impl Drawing for StepPicture {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self)
+    }
 }
 
 /// Writes the picture as `dir/stem.png` and `dir/stem.svg`; returns both paths.
 pub fn write(dir: &Path, stem: &str, p: &StepPicture) -> Result<Vec<PathBuf>> {
-    register_font();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let png = dir.join(format!("{stem}.png"));
-    let svg = dir.join(format!("{stem}.svg"));
-    {
-        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-        draw(&root, p).map_err(|e| err(&png, e))?;
-        root.present().map_err(|e| err(&png, e))?;
-    }
-    {
-        let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
-        draw(&root, p).map_err(|e| err(&svg, e))?;
-        root.present().map_err(|e| err(&svg, e))?;
-    }
-    Ok(vec![png, svg])
+    write_png_svg(dir, stem, SIZE, p)
 }
 
 #[cfg(test)]
