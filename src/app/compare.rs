@@ -16,11 +16,13 @@ use crate::app::live::byte_view::{text_if_fits, ByteLayout};
 use crate::app::segments::{segment_distribution_ui, segment_hover_text, SegmentRowView};
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
-use crate::live::{AxisRow, CompareRow, SegmentLabel, SegmenterRow};
+use crate::app::worker::RowProgress;
+use crate::live::{AxisRow, CompareRow, PartialRow, SegmentLabel, SegmenterRow};
 use crate::method::{Config, MethodKind};
 use crate::segment::SegmentInfo;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Width of one byte on the shared axis.
@@ -60,9 +62,44 @@ pub struct DrawnSegment {
     pub rect: Rect,
 }
 
+/// The bytes the axis shows, written by the UI each frame and read by the worker before each
+/// piece of a row, so the examples in view are coded next.
+#[derive(Debug, Default)]
+pub struct ViewBytes {
+    start: AtomicUsize,
+    end: AtomicUsize,
+}
+
+impl ViewBytes {
+    /// Sets the bytes in view.
+    pub fn set(&self, bytes: Range<usize>) {
+        self.start.store(bytes.start, Ordering::Relaxed);
+        self.end.store(bytes.end, Ordering::Relaxed);
+    }
+
+    /// The bytes in view (0..0 before the axis was drawn).
+    pub fn get(&self) -> Range<usize> {
+        let s = self.start.load(Ordering::Relaxed);
+        s..self.end.load(Ordering::Relaxed).max(s)
+    }
+}
+
+/// A row of the running (or cancelled) Compare job.
+#[derive(Debug, Clone)]
+pub enum RowSlot {
+    /// Nothing of it yet (the last finished result, if its configuration is the row's, shows).
+    Pending,
+    /// Coded in part: the pieces so far.
+    Partial(PartialRow),
+    /// Done.
+    Done(Result<CompareRow, String>),
+}
+
 /// The tab's UI state.
 #[derive(Debug, Clone, Default)]
 pub struct CompareState {
+    /// The bytes the axis showed last frame (shared with the worker's Compare job).
+    pub view: Arc<ViewBytes>,
     /// The row being edited.
     pub editing: Option<usize>,
     /// The text's layout on the axis.
@@ -79,8 +116,12 @@ pub struct CompareState {
 pub struct CompareRows<'a> {
     /// The coding rows.
     pub rows: &'a mut Vec<Config>,
-    /// Their results, in order (stale ones are those whose configuration differs).
+    /// The last finished results, in order (stale ones are those whose configuration differs).
     pub results: &'a [Result<CompareRow, String>],
+    /// The running (or cancelled) job's rows, in order (empty: none).
+    pub live: &'a [RowSlot],
+    /// How far each row of the running job is (by row).
+    pub progress: &'a [RowProgress],
     /// The segmenter rows (specs as typed).
     pub segmenters: &'a mut Vec<String>,
     /// Their results, in order (stale ones are those whose spec differs).
@@ -99,9 +140,26 @@ pub fn compare_ui(
     let CompareRows {
         rows,
         results,
+        live,
+        progress,
         segmenters,
         segmenter_results,
     } = all;
+    // What each row shows: its finished result, its pieces so far, or nothing.
+    let shown: Vec<Shown<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, cfg)| match live.get(i) {
+            Some(RowSlot::Done(Ok(r))) if r.config == *cfg => Shown::Row(r),
+            Some(RowSlot::Done(Err(e))) => Shown::Error(e),
+            Some(RowSlot::Partial(p)) if p.config == *cfg => Shown::Partial(p),
+            _ => match results.get(i) {
+                Some(Ok(r)) if r.config == *cfg => Shown::Row(r),
+                Some(Err(e)) if live.is_empty() => Shown::Error(e),
+                _ => Shown::Nothing,
+            },
+        })
+        .collect();
     let mut changed = false;
     ui.horizontal(|ui| {
         ui.heading("Compare");
@@ -142,23 +200,38 @@ pub fn compare_ui(
             for (i, cfg) in rows.iter().enumerate() {
                 ui.label(format!("{}", i + 1));
                 ui.label(cfg.label());
-                match results.get(i) {
-                    Some(Ok(r)) if r.config == *cfg => {
+                let running = progress.get(i).filter(|p| p.total > 0);
+                match shown[i] {
+                    Shown::Row(r) => {
                         ui.label(r.windows.len().to_string());
                         ui.label(r.tokens.to_string());
                         ui.label(format!("{:.2}", r.bytes_per_token));
                         ui.label(format!("{:.3}", r.bits_per_byte));
                     }
-                    Some(Err(e)) => {
+                    Shown::Error(e) => {
                         ui.colored_label(theme::FLAG, "error");
                         ui.colored_label(theme::FLAG, e);
                         ui.label("");
                         ui.label("");
                     }
-                    _ => {
-                        for _ in 0..4 {
-                            ui.label("…");
+                    Shown::Partial(p) => {
+                        ui.label(format!("{} so far", p.windows.len()));
+                        ui.label("…");
+                        row_progress_ui(ui, i, p, running);
+                        ui.label("…");
+                    }
+                    Shown::Nothing => {
+                        ui.label("…");
+                        ui.label("…");
+                        match running {
+                            Some(rp) => {
+                                ui.label(format!("row {}: {}", i + 1, rp.line()));
+                            }
+                            None => {
+                                ui.label("…");
+                            }
                         }
+                        ui.label("…");
                     }
                 }
                 ui.horizontal(|ui| {
@@ -195,11 +268,11 @@ pub fn compare_ui(
         Some(Ok(r)) if r.spec == *spec => Some(r),
         _ => None,
     };
-    let mut axis: Vec<Option<&AxisRow>> = rows
+    let mut axis: Vec<Option<&AxisRow>> = shown
         .iter()
-        .enumerate()
-        .map(|(i, cfg)| match results.get(i) {
-            Some(Ok(r)) if r.config == *cfg => Some(&r.axis),
+        .map(|s| match s {
+            Shown::Row(r) => Some(&r.axis),
+            Shown::Partial(p) => Some(&p.axis),
             _ => None,
         })
         .collect();
@@ -211,11 +284,11 @@ pub fn compare_ui(
     }
     let mut windows: Vec<&[Range<usize>]> = rows
         .iter()
-        .enumerate()
-        .map(|(i, cfg)| match results.get(i) {
-            Some(Ok(r)) if r.config == *cfg && cfg.method == MethodKind::EqualInfo => {
-                r.windows.as_slice()
-            }
+        .zip(&shown)
+        .map(|(cfg, s)| match s {
+            _ if cfg.method != MethodKind::EqualInfo => &[][..],
+            Shown::Row(r) => r.windows.as_slice(),
+            Shown::Partial(p) => p.windows.as_slice(),
             _ => &[],
         })
         .collect();
@@ -225,6 +298,41 @@ pub fn compare_ui(
         rows: changed,
         segmenters: seg_changed,
     }
+}
+
+/// What a row shows.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    Row(&'a CompareRow),
+    Partial(&'a PartialRow),
+    Error(&'a str),
+    Nothing,
+}
+
+/// A row coded in part: a bar and "row 3: 37% · 370 of 1000 bytes · about 12 s left" (from the
+/// worker's report while it codes the row, else from the pieces so far).
+fn row_progress_ui(ui: &mut Ui, i: usize, p: &PartialRow, running: Option<&RowProgress>) {
+    let (done, line) = match running {
+        Some(rp) => (rp.done.min(p.len), rp.line()),
+        None => {
+            let rp = RowProgress {
+                done: p.coded(),
+                total: p.len,
+                busy: p.elapsed(),
+                since: None,
+            };
+            (rp.done, rp.line())
+        }
+    };
+    let f = if p.len > 0 {
+        done as f32 / p.len as f32
+    } else {
+        1.0
+    };
+    ui.horizontal(|ui| {
+        ui.add(egui::ProgressBar::new(f).desired_width(80.0));
+        ui.label(format!("row {}: {line}", i + 1));
+    });
 }
 
 /// The segmenter rows: a spec field with presets, a table (segments, bytes and bits a segment,
@@ -430,6 +538,10 @@ pub fn axis_ui(
             let pointer = resp.hover_pos();
             let first = ((viewport.min.y / block_h).floor().max(0.0)) as usize;
             let last = ((viewport.max.y / block_h).ceil() as usize).min(layout.lines.len());
+            if first < last {
+                st.view
+                    .set(layout.lines[first].bytes.start..layout.lines[last - 1].bytes.end);
+            }
             let x0 = origin.x + LABEL_W;
             let small = FontId::monospace(8.0);
             let label_font = FontId::proportional(11.0);

@@ -5,7 +5,7 @@
 
 use crate::app::batch::BatchState;
 use crate::app::command::{BatchCommand, Command, DialogKind};
-use crate::app::compare::{self, CompareRows, CompareState};
+use crate::app::compare::{self, CompareRows, CompareState, RowSlot};
 use crate::app::dialog::{self, DialogTask};
 use crate::app::input::{Input, MAX_TEXT_BYTES};
 use crate::app::live::{self, LiveState, LiveView};
@@ -13,8 +13,8 @@ use crate::app::model_source::{self, LoadedModel, ModelLoader};
 use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
-use crate::app::worker::{Init, Job, ModelLoaded, WorkProgress, Worker};
-use crate::live::{Analysis, CompareRow, SegmenterRow};
+use crate::app::worker::{CompareProgress, Init, Job, ModelLoaded, WorkProgress, Worker};
+use crate::live::{Analysis, CompareMsg, CompareRow, PartialRow, SegmenterRow};
 use crate::model::open::ModelSpec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,7 +49,7 @@ impl FrameTimes {
 
 type ModelTask = Task<(), Result<ModelLoaded, String>>;
 type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
-type CompareTask = Task<WorkProgress, Vec<Result<CompareRow, String>>>;
+type CompareTask = Task<CompareProgress, CompareMsg>;
 type SegmentsTask = Task<(), Vec<Result<SegmenterRow, String>>>;
 
 /// The application.
@@ -72,8 +72,11 @@ pub struct App {
     pub compare_cancelled: bool,
     /// Latency from the request to the first result of the last analysis.
     pub last_latency: Option<Duration>,
-    /// The Compare rows' results.
+    /// The Compare rows' results (of the last job that finished; a row whose configuration
+    /// differs from the tab's is stale).
     pub compare_results: Vec<Result<CompareRow, String>>,
+    /// The rows of the running (or cancelled) Compare job, filled in as they come.
+    pub compare_live: Vec<RowSlot>,
     compare_task: Option<CompareTask>,
     compare_dirty: bool,
     compare_state: CompareState,
@@ -179,6 +182,7 @@ impl App {
             compare_cancelled: false,
             last_latency: None,
             compare_results: Vec::new(),
+            compare_live: Vec::new(),
             compare_task: None,
             compare_dirty: true,
             compare_state: Default::default(),
@@ -229,6 +233,14 @@ impl App {
         // A new text starts at its top, not at the old one's scroll offset.
         self.live.layout.scroll_to_top();
         self.request_analysis();
+        self.compare_text_changed();
+    }
+
+    /// The text (or the model) changed: every Compare result is void, its rows are redone.
+    fn compare_text_changed(&mut self) {
+        self.compare_results.clear();
+        self.compare_live.clear();
+        self.compare_task = None;
         self.compare_dirty = true;
     }
 
@@ -295,17 +307,100 @@ impl App {
         });
     }
 
+    /// Starts the Compare rows: a row whose configuration has a result already (of this text
+    /// and model) keeps it; the others are coded by the worker, the examples in view first.
     fn request_compare(&mut self) {
-        let (task, reply) = Task::channel("compare", WorkProgress::default(), waker(&self.ctx));
-        self.compare_task = Some(task);
-        self.compare_cancelled = false;
-        self.worker.send(Job::Compare {
-            text: self.input.bytes.clone(),
-            configs: self.settings.compare_rows.clone(),
-            reply,
-        });
         self.compare_dirty = false;
+        self.compare_cancelled = false;
+        // Results so far: the last finished job's and what the running (or cancelled) one has.
+        let mut old: Vec<Result<CompareRow, String>> = std::mem::take(&mut self.compare_results);
+        for slot in std::mem::take(&mut self.compare_live) {
+            if let RowSlot::Done(Ok(r)) = slot {
+                old.push(Ok(r));
+            }
+        }
+        let mut slots = Vec::with_capacity(self.settings.compare_rows.len());
+        let mut todo = Vec::new();
+        for (k, cfg) in self.settings.compare_rows.iter().enumerate() {
+            match old
+                .iter()
+                .position(|r| matches!(r, Ok(r) if r.config == *cfg))
+            {
+                Some(pos) => slots.push(RowSlot::Done(old.swap_remove(pos))),
+                None => {
+                    slots.push(RowSlot::Pending);
+                    todo.push((k, cfg.clone()));
+                }
+            }
+        }
+        self.compare_live = slots;
+        if todo.is_empty() {
+            self.compare_task = None;
+            self.finish_compare();
+        } else {
+            let (task, reply) =
+                Task::channel("compare", CompareProgress::default(), waker(&self.ctx));
+            self.compare_task = Some(task);
+            self.worker.send(Job::Compare {
+                text: self.input.bytes.clone(),
+                rows: todo,
+                of: self.settings.compare_rows.len(),
+                view: self.compare_state.view.clone(),
+                reply,
+            });
+        }
         self.request_segments();
+    }
+
+    /// A Compare job that finished: its rows become the results (rows still coded in part
+    /// stay on show as they are).
+    fn finish_compare(&mut self) {
+        if self
+            .compare_live
+            .iter()
+            .all(|s| matches!(s, RowSlot::Done(_)))
+        {
+            self.compare_results = std::mem::take(&mut self.compare_live)
+                .into_iter()
+                .filter_map(|s| match s {
+                    RowSlot::Done(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+
+    /// Applies what the Compare job sent.
+    fn compare_message(&mut self, msg: CompareMsg) {
+        match msg {
+            CompareMsg::Piece { row, piece } => {
+                let Some(slot) = self.compare_live.get_mut(row) else {
+                    return;
+                };
+                let Some(cfg) = self.settings.compare_rows.get(row) else {
+                    return;
+                };
+                if !matches!(slot, RowSlot::Partial(p) if p.config == *cfg) {
+                    *slot = RowSlot::Partial(PartialRow::new(cfg, self.input.bytes.len()));
+                }
+                let RowSlot::Partial(p) = slot else { return };
+                p.insert(piece);
+                if p.is_complete() {
+                    let RowSlot::Partial(p) = std::mem::replace(slot, RowSlot::Pending) else {
+                        return;
+                    };
+                    *slot = match p.into_row() {
+                        Ok(r) => RowSlot::Done(Ok(r)),
+                        Err(p) => RowSlot::Partial(p),
+                    };
+                }
+            }
+            CompareMsg::Row { row, result } => {
+                if let Some(slot) = self.compare_live.get_mut(row) {
+                    *slot = RowSlot::Done(result);
+                }
+            }
+        }
     }
 
     /// The segmenter rows of Compare (with the coding rows, or alone when only they changed).
@@ -370,12 +465,14 @@ impl App {
             }
         }
         if let Some(t) = &mut self.compare_task {
-            let rows = t.poll().pop();
-            if rows.is_some() || t.is_finished() {
-                self.compare_task = None;
+            let msgs = t.poll();
+            let finished = t.is_finished();
+            for m in msgs {
+                self.compare_message(m);
             }
-            if let Some(rows) = rows {
-                self.compare_results = rows;
+            if finished {
+                self.compare_task = None;
+                self.finish_compare();
             }
         }
         if let Some(t) = &mut self.segments_task {
@@ -411,7 +508,7 @@ impl App {
                     self.settings.model_path = p;
                 }
                 self.request_analysis();
-                self.compare_dirty = true;
+                self.compare_text_changed();
             }
             Err(e) => self.model_error = Some(e),
         }
@@ -449,7 +546,7 @@ impl App {
             Command::SetInput(input) => self.set_input(input),
             Command::TextEdited => {
                 self.request_analysis();
-                self.compare_dirty = true;
+                self.compare_text_changed();
             }
             Command::OpenModel(p) => self.load_model(ModelSpec::from_path(p.as_deref())),
             Command::ReopenModel => {
@@ -543,10 +640,10 @@ impl App {
                 let progress = self
                     .compare_task
                     .as_ref()
-                    .map(|t| t.with_progress(WorkProgress::clone));
+                    .map(|t| t.with_progress(CompareProgress::clone));
                 live::work_progress_ui(
                     ui,
-                    progress.as_ref(),
+                    progress.as_ref().map(|p| &p.work),
                     self.compare_cancelled,
                     "Cancel rows",
                     Command::CancelCompare,
@@ -558,6 +655,8 @@ impl App {
                     CompareRows {
                         rows: &mut self.settings.compare_rows,
                         results: &self.compare_results,
+                        live: &self.compare_live,
+                        progress: progress.as_ref().map_or(&[], |p| p.rows.as_slice()),
                         segmenters: &mut self.settings.compare_segmenters,
                         segmenter_results: &self.segmenter_results,
                     },

@@ -844,9 +844,8 @@ mod tests {
             let mut part = PartialRow::new(&cfg, text.len());
             let cuts = [96..160, 224..text.len(), 0..32, 160..224, 32..96];
             for (k, c) in cuts.iter().enumerate() {
-                let piece =
-                    row_piece(&text, c.clone(), &cfg, &mut Uniform::default(), &stop, None)
-                        .unwrap();
+                let piece = row_piece(&text, c.clone(), &cfg, &mut Uniform::default(), &stop, None)
+                    .unwrap();
                 assert!(part.insert(piece.clone()), "{m:?} {c:?}");
                 assert!(!part.insert(piece), "an overlapping piece is refused");
                 if k == 2 {
@@ -929,8 +928,8 @@ mod tests {
                 CompareMsg::Piece { row, piece } => assert!(parts[row].insert(piece)),
                 CompareMsg::Row { row, result } => {
                     let r = result.unwrap();
-                    let want = compare_row(&text, &rows[row].1, &mut Uniform::default(), &stop)
-                        .unwrap();
+                    let want =
+                        compare_row(&text, &rows[row].1, &mut Uniform::default(), &stop).unwrap();
                     same_row(&r, &want);
                 }
             }
