@@ -391,7 +391,7 @@ impl App {
                     };
                     *slot = match p.into_row() {
                         Ok(r) => RowSlot::Done(Ok(r)),
-                        Err(p) => RowSlot::Partial(p),
+                        Err(p) => RowSlot::Partial(*p),
                     };
                 }
             }

@@ -503,9 +503,9 @@ impl PartialRow {
     }
 
     /// The finished row (the row itself again when a piece is missing).
-    pub fn into_row(self) -> Result<CompareRow, PartialRow> {
+    pub fn into_row(self) -> Result<CompareRow, Box<PartialRow>> {
         if !self.is_complete() {
-            return Err(self);
+            return Err(Box::new(self));
         }
         let tokens: usize = self.pieces.iter().map(|q| q.tokens).sum();
         let elapsed = self.elapsed();
@@ -559,6 +559,9 @@ pub struct CompareJob<'a> {
     pub progress: &'a (dyn Fn(usize, usize, usize) + Sync),
 }
 
+/// A row's examples and which of them are coded.
+type ExamplesDone = (Vec<Range<usize>>, Vec<bool>);
+
 /// Codes the rows of `job`, sending each result as it comes: first, for every row coded in
 /// pieces, the examples in view (asked again before each piece, so a scroll is answered next);
 /// then the rows coded in one go (the methods without a model, fast), in order; then the rest
@@ -572,7 +575,7 @@ pub fn compare_rows(
     let text = job.text;
     let group = model.preferred_lanes().clamp(1, PIECE_EXAMPLES);
     // Per row: its examples and which are coded (None: coded in one go).
-    let mut examples: Vec<Option<(Vec<Range<usize>>, Vec<bool>)>> = job
+    let mut examples: Vec<Option<ExamplesDone>> = job
         .rows
         .iter()
         .map(|(_, c)| {
