@@ -51,6 +51,7 @@ type ModelTask = Task<(), Result<ModelLoaded, String>>;
 type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
 type CompareTask = Task<CompareProgress, CompareMsg>;
 type SegmentsTask = Task<(), Vec<Result<SegmenterRow, String>>>;
+type ExportTask = Task<WorkProgress, Result<String, String>>;
 
 /// The application.
 pub struct App {
@@ -89,6 +90,7 @@ pub struct App {
     /// The last model error.
     pub model_error: Option<String>,
     model_task: Option<ModelTask>,
+    export_task: Option<ExportTask>,
     dialog: Option<(DialogKind, DialogTask)>,
     /// A message for the user (file errors, notes).
     pub notice: Option<String>,
@@ -192,6 +194,7 @@ impl App {
             model_name: "loading…".into(),
             model_error: None,
             model_task: Some(model_task),
+            export_task: None,
             dialog: None,
             notice: None,
             path_field: String::new(),
@@ -216,9 +219,11 @@ impl App {
         &self.compare_state
     }
 
-    /// True while the worker has work of ours (analysis and its checks, compare, model load).
+    /// True while the worker has work of ours (analysis and its checks, compare, model load)
+    /// or an export runs.
     pub fn is_busy(&self) -> bool {
-        self.analysis_task.is_some()
+        self.export_task.is_some()
+            || self.analysis_task.is_some()
             || self.compare_task.is_some()
             || self.segments_task.is_some()
             || self.model_task.is_some()
@@ -484,6 +489,23 @@ impl App {
                 self.segmenter_results = rows;
             }
         }
+        if let Some(t) = &mut self.export_task {
+            let answer = t.poll().pop();
+            if answer.is_some() || t.is_finished() {
+                let cancelled = t.cancel_requested().is_some();
+                self.export_task = None;
+                self.notice = Some(match answer {
+                    Some(Ok(done)) => done,
+                    Some(Err(e)) if cancelled => {
+                        format!("export cancelled ({e}): earlier files are as they were")
+                    }
+                    Some(Err(e)) => {
+                        format!("export failed: {e} (earlier files are as they were)")
+                    }
+                    None => "export failed: its thread stopped".into(),
+                });
+            }
+        }
         if let Some((kind, t)) = &mut self.dialog {
             let kind = *kind;
             let answer = t.poll().pop();
@@ -569,6 +591,11 @@ impl App {
                 }
             }
             Command::ExportAnalysis(p) => self.export_to(&p),
+            Command::CancelExport => {
+                if let Some(t) = &mut self.export_task {
+                    t.cancel();
+                }
+            }
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
                 self.ctx.set_theme(if self.settings.dark {
@@ -594,26 +621,58 @@ impl App {
     }
 
     /// Writes the analysis: bytes, windows and tokens with their spans, as JSON and CSV
-    /// ([`crate::live::export`]).
+    /// ([`crate::live::export`]), on a thread of its own with progress and Cancel; the outcome
+    /// (the files written, or why not) comes to the notice line. One export at a time.
     pub fn export_to(&mut self, path: &Path) {
         let Some(a) = self.analysis.clone() else {
             self.notice = Some("nothing to export yet".into());
             return;
         };
-        self.notice = Some(match crate::live::export::write_files(&a, path) {
-            Ok(paths) => format!(
-                "exported {} bytes, {} windows and {} tokens to {}",
-                a.len(),
-                a.windows.len(),
-                a.tokens.len(),
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Err(e) => format!("export failed: {e}"),
-        });
+        if self.export_task.is_some() {
+            self.notice = Some("an export is under way: wait for it or cancel it".into());
+            return;
+        }
+        let path = path.to_path_buf();
+        let task = Task::spawn(
+            "export",
+            WorkProgress::default(),
+            waker(&self.ctx),
+            move |h| {
+                h.update(|p| p.start("exporting", 0));
+                let progress = |done: usize, total: usize| {
+                    h.update(|p| {
+                        if p.total != total {
+                            p.start("exporting", total);
+                        }
+                        p.done = done;
+                    })
+                };
+                crate::live::export::write_files_with(&a, &path, h.cancel_flag(), &progress)
+                    .map(|paths| {
+                        format!(
+                            "exported {} bytes, {} windows and {} tokens to {}",
+                            a.len(),
+                            a.windows.len(),
+                            a.tokens.len(),
+                            paths
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            },
+        );
+        match task {
+            Ok(t) => self.export_task = Some(t),
+            Err(e) => self.notice = Some(format!("export failed: {e}")),
+        }
+    }
+
+    /// True while an export runs.
+    pub fn is_exporting(&self) -> bool {
+        self.export_task.is_some()
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui) {
@@ -711,7 +770,12 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         self.poll_tasks();
         self.handle_dropped_files(&ctx);
+        let export = self
+            .export_task
+            .as_ref()
+            .map(|t| t.with_progress(WorkProgress::clone));
         let bar = TopBar {
+            export: export.as_ref(),
             model_name: &self.model_name,
             model_loading: self.model_task.is_some(),
             busy: self.is_busy(),

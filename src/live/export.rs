@@ -398,11 +398,7 @@ pub fn write_files_with(
     close(w, &t.target)?;
     temps.push(t);
     // The tables.
-    fn table<T: Serialize>(
-        rows: &[T],
-        target: &Path,
-        ticker: &Ticker<'_>,
-    ) -> Result<TempFile> {
+    fn table<T: Serialize>(rows: &[T], target: &Path, ticker: &Ticker<'_>) -> Result<TempFile> {
         let (t, w) = TempFile::create(target)?;
         let mut csv = csv::Writer::from_writer(w);
         for chunk in rows.chunks(ROWS_PER_TICK) {
@@ -514,7 +510,11 @@ mod tests {
             for (p, b) in paths.iter().zip(&before) {
                 assert_eq!(&std::fs::read(p).unwrap(), b, "{}", p.display());
             }
-            assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+            assert!(
+                leftovers(dir.path()).is_empty(),
+                "{:?}",
+                leftovers(dir.path())
+            );
         };
         // Cancelled half-way (at the first progress report).
         let stop = AtomicBool::new(false);

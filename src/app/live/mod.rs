@@ -270,8 +270,8 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<
         .inner
 }
 
-/// One line of progress for work the worker does for a tab: what is under way, a bar, the time
-/// left and a Cancel button (pushing `cancel`); after a cancel, a line saying so. Always one
+/// One line of progress for work the worker does for a tab: a Cancel button (pushing `cancel`),
+/// a bar, what is under way and the time left; after a cancel, a line saying so. Always one
 /// line high, so the layout below does not jump when work starts or ends.
 pub fn work_progress_ui(
     ui: &mut Ui,
@@ -285,14 +285,15 @@ pub fn work_progress_ui(
         ui.set_min_height(ui.spacing().interact_size.y);
         match progress {
             Some(p) => {
+                // The button first: it stays put while the line after it changes length.
                 ui.spinner();
+                if ui.button(cancel_label).clicked() {
+                    cmds.push(cancel);
+                }
                 if let Some(f) = p.fraction() {
                     ui.add(egui::ProgressBar::new(f).desired_width(160.0));
                 }
                 ui.label(p.line());
-                if ui.button(cancel_label).clicked() {
-                    cmds.push(cancel);
-                }
             }
             None if cancelled => {
                 ui.weak("cancelled: what is shown is the last finished result");
