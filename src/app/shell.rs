@@ -171,6 +171,10 @@ impl App {
             .text
             .clone()
             .unwrap_or_else(|| model_source::DEMO_TEXT.to_string());
+        let live = LiveState {
+            panels: settings.live_panels,
+            ..LiveState::default()
+        };
         // The first analysis is requested when the worker reports its model.
         App {
             settings,
@@ -198,7 +202,7 @@ impl App {
             dialog: None,
             notice: None,
             path_field: String::new(),
-            live: Default::default(),
+            live,
             frame_times: Default::default(),
             cpu_times: Default::default(),
             frame_log: std::env::var_os("EQINFO_FRAME_STATS").map(|_| Instant::now()),
@@ -693,6 +697,7 @@ impl App {
                     settings: &self.settings,
                 };
                 live::live_ui(ui, &mut self.live, &mut self.input, &view, cmds);
+                self.settings.live_panels = self.live.panels;
             }
             Tab::Compare => {
                 // Progress and Cancel of the rows (the tab itself draws the rows).
