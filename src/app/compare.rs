@@ -561,21 +561,23 @@ pub fn axis_ui(
                     let lit = prev_hover
                         .as_ref()
                         .is_some_and(|h| h.start < g.bytes.end && g.bytes.start < h.end);
+                    let lit_fill = Color32::from_rgb(90, 160, 230);
                     if lit {
-                        painter.rect_filled(r, 2.0, Color32::from_rgb(90, 160, 230));
+                        painter.rect_filled(r, 2.0, lit_fill);
                     }
                     let font = if g.invalid {
                         FontId::monospace(7.0)
                     } else {
                         FontId::monospace(11.0)
                     };
+                    // Lit glyphs in the colour that reads on the highlight.
                     text_if_fits(
                         &painter,
                         r.expand2(Vec2::new(1.0, 0.0)),
                         Align2::CENTER_CENTER,
                         &g.text,
                         &font,
-                        text_col,
+                        if lit { theme::text_on(lit_fill) } else { text_col },
                     );
                     if pointer.is_some_and(|p| r.contains(p)) {
                         hover_bytes = Some(g.bytes.clone());
