@@ -577,7 +577,11 @@ pub fn axis_ui(
                         Align2::CENTER_CENTER,
                         &g.text,
                         &font,
-                        if lit { theme::text_on(lit_fill) } else { text_col },
+                        if lit {
+                            theme::text_on(lit_fill)
+                        } else {
+                            text_col
+                        },
                     );
                     if pointer.is_some_and(|p| r.contains(p)) {
                         hover_bytes = Some(g.bytes.clone());
