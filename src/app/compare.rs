@@ -16,13 +16,12 @@ use crate::app::live::byte_view::{text_if_fits, ByteLayout};
 use crate::app::segments::{segment_distribution_ui, segment_hover_text, SegmentRowView};
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
-use crate::app::worker::RowProgress;
+use crate::app::worker::{RowProgress, ViewBytes};
 use crate::live::{AxisRow, CompareRow, PartialRow, SegmentLabel, SegmenterRow};
 use crate::method::{Config, MethodKind};
 use crate::segment::SegmentInfo;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Width of one byte on the shared axis.
@@ -60,28 +59,6 @@ pub struct DrawnSegment {
     pub bytes: Range<usize>,
     /// Where it was drawn.
     pub rect: Rect,
-}
-
-/// The bytes the axis shows, written by the UI each frame and read by the worker before each
-/// piece of a row, so the examples in view are coded next.
-#[derive(Debug, Default)]
-pub struct ViewBytes {
-    start: AtomicUsize,
-    end: AtomicUsize,
-}
-
-impl ViewBytes {
-    /// Sets the bytes in view.
-    pub fn set(&self, bytes: Range<usize>) {
-        self.start.store(bytes.start, Ordering::Relaxed);
-        self.end.store(bytes.end, Ordering::Relaxed);
-    }
-
-    /// The bytes in view (0..0 before the axis was drawn).
-    pub fn get(&self) -> Range<usize> {
-        let s = self.start.load(Ordering::Relaxed);
-        s..self.end.load(Ordering::Relaxed).max(s)
-    }
 }
 
 /// A row of the running (or cancelled) Compare job.

@@ -78,6 +78,8 @@ pub struct App {
     pub compare_results: Vec<Result<CompareRow, String>>,
     /// The rows of the running (or cancelled) Compare job, filled in as they come.
     pub compare_live: Vec<RowSlot>,
+    /// The configurations of that job's rows (a piece belongs to the row as it was then).
+    compare_job_rows: Vec<crate::method::Config>,
     compare_task: Option<CompareTask>,
     compare_dirty: bool,
     compare_state: CompareState,
@@ -189,6 +191,7 @@ impl App {
             last_latency: None,
             compare_results: Vec::new(),
             compare_live: Vec::new(),
+            compare_job_rows: Vec::new(),
             compare_task: None,
             compare_dirty: true,
             compare_state: Default::default(),
@@ -343,6 +346,7 @@ impl App {
             }
         }
         self.compare_live = slots;
+        self.compare_job_rows = self.settings.compare_rows.clone();
         if todo.is_empty() {
             self.compare_task = None;
             self.finish_compare();
@@ -386,7 +390,7 @@ impl App {
                 let Some(slot) = self.compare_live.get_mut(row) else {
                     return;
                 };
-                let Some(cfg) = self.settings.compare_rows.get(row) else {
+                let Some(cfg) = self.compare_job_rows.get(row) else {
                     return;
                 };
                 if !matches!(slot, RowSlot::Partial(p) if p.config == *cfg) {

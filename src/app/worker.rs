@@ -5,7 +5,6 @@
 //! so stale work stops early. An analysis's task stays open while its decode checks run, a batch
 //! of windows at a time while no job waits, and gets each checked version of the analysis.
 
-use crate::app::compare::ViewBytes;
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
@@ -15,6 +14,8 @@ use crate::live::{
 use crate::method::Config;
 use crate::model::open::ModelSpec;
 use crate::model::ByteModel;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,6 +102,28 @@ fn human_duration(d: Duration) -> String {
 pub type ModelReply = TaskHandle<(), Result<ModelLoaded, String>>;
 /// The answers to an analysis: the quick one, then each checked version.
 pub type AnalysisReply = TaskHandle<WorkProgress, Result<Arc<Analysis>, String>>;
+/// The bytes the axis shows, written by the UI each frame and read by the worker before each
+/// piece of a row, so the examples in view are coded next.
+#[derive(Debug, Default)]
+pub struct ViewBytes {
+    start: AtomicUsize,
+    end: AtomicUsize,
+}
+
+impl ViewBytes {
+    /// Sets the bytes in view.
+    pub fn set(&self, bytes: Range<usize>) {
+        self.start.store(bytes.start, Ordering::Relaxed);
+        self.end.store(bytes.end, Ordering::Relaxed);
+    }
+
+    /// The bytes in view (0..0 before the axis was drawn).
+    pub fn get(&self) -> Range<usize> {
+        let s = self.start.load(Ordering::Relaxed);
+        s..self.end.load(Ordering::Relaxed).max(s)
+    }
+}
+
 /// How far one Compare row is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowProgress {

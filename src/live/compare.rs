@@ -645,10 +645,14 @@ pub fn compare_rows(
                 let report = |done: usize, total: usize| (job.progress)(*row, done, total);
                 match compare_row_progress(text, config, model, job.cancel, Some(&report)) {
                     Err(crate::Error::Cancelled) => return Err(crate::Error::Cancelled),
-                    r => CompareMsg::Row {
-                        row: *row,
-                        result: r.map_err(|e| e.to_string()),
-                    },
+                    r => {
+                        // Methods without a model report nothing on the way: all done now.
+                        (job.progress)(*row, text.len(), text.len());
+                        CompareMsg::Row {
+                            row: *row,
+                            result: r.map_err(|e| e.to_string()),
+                        }
+                    }
                 }
             }
             Some(es) => {
