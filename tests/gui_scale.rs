@@ -87,7 +87,7 @@ fn step_until(
 }
 
 fn has_label(h: &Harness<'static, App>, part: &str) -> bool {
-    h.query_by_label_contains(part).is_some()
+    h.query_all_by_label_contains(part).next().is_some()
 }
 
 #[test]

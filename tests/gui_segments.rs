@@ -70,6 +70,9 @@ fn the_live_tab_has_an_entropy_track_and_entropy_colours() {
             )
         });
     settle(&mut h);
+    // The track starts closed (the byte view gets the height): open it.
+    h.get_by_label("entropy track").click();
+    h.run_steps(3);
     // A unigram's distribution is the same at every byte, so H_t is one value: above θ every
     // byte starts a patch, below only byte 0.
     h.get_by_label_contains("entropy patches (mean");

@@ -166,7 +166,7 @@ fn export_writes_bytes_windows_and_tokens_with_spans() {
         let (mut h, config) = live_with(m);
         let path = dir.path().join(format!("{m:?}.json"));
         h.state_mut().export_to(&path);
-        h.run_steps(2);
+        settle(&mut h);
         h.get_by_label_contains("exported");
         let mut model = Unigram::fit(DEMO_TEXT.as_bytes());
         let traced = RunOptions {

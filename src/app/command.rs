@@ -30,6 +30,8 @@ pub enum Command {
     CancelCompare,
     /// Write the analysis (bytes, windows, tokens and their spans) as JSON and CSV.
     ExportAnalysis(PathBuf),
+    /// Stop the running export (earlier files stay as they were).
+    CancelExport,
     /// Switch between the dark and the light theme.
     ToggleTheme,
     /// Show or hide the help window.

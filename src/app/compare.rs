@@ -16,7 +16,8 @@ use crate::app::live::byte_view::{text_if_fits, ByteLayout};
 use crate::app::segments::{segment_distribution_ui, segment_hover_text, SegmentRowView};
 use crate::app::state::{default_compare_rows, method_name};
 use crate::app::theme;
-use crate::live::{AxisRow, CompareRow, SegmentLabel, SegmenterRow};
+use crate::app::worker::{RowProgress, ViewBytes};
+use crate::live::{AxisRow, CompareRow, PartialRow, SegmentLabel, SegmenterRow};
 use crate::method::{Config, MethodKind};
 use crate::segment::SegmentInfo;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
@@ -60,9 +61,22 @@ pub struct DrawnSegment {
     pub rect: Rect,
 }
 
+/// A row of the running (or cancelled) Compare job.
+#[derive(Debug, Clone)]
+pub enum RowSlot {
+    /// Nothing of it yet (the last finished result, if its configuration is the row's, shows).
+    Pending,
+    /// Coded in part: the pieces so far.
+    Partial(PartialRow),
+    /// Done.
+    Done(Result<CompareRow, String>),
+}
+
 /// The tab's UI state.
 #[derive(Debug, Clone, Default)]
 pub struct CompareState {
+    /// The bytes the axis showed last frame (shared with the worker's Compare job).
+    pub view: Arc<ViewBytes>,
     /// The row being edited.
     pub editing: Option<usize>,
     /// The text's layout on the axis.
@@ -79,8 +93,12 @@ pub struct CompareState {
 pub struct CompareRows<'a> {
     /// The coding rows.
     pub rows: &'a mut Vec<Config>,
-    /// Their results, in order (stale ones are those whose configuration differs).
+    /// The last finished results, in order (stale ones are those whose configuration differs).
     pub results: &'a [Result<CompareRow, String>],
+    /// The running (or cancelled) job's rows, in order (empty: none).
+    pub live: &'a [RowSlot],
+    /// How far each row of the running job is (by row).
+    pub progress: &'a [RowProgress],
     /// The segmenter rows (specs as typed).
     pub segmenters: &'a mut Vec<String>,
     /// Their results, in order (stale ones are those whose spec differs).
@@ -99,9 +117,26 @@ pub fn compare_ui(
     let CompareRows {
         rows,
         results,
+        live,
+        progress,
         segmenters,
         segmenter_results,
     } = all;
+    // What each row shows: its finished result, its pieces so far, or nothing.
+    let shown: Vec<Shown<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, cfg)| match live.get(i) {
+            Some(RowSlot::Done(Ok(r))) if r.config == *cfg => Shown::Row(r),
+            Some(RowSlot::Done(Err(e))) => Shown::Error(e),
+            Some(RowSlot::Partial(p)) if p.config == *cfg => Shown::Partial(p),
+            _ => match results.get(i) {
+                Some(Ok(r)) if r.config == *cfg => Shown::Row(r),
+                Some(Err(e)) if live.is_empty() => Shown::Error(e),
+                _ => Shown::Nothing,
+            },
+        })
+        .collect();
     let mut changed = false;
     ui.horizontal(|ui| {
         ui.heading("Compare");
@@ -142,23 +177,38 @@ pub fn compare_ui(
             for (i, cfg) in rows.iter().enumerate() {
                 ui.label(format!("{}", i + 1));
                 ui.label(cfg.label());
-                match results.get(i) {
-                    Some(Ok(r)) if r.config == *cfg => {
+                let running = progress.get(i).filter(|p| p.total > 0);
+                match shown[i] {
+                    Shown::Row(r) => {
                         ui.label(r.windows.len().to_string());
                         ui.label(r.tokens.to_string());
                         ui.label(format!("{:.2}", r.bytes_per_token));
                         ui.label(format!("{:.3}", r.bits_per_byte));
                     }
-                    Some(Err(e)) => {
+                    Shown::Error(e) => {
                         ui.colored_label(theme::FLAG, "error");
                         ui.colored_label(theme::FLAG, e);
                         ui.label("");
                         ui.label("");
                     }
-                    _ => {
-                        for _ in 0..4 {
-                            ui.label("…");
+                    Shown::Partial(p) => {
+                        ui.label(format!("{} so far", p.windows.len()));
+                        ui.label("…");
+                        row_progress_ui(ui, i, p, running);
+                        ui.label("…");
+                    }
+                    Shown::Nothing => {
+                        ui.label("…");
+                        ui.label("…");
+                        match running {
+                            Some(rp) => {
+                                ui.label(format!("row {}: {}", i + 1, rp.line()));
+                            }
+                            None => {
+                                ui.label("…");
+                            }
                         }
+                        ui.label("…");
                     }
                 }
                 ui.horizontal(|ui| {
@@ -195,11 +245,11 @@ pub fn compare_ui(
         Some(Ok(r)) if r.spec == *spec => Some(r),
         _ => None,
     };
-    let mut axis: Vec<Option<&AxisRow>> = rows
+    let mut axis: Vec<Option<&AxisRow>> = shown
         .iter()
-        .enumerate()
-        .map(|(i, cfg)| match results.get(i) {
-            Some(Ok(r)) if r.config == *cfg => Some(&r.axis),
+        .map(|s| match s {
+            Shown::Row(r) => Some(&r.axis),
+            Shown::Partial(p) => Some(&p.axis),
             _ => None,
         })
         .collect();
@@ -211,11 +261,11 @@ pub fn compare_ui(
     }
     let mut windows: Vec<&[Range<usize>]> = rows
         .iter()
-        .enumerate()
-        .map(|(i, cfg)| match results.get(i) {
-            Some(Ok(r)) if r.config == *cfg && cfg.method == MethodKind::EqualInfo => {
-                r.windows.as_slice()
-            }
+        .zip(&shown)
+        .map(|(cfg, s)| match s {
+            _ if cfg.method != MethodKind::EqualInfo => &[][..],
+            Shown::Row(r) => r.windows.as_slice(),
+            Shown::Partial(p) => p.windows.as_slice(),
             _ => &[],
         })
         .collect();
@@ -225,6 +275,41 @@ pub fn compare_ui(
         rows: changed,
         segmenters: seg_changed,
     }
+}
+
+/// What a row shows.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    Row(&'a CompareRow),
+    Partial(&'a PartialRow),
+    Error(&'a str),
+    Nothing,
+}
+
+/// A row coded in part: a bar and "row 3: 37% · 370 of 1000 bytes · about 12 s left" (from the
+/// worker's report while it codes the row, else from the pieces so far).
+fn row_progress_ui(ui: &mut Ui, i: usize, p: &PartialRow, running: Option<&RowProgress>) {
+    let (done, line) = match running {
+        Some(rp) => (rp.done.min(p.len), rp.line()),
+        None => {
+            let rp = RowProgress {
+                done: p.coded(),
+                total: p.len,
+                busy: p.elapsed(),
+                since: None,
+            };
+            (rp.done, rp.line())
+        }
+    };
+    let f = if p.len > 0 {
+        done as f32 / p.len as f32
+    } else {
+        1.0
+    };
+    ui.horizontal(|ui| {
+        ui.add(egui::ProgressBar::new(f).desired_width(80.0));
+        ui.label(format!("row {}: {line}", i + 1));
+    });
 }
 
 /// The segmenter rows: a spec field with presets, a table (segments, bytes and bits a segment,
@@ -430,6 +515,10 @@ pub fn axis_ui(
             let pointer = resp.hover_pos();
             let first = ((viewport.min.y / block_h).floor().max(0.0)) as usize;
             let last = ((viewport.max.y / block_h).ceil() as usize).min(layout.lines.len());
+            if first < last {
+                st.view
+                    .set(layout.lines[first].bytes.start..layout.lines[last - 1].bytes.end);
+            }
             let x0 = origin.x + LABEL_W;
             let small = FontId::monospace(8.0);
             let label_font = FontId::proportional(11.0);
@@ -449,21 +538,27 @@ pub fn axis_ui(
                     let lit = prev_hover
                         .as_ref()
                         .is_some_and(|h| h.start < g.bytes.end && g.bytes.start < h.end);
+                    let lit_fill = Color32::from_rgb(90, 160, 230);
                     if lit {
-                        painter.rect_filled(r, 2.0, Color32::from_rgb(90, 160, 230));
+                        painter.rect_filled(r, 2.0, lit_fill);
                     }
                     let font = if g.invalid {
                         FontId::monospace(7.0)
                     } else {
                         FontId::monospace(11.0)
                     };
+                    // Lit glyphs in the colour that reads on the highlight.
                     text_if_fits(
                         &painter,
                         r.expand2(Vec2::new(1.0, 0.0)),
                         Align2::CENTER_CENTER,
                         &g.text,
                         &font,
-                        text_col,
+                        if lit {
+                            theme::text_on(lit_fill)
+                        } else {
+                            text_col
+                        },
                     );
                     if pointer.is_some_and(|p| r.contains(p)) {
                         hover_bytes = Some(g.bytes.clone());

@@ -25,6 +25,8 @@ pub struct TopBar<'a> {
     pub model_error: Option<&'a str>,
     /// The message for the user.
     pub notice: Option<&'a str>,
+    /// How far the running export is (None: no export runs).
+    pub export: Option<&'a crate::app::worker::WorkProgress>,
 }
 
 /// Draws the top bar; the tab buttons switch `tab` directly.
@@ -71,6 +73,16 @@ pub fn top_bar_ui(ui: &mut Ui, settings: &mut Settings, bar: &TopBar<'_>, cmds: 
                     cmds.push(Command::DismissModelError);
                 }
             });
+        }
+        if let Some(p) = bar.export {
+            crate::app::live::work_progress_ui(
+                ui,
+                Some(p),
+                false,
+                "Cancel export",
+                Command::CancelExport,
+                cmds,
+            );
         }
         if let Some(n) = bar.notice {
             ui.horizontal(|ui| {

@@ -5,7 +5,7 @@
 
 use crate::app::batch::BatchState;
 use crate::app::command::{BatchCommand, Command, DialogKind};
-use crate::app::compare::{self, CompareRows, CompareState};
+use crate::app::compare::{self, CompareRows, CompareState, RowSlot};
 use crate::app::dialog::{self, DialogTask};
 use crate::app::input::{Input, MAX_TEXT_BYTES};
 use crate::app::live::{self, LiveState, LiveView};
@@ -13,8 +13,8 @@ use crate::app::model_source::{self, LoadedModel, ModelLoader};
 use crate::app::panels::{self, Timing, TopBar};
 use crate::app::state::{self, Settings, Tab, SETTINGS_KEY};
 use crate::app::tasks::{Task, Wake};
-use crate::app::worker::{Init, Job, ModelLoaded, WorkProgress, Worker};
-use crate::live::{Analysis, CompareRow, SegmenterRow};
+use crate::app::worker::{CompareProgress, Init, Job, ModelLoaded, WorkProgress, Worker};
+use crate::live::{Analysis, CompareMsg, CompareRow, PartialRow, SegmenterRow};
 use crate::model::open::ModelSpec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,8 +49,9 @@ impl FrameTimes {
 
 type ModelTask = Task<(), Result<ModelLoaded, String>>;
 type AnalysisTask = Task<WorkProgress, Result<Arc<Analysis>, String>>;
-type CompareTask = Task<WorkProgress, Vec<Result<CompareRow, String>>>;
+type CompareTask = Task<CompareProgress, CompareMsg>;
 type SegmentsTask = Task<(), Vec<Result<SegmenterRow, String>>>;
+type ExportTask = Task<WorkProgress, Result<String, String>>;
 
 /// The application.
 pub struct App {
@@ -72,8 +73,13 @@ pub struct App {
     pub compare_cancelled: bool,
     /// Latency from the request to the first result of the last analysis.
     pub last_latency: Option<Duration>,
-    /// The Compare rows' results.
+    /// The Compare rows' results (of the last job that finished; a row whose configuration
+    /// differs from the tab's is stale).
     pub compare_results: Vec<Result<CompareRow, String>>,
+    /// The rows of the running (or cancelled) Compare job, filled in as they come.
+    pub compare_live: Vec<RowSlot>,
+    /// The configurations of that job's rows (a piece belongs to the row as it was then).
+    compare_job_rows: Vec<crate::method::Config>,
     compare_task: Option<CompareTask>,
     compare_dirty: bool,
     compare_state: CompareState,
@@ -86,6 +92,7 @@ pub struct App {
     /// The last model error.
     pub model_error: Option<String>,
     model_task: Option<ModelTask>,
+    export_task: Option<ExportTask>,
     dialog: Option<(DialogKind, DialogTask)>,
     /// A message for the user (file errors, notes).
     pub notice: Option<String>,
@@ -166,6 +173,10 @@ impl App {
             .text
             .clone()
             .unwrap_or_else(|| model_source::DEMO_TEXT.to_string());
+        let live = LiveState {
+            panels: settings.live_panels,
+            ..LiveState::default()
+        };
         // The first analysis is requested when the worker reports its model.
         App {
             settings,
@@ -179,6 +190,8 @@ impl App {
             compare_cancelled: false,
             last_latency: None,
             compare_results: Vec::new(),
+            compare_live: Vec::new(),
+            compare_job_rows: Vec::new(),
             compare_task: None,
             compare_dirty: true,
             compare_state: Default::default(),
@@ -188,10 +201,11 @@ impl App {
             model_name: "loading…".into(),
             model_error: None,
             model_task: Some(model_task),
+            export_task: None,
             dialog: None,
             notice: None,
             path_field: String::new(),
-            live: Default::default(),
+            live,
             frame_times: Default::default(),
             cpu_times: Default::default(),
             frame_log: std::env::var_os("EQINFO_FRAME_STATS").map(|_| Instant::now()),
@@ -212,9 +226,11 @@ impl App {
         &self.compare_state
     }
 
-    /// True while the worker has work of ours (analysis and its checks, compare, model load).
+    /// True while the worker has work of ours (analysis and its checks, compare, model load)
+    /// or an export runs.
     pub fn is_busy(&self) -> bool {
-        self.analysis_task.is_some()
+        self.export_task.is_some()
+            || self.analysis_task.is_some()
             || self.compare_task.is_some()
             || self.segments_task.is_some()
             || self.model_task.is_some()
@@ -229,6 +245,14 @@ impl App {
         // A new text starts at its top, not at the old one's scroll offset.
         self.live.layout.scroll_to_top();
         self.request_analysis();
+        self.compare_text_changed();
+    }
+
+    /// The text (or the model) changed: every Compare result is void, its rows are redone.
+    fn compare_text_changed(&mut self) {
+        self.compare_results.clear();
+        self.compare_live.clear();
+        self.compare_task = None;
         self.compare_dirty = true;
     }
 
@@ -295,17 +319,101 @@ impl App {
         });
     }
 
+    /// Starts the Compare rows: a row whose configuration has a result already (of this text
+    /// and model) keeps it; the others are coded by the worker, the examples in view first.
     fn request_compare(&mut self) {
-        let (task, reply) = Task::channel("compare", WorkProgress::default(), waker(&self.ctx));
-        self.compare_task = Some(task);
-        self.compare_cancelled = false;
-        self.worker.send(Job::Compare {
-            text: self.input.bytes.clone(),
-            configs: self.settings.compare_rows.clone(),
-            reply,
-        });
         self.compare_dirty = false;
+        self.compare_cancelled = false;
+        // Results so far: the last finished job's and what the running (or cancelled) one has.
+        let mut old: Vec<Result<CompareRow, String>> = std::mem::take(&mut self.compare_results);
+        for slot in std::mem::take(&mut self.compare_live) {
+            if let RowSlot::Done(Ok(r)) = slot {
+                old.push(Ok(r));
+            }
+        }
+        let mut slots = Vec::with_capacity(self.settings.compare_rows.len());
+        let mut todo = Vec::new();
+        for (k, cfg) in self.settings.compare_rows.iter().enumerate() {
+            match old
+                .iter()
+                .position(|r| matches!(r, Ok(r) if r.config == *cfg))
+            {
+                Some(pos) => slots.push(RowSlot::Done(old.swap_remove(pos))),
+                None => {
+                    slots.push(RowSlot::Pending);
+                    todo.push((k, cfg.clone()));
+                }
+            }
+        }
+        self.compare_live = slots;
+        self.compare_job_rows = self.settings.compare_rows.clone();
+        if todo.is_empty() {
+            self.compare_task = None;
+            self.finish_compare();
+        } else {
+            let (task, reply) =
+                Task::channel("compare", CompareProgress::default(), waker(&self.ctx));
+            self.compare_task = Some(task);
+            self.worker.send(Job::Compare {
+                text: self.input.bytes.clone(),
+                rows: todo,
+                of: self.settings.compare_rows.len(),
+                view: self.compare_state.view.clone(),
+                reply,
+            });
+        }
         self.request_segments();
+    }
+
+    /// A Compare job that finished: its rows become the results (rows still coded in part
+    /// stay on show as they are).
+    fn finish_compare(&mut self) {
+        if self
+            .compare_live
+            .iter()
+            .all(|s| matches!(s, RowSlot::Done(_)))
+        {
+            self.compare_results = std::mem::take(&mut self.compare_live)
+                .into_iter()
+                .filter_map(|s| match s {
+                    RowSlot::Done(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+
+    /// Applies what the Compare job sent.
+    fn compare_message(&mut self, msg: CompareMsg) {
+        match msg {
+            CompareMsg::Piece { row, piece } => {
+                let Some(slot) = self.compare_live.get_mut(row) else {
+                    return;
+                };
+                let Some(cfg) = self.compare_job_rows.get(row) else {
+                    return;
+                };
+                if !matches!(slot, RowSlot::Partial(p) if p.config == *cfg) {
+                    *slot = RowSlot::Partial(PartialRow::new(cfg, self.input.bytes.len()));
+                }
+                let RowSlot::Partial(p) = slot else { return };
+                p.insert(piece);
+                if p.is_complete() {
+                    let RowSlot::Partial(p) = std::mem::replace(slot, RowSlot::Pending) else {
+                        return;
+                    };
+                    *slot = match p.into_row() {
+                        Ok(r) => RowSlot::Done(Ok(r)),
+                        Err(p) => RowSlot::Partial(*p),
+                    };
+                }
+            }
+            CompareMsg::Row { row, result } => {
+                if let Some(slot) = self.compare_live.get_mut(row) {
+                    *slot = RowSlot::Done(result);
+                }
+            }
+        }
     }
 
     /// The segmenter rows of Compare (with the coding rows, or alone when only they changed).
@@ -370,12 +478,14 @@ impl App {
             }
         }
         if let Some(t) = &mut self.compare_task {
-            let rows = t.poll().pop();
-            if rows.is_some() || t.is_finished() {
-                self.compare_task = None;
+            let msgs = t.poll();
+            let finished = t.is_finished();
+            for m in msgs {
+                self.compare_message(m);
             }
-            if let Some(rows) = rows {
-                self.compare_results = rows;
+            if finished {
+                self.compare_task = None;
+                self.finish_compare();
             }
         }
         if let Some(t) = &mut self.segments_task {
@@ -385,6 +495,23 @@ impl App {
             }
             if let Some(rows) = rows {
                 self.segmenter_results = rows;
+            }
+        }
+        if let Some(t) = &mut self.export_task {
+            let answer = t.poll().pop();
+            if answer.is_some() || t.is_finished() {
+                let cancelled = t.cancel_requested().is_some();
+                self.export_task = None;
+                self.notice = Some(match answer {
+                    Some(Ok(done)) => done,
+                    Some(Err(e)) if cancelled => {
+                        format!("export cancelled ({e}): earlier files are as they were")
+                    }
+                    Some(Err(e)) => {
+                        format!("export failed: {e} (earlier files are as they were)")
+                    }
+                    None => "export failed: its thread stopped".into(),
+                });
             }
         }
         if let Some((kind, t)) = &mut self.dialog {
@@ -411,7 +538,7 @@ impl App {
                     self.settings.model_path = p;
                 }
                 self.request_analysis();
-                self.compare_dirty = true;
+                self.compare_text_changed();
             }
             Err(e) => self.model_error = Some(e),
         }
@@ -449,7 +576,7 @@ impl App {
             Command::SetInput(input) => self.set_input(input),
             Command::TextEdited => {
                 self.request_analysis();
-                self.compare_dirty = true;
+                self.compare_text_changed();
             }
             Command::OpenModel(p) => self.load_model(ModelSpec::from_path(p.as_deref())),
             Command::ReopenModel => {
@@ -472,6 +599,11 @@ impl App {
                 }
             }
             Command::ExportAnalysis(p) => self.export_to(&p),
+            Command::CancelExport => {
+                if let Some(t) = &mut self.export_task {
+                    t.cancel();
+                }
+            }
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
                 self.ctx.set_theme(if self.settings.dark {
@@ -497,26 +629,58 @@ impl App {
     }
 
     /// Writes the analysis: bytes, windows and tokens with their spans, as JSON and CSV
-    /// ([`crate::live::export`]).
+    /// ([`crate::live::export`]), on a thread of its own with progress and Cancel; the outcome
+    /// (the files written, or why not) comes to the notice line. One export at a time.
     pub fn export_to(&mut self, path: &Path) {
         let Some(a) = self.analysis.clone() else {
             self.notice = Some("nothing to export yet".into());
             return;
         };
-        self.notice = Some(match crate::live::export::write_files(&a, path) {
-            Ok(paths) => format!(
-                "exported {} bytes, {} windows and {} tokens to {}",
-                a.len(),
-                a.windows.len(),
-                a.tokens.len(),
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Err(e) => format!("export failed: {e}"),
-        });
+        if self.export_task.is_some() {
+            self.notice = Some("an export is under way: wait for it or cancel it".into());
+            return;
+        }
+        let path = path.to_path_buf();
+        let task = Task::spawn(
+            "export",
+            WorkProgress::default(),
+            waker(&self.ctx),
+            move |h| {
+                h.update(|p| p.start("exporting", 0));
+                let progress = |done: usize, total: usize| {
+                    h.update(|p| {
+                        if p.total != total {
+                            p.start("exporting", total);
+                        }
+                        p.done = done;
+                    })
+                };
+                crate::live::export::write_files_with(&a, &path, h.cancel_flag(), &progress)
+                    .map(|paths| {
+                        format!(
+                            "exported {} bytes, {} windows and {} tokens to {}",
+                            a.len(),
+                            a.windows.len(),
+                            a.tokens.len(),
+                            paths
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            },
+        );
+        match task {
+            Ok(t) => self.export_task = Some(t),
+            Err(e) => self.notice = Some(format!("export failed: {e}")),
+        }
+    }
+
+    /// True while an export runs.
+    pub fn is_exporting(&self) -> bool {
+        self.export_task.is_some()
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui) {
@@ -537,16 +701,17 @@ impl App {
                     settings: &self.settings,
                 };
                 live::live_ui(ui, &mut self.live, &mut self.input, &view, cmds);
+                self.settings.live_panels = self.live.panels;
             }
             Tab::Compare => {
                 // Progress and Cancel of the rows (the tab itself draws the rows).
                 let progress = self
                     .compare_task
                     .as_ref()
-                    .map(|t| t.with_progress(WorkProgress::clone));
+                    .map(|t| t.with_progress(CompareProgress::clone));
                 live::work_progress_ui(
                     ui,
-                    progress.as_ref(),
+                    progress.as_ref().map(|p| &p.work),
                     self.compare_cancelled,
                     "Cancel rows",
                     Command::CancelCompare,
@@ -558,6 +723,8 @@ impl App {
                     CompareRows {
                         rows: &mut self.settings.compare_rows,
                         results: &self.compare_results,
+                        live: &self.compare_live,
+                        progress: progress.as_ref().map_or(&[], |p| p.rows.as_slice()),
                         segmenters: &mut self.settings.compare_segmenters,
                         segmenter_results: &self.segmenter_results,
                     },
@@ -612,7 +779,12 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         self.poll_tasks();
         self.handle_dropped_files(&ctx);
+        let export = self
+            .export_task
+            .as_ref()
+            .map(|t| t.with_progress(WorkProgress::clone));
         let bar = TopBar {
+            export: export.as_ref(),
             model_name: &self.model_name,
             model_loading: self.model_task.is_some(),
             busy: self.is_busy(),

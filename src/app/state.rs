@@ -84,6 +84,29 @@ pub struct Settings {
     pub threads: usize,
     /// The Batch tab's settings.
     pub batch: BatchSettings,
+    /// Which of the Live tab's panels are open.
+    pub live_panels: LivePanels,
+}
+
+/// Which of the Live tab's panels are open (their sizes are egui's, remembered with its
+/// memory). Closed by default: the entropy track, so that the byte view gets most of the
+/// height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LivePanels {
+    /// The entropy track.
+    pub entropy: bool,
+    /// The interval view (with its exact-values table).
+    pub interval: bool,
+}
+
+impl Default for LivePanels {
+    fn default() -> Self {
+        LivePanels {
+            entropy: false,
+            interval: true,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -103,6 +126,7 @@ impl Default for Settings {
             device: "cpu".into(),
             threads: 0,
             batch: Default::default(),
+            live_panels: LivePanels::default(),
         }
     }
 }

@@ -8,12 +8,14 @@
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
-    analyse_quick_progress, check_some_cancellable, compare_row, segmenter_row, view_prefix,
-    Analysis, CompareRow, SegmenterRow,
+    analyse_quick_progress, check_some_cancellable, compare_rows, segmenter_row, view_prefix,
+    Analysis, CompareJob, CompareMsg, SegmenterRow,
 };
 use crate::method::Config;
 use crate::model::open::ModelSpec;
 use crate::model::ByteModel;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,8 +102,112 @@ fn human_duration(d: Duration) -> String {
 pub type ModelReply = TaskHandle<(), Result<ModelLoaded, String>>;
 /// The answers to an analysis: the quick one, then each checked version.
 pub type AnalysisReply = TaskHandle<WorkProgress, Result<Arc<Analysis>, String>>;
-/// The answer to a Compare job: one result per configuration.
-pub type CompareReply = TaskHandle<WorkProgress, Vec<Result<CompareRow, String>>>;
+/// The bytes the axis shows, written by the UI each frame and read by the worker before each
+/// piece of a row, so the examples in view are coded next.
+#[derive(Debug, Default)]
+pub struct ViewBytes {
+    start: AtomicUsize,
+    end: AtomicUsize,
+}
+
+impl ViewBytes {
+    /// Sets the bytes in view.
+    pub fn set(&self, bytes: Range<usize>) {
+        self.start.store(bytes.start, Ordering::Relaxed);
+        self.end.store(bytes.end, Ordering::Relaxed);
+    }
+
+    /// The bytes in view (0..0 before the axis was drawn).
+    pub fn get(&self) -> Range<usize> {
+        let s = self.start.load(Ordering::Relaxed);
+        s..self.end.load(Ordering::Relaxed).max(s)
+    }
+}
+
+/// How far one Compare row is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowProgress {
+    /// Bytes coded.
+    pub done: usize,
+    /// Bytes in all.
+    pub total: usize,
+    /// Time spent on the row before its current stretch.
+    pub busy: Duration,
+    /// When its current stretch started (None: the worker is on another row).
+    pub since: Option<Instant>,
+}
+
+impl RowProgress {
+    /// Time spent on the row.
+    pub fn elapsed(&self) -> Duration {
+        self.busy + self.since.map_or(Duration::ZERO, |t| t.elapsed())
+    }
+
+    /// The time the rest of the row takes at its rate so far (None before anything is coded).
+    pub fn eta(&self) -> Option<Duration> {
+        if self.done == 0 || self.total == 0 {
+            return None;
+        }
+        let per_byte = self.elapsed().as_secs_f64() / self.done as f64;
+        Some(Duration::from_secs_f64(
+            per_byte * self.total.saturating_sub(self.done) as f64,
+        ))
+    }
+
+    /// "37% · 370 of 1,000 kB · about 12 s left".
+    pub fn line(&self) -> String {
+        let pct = if self.total > 0 {
+            100.0 * self.done.min(self.total) as f64 / self.total as f64
+        } else {
+            0.0
+        };
+        let eta = match self.eta() {
+            Some(e) if e.as_secs_f64() >= 0.5 => format!(" · about {} left", human_duration(e)),
+            Some(_) => " · almost done".into(),
+            None => " · estimating time left".into(),
+        };
+        format!(
+            "{pct:.0}% · {} of {} bytes{eta}",
+            self.done.min(self.total),
+            self.total
+        )
+    }
+}
+
+/// How far a Compare job is: the whole job, and each row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompareProgress {
+    /// The whole job (bytes of all its rows).
+    pub work: WorkProgress,
+    /// Per row (the tab's row numbers; rows the job does not code stay at their default).
+    pub rows: Vec<RowProgress>,
+    current: Option<usize>,
+}
+
+impl CompareProgress {
+    /// Row `row` has `done` of its `total` bytes coded.
+    fn report(&mut self, row: usize, done: usize, total: usize) {
+        if self.rows.len() <= row {
+            self.rows.resize(row + 1, RowProgress::default());
+        }
+        if self.current != Some(row) {
+            if let Some(c) = self.current.and_then(|c| self.rows.get_mut(c)) {
+                if let Some(t) = c.since.take() {
+                    c.busy += t.elapsed();
+                }
+            }
+            self.rows[row].since = Some(Instant::now());
+            self.current = Some(row);
+        }
+        let before = self.rows[row].done;
+        self.rows[row].done = done;
+        self.rows[row].total = total;
+        self.work.done = (self.work.done + done).saturating_sub(before);
+    }
+}
+
+/// The answers to a Compare job: each row's pieces and results as they come.
+pub type CompareReply = TaskHandle<CompareProgress, CompareMsg>;
 /// The answer to a Compare segmenters job: one result per segmenter spec.
 pub type SegmentsReply = TaskHandle<(), Vec<Result<SegmenterRow, String>>>;
 
@@ -132,9 +238,13 @@ pub enum Job {
     Compare {
         /// The text.
         text: Arc<Vec<u8>>,
-        /// One row per configuration.
-        configs: Vec<Config>,
-        /// Where the answer goes.
+        /// The rows to code: the tab's row number and its configuration.
+        rows: Vec<(usize, Config)>,
+        /// How many rows the tab has.
+        of: usize,
+        /// The bytes the tab shows (their examples are coded first).
+        view: Arc<ViewBytes>,
+        /// Where the answers go.
         reply: CompareReply,
     },
     /// Compute the Compare tab's segmenter rows.
@@ -283,37 +393,53 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
         }
         if let Some(Job::Compare {
             text,
-            configs,
+            rows,
+            of,
+            view,
             reply,
         }) = compare_job
         {
-            let mut rows = Vec::with_capacity(configs.len());
-            for (k, c) in configs.iter().enumerate() {
-                if reply.is_cancelled() {
-                    break;
-                }
-                reply.update(|p| {
-                    let phase = format!("row {} of {}: {}", k + 1, configs.len(), c.label());
-                    if k == 0 {
-                        p.start(phase, configs.len());
-                    } else {
-                        p.phase = phase;
-                        p.done = k;
-                    }
-                });
-                rows.push(
-                    compare_row(&text, c, st.model.as_mut(), reply.cancel_flag())
-                        .map_err(|e| e.to_string()),
-                );
-            }
-            if !reply.is_cancelled() {
-                reply.send(rows);
-            }
+            compare(&mut st, &text, (&rows, of), &view, &reply);
         }
         if let Some(Job::Segments { text, specs, reply }) = segments_job {
             segments(&mut st, &text, &specs, &reply);
         }
     }
+}
+
+/// The Compare rows, sent as they come ([`compare_rows`]: the examples in view first).
+fn compare(
+    st: &mut State,
+    text: &[u8],
+    (rows, of): (&[(usize, Config)], usize),
+    view: &ViewBytes,
+    reply: &CompareReply,
+) {
+    if reply.is_cancelled() {
+        return;
+    }
+    reply.update(|p| {
+        p.work.start("Compare rows", text.len() * rows.len());
+    });
+    let names: Vec<(usize, String)> = rows.iter().map(|(k, c)| (*k, c.label())).collect();
+    let progress = |row: usize, done: usize, total: usize| {
+        reply.update(|p| {
+            p.report(row, done, total);
+            if let Some((_, name)) = names.iter().find(|(k, _)| *k == row) {
+                p.work.phase = format!("row {} of {of}: {name}", row + 1);
+            }
+        })
+    };
+    let get_view = || view.get();
+    let job = CompareJob {
+        text,
+        rows,
+        cancel: reply.cancel_flag(),
+        view: &get_view,
+        progress: &progress,
+    };
+    // Cancelled or finished: the task ends when the reply is dropped.
+    let _ = compare_rows(&job, st.model.as_mut(), &mut |m| reply.send(m));
 }
 
 /// The segmenter rows of Compare, one result per spec (a bad spec is that row's error).

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::method::trace::BitOrder;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One byte of the text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,28 +199,343 @@ pub fn export_paths(path: &Path) -> [PathBuf; 4] {
     ]
 }
 
-fn csv_of<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r)
-            .map_err(|e| Error::BadParams(format!("CSV: {e}")))?;
+/// How far a [`write_files_with`] is: (rows done, rows in all), rows counted over the tables
+/// and the JSON document (each row twice).
+pub type ExportProgress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Rows between two progress reports and cancel checks.
+const ROWS_PER_TICK: usize = 4096;
+
+/// Counts the rows written, reports them and stops the work once cancelled.
+struct Ticker<'a> {
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+    cancel: &'a AtomicBool,
+    progress: ExportProgress<'a>,
+}
+
+impl Ticker<'_> {
+    /// `n` more rows; false once cancelled.
+    fn tick(&self, n: usize) -> bool {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        (self.progress)(done.min(self.total), self.total);
+        !self.cancel.load(Ordering::Relaxed)
     }
-    w.into_inner()
-        .map_err(|e| Error::BadParams(format!("CSV: {e}")))
+}
+
+/// A table serialised as a JSON array, reporting its rows as it goes.
+struct Rows<'a, T> {
+    rows: &'a [T],
+    ticker: &'a Ticker<'a>,
+}
+
+impl<T: Serialize> Serialize for Rows<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
+        for chunk in self.rows.chunks(ROWS_PER_TICK) {
+            for r in chunk {
+                seq.serialize_element(r)?;
+            }
+            if !self.ticker.tick(chunk.len()) {
+                return Err(S::Error::custom(CANCELLED));
+            }
+        }
+        seq.end()
+    }
+}
+
+const CANCELLED: &str = "export cancelled";
+
+/// The JSON document: [`LiveExport`]'s fields, its tables streamed.
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    config: &'a str,
+    spec: &'a str,
+    token_bits: u32,
+    bytes: Rows<'a, ByteRow>,
+    windows: Rows<'a, WindowRow>,
+    tokens: Rows<'a, TokenRow>,
+}
+
+/// A file being written beside its target, renamed onto it when complete; removed when dropped
+/// before that.
+struct TempFile {
+    path: PathBuf,
+    target: PathBuf,
+    kept: bool,
+}
+
+impl TempFile {
+    fn create(target: &Path) -> Result<(TempFile, std::io::BufWriter<std::fs::File>)> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into());
+        let dir = target.parent().unwrap_or(Path::new(""));
+        let path = dir.join(format!(".{name}.{}.part", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| Error::io(target, e))?;
+        Ok((
+            TempFile {
+                path,
+                target: target.to_path_buf(),
+                kept: false,
+            },
+            std::io::BufWriter::new(file),
+        ))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        std::fs::rename(&self.path, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A target that exists must be a regular file (it is replaced); a directory, a device or a
+/// pipe there is an error before anything is written.
+fn check_target(p: &Path) -> Result<()> {
+    match std::fs::metadata(p) {
+        Ok(m) if !m.is_file() => Err(Error::BadParams(format!(
+            "{} is {}, not a file: choose another name",
+            p.display(),
+            if m.is_dir() {
+                "a directory"
+            } else {
+                "a device, pipe or socket"
+            }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Flushes and syncs a finished file (a full disk shows here at the latest).
+fn close(w: std::io::BufWriter<std::fs::File>, path: &Path) -> Result<()> {
+    let f = w
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+fn write_json(
+    e: &LiveExport,
+    ticker: &Ticker<'_>,
+    mut w: impl std::io::Write,
+) -> std::result::Result<(), serde_json::Error> {
+    let out = JsonOut {
+        config: &e.config,
+        spec: &e.spec,
+        token_bits: e.token_bits,
+        bytes: Rows {
+            rows: &e.bytes,
+            ticker,
+        },
+        windows: Rows {
+            rows: &e.windows,
+            ticker,
+        },
+        tokens: Rows {
+            rows: &e.tokens,
+            ticker,
+        },
+    };
+    serde_json::to_writer_pretty(&mut w, &out)?;
+    w.flush().map_err(serde_json::Error::io)
 }
 
 /// Writes the export of `a` as JSON and three CSV tables ([`export_paths`]); returns the paths.
 pub fn write_files(a: &Analysis, path: &Path) -> Result<Vec<PathBuf>> {
-    let e = export(a);
+    write_files_with(a, path, &AtomicBool::new(false), &|_, _| {})
+}
+
+/// [`write_files`] with a cancel flag ([`Error::Cancelled`]) and progress. Each file is written
+/// beside its target under a temporary name and renamed onto it when all four are complete, so
+/// a failed or cancelled export (a full disk, no permission, a directory where a file should
+/// be) leaves every earlier export as it was and no partial file behind.
+pub fn write_files_with(
+    a: &Analysis,
+    path: &Path,
+    cancel: &AtomicBool,
+    progress: ExportProgress<'_>,
+) -> Result<Vec<PathBuf>> {
     let paths = export_paths(path);
-    let contents = [
-        serde_json::to_vec_pretty(&e)?,
-        csv_of(&e.bytes)?,
-        csv_of(&e.windows)?,
-        csv_of(&e.tokens)?,
-    ];
-    for (p, c) in paths.iter().zip(contents) {
-        std::fs::write(p, c).map_err(|err| Error::io(p, err))?;
+    for p in &paths {
+        check_target(p)?;
+    }
+    let e = export(a);
+    let rows = e.bytes.len() + e.windows.len() + e.tokens.len();
+    let ticker = Ticker {
+        done: Default::default(),
+        total: 2 * rows,
+        cancel,
+        progress,
+    };
+    let mut temps = Vec::with_capacity(paths.len());
+    // The JSON document.
+    let (t, mut w) = TempFile::create(&paths[0])?;
+    if let Err(err) = write_json(&e, &ticker, &mut w) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        return Err(match err.io_error_kind() {
+            Some(kind) => Error::io(&t.target, std::io::Error::new(kind, err.to_string())),
+            None => Error::BadParams(format!("JSON: {err}")),
+        });
+    }
+    close(w, &t.target)?;
+    temps.push(t);
+    // The tables.
+    fn table<T: Serialize>(rows: &[T], target: &Path, ticker: &Ticker<'_>) -> Result<TempFile> {
+        let (t, w) = TempFile::create(target)?;
+        let mut csv = csv::Writer::from_writer(w);
+        for chunk in rows.chunks(ROWS_PER_TICK) {
+            for r in chunk {
+                csv.serialize(r).map_err(|err| match err.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(&t.target, io),
+                    other => Error::BadParams(format!("CSV: {other:?}")),
+                })?;
+            }
+            if !ticker.tick(chunk.len()) {
+                return Err(Error::Cancelled);
+            }
+        }
+        let w = csv
+            .into_inner()
+            .map_err(|err| Error::io(&t.target, std::io::Error::other(err.to_string())))?;
+        close(w, &t.target)?;
+        Ok(t)
+    }
+    temps.push(table(&e.bytes, &paths[1], &ticker)?);
+    temps.push(table(&e.windows, &paths[2], &ticker)?);
+    temps.push(table(&e.tokens, &paths[3], &ticker)?);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Cancelled);
+    }
+    for t in temps {
+        t.finish()?;
     }
     Ok(paths.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::method::Config;
+    use crate::model::Uniform;
+    use std::sync::Arc;
+
+    fn analysis(text: &str) -> Analysis {
+        crate::live::analyse(
+            Arc::new(text.as_bytes().to_vec()),
+            &Config::equal_info(16, 8),
+            &mut Uniform::default(),
+            1,
+            None,
+            &AtomicBool::new(false),
+        )
+        .unwrap()
+    }
+
+    fn csv_of<T: Serialize>(rows: &[T]) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in rows {
+            w.serialize(r).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".part"))
+            .collect()
+    }
+
+    /// The streamed files are byte for byte the export serialised in memory in one go (the
+    /// document with serde_json's pretty printer, the tables with the csv crate), and the
+    /// progress reaches every row twice.
+    #[test]
+    fn streamed_files_equal_the_export_serialised_at_once() {
+        let a = analysis("Streams of text, streamed to files: every row once in each.");
+        let dir = tempfile::tempdir().unwrap();
+        let last = std::sync::Mutex::new((0, 0));
+        let paths = write_files_with(
+            &a,
+            &dir.path().join("run.json"),
+            &AtomicBool::new(false),
+            &|d, t| *last.lock().unwrap() = (d, t),
+        )
+        .unwrap();
+        let e = export(&a);
+        let want = [
+            serde_json::to_vec_pretty(&e).unwrap(),
+            csv_of(&e.bytes),
+            csv_of(&e.windows),
+            csv_of(&e.tokens),
+        ];
+        for (p, w) in paths.iter().zip(want) {
+            assert_eq!(std::fs::read(p).unwrap(), w, "{}", p.display());
+        }
+        let rows = e.bytes.len() + e.windows.len() + e.tokens.len();
+        assert_eq!(*last.lock().unwrap(), (2 * rows, 2 * rows));
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    /// A directory where a table should go, a missing folder, or a cancel: an error, the
+    /// previous export unchanged, no temporary file left behind.
+    #[test]
+    fn a_failed_export_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("keep.json");
+        let old = analysis("the first export");
+        let paths = write_files(&old, &target).unwrap();
+        let before: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+        let new = analysis("a second, different export that must not land");
+        let unchanged = || {
+            for (p, b) in paths.iter().zip(&before) {
+                assert_eq!(&std::fs::read(p).unwrap(), b, "{}", p.display());
+            }
+            assert!(
+                leftovers(dir.path()).is_empty(),
+                "{:?}",
+                leftovers(dir.path())
+            );
+        };
+        // Cancelled half-way (at the first progress report).
+        let stop = AtomicBool::new(false);
+        let r = write_files_with(&new, &target, &stop, &|_, _| {
+            stop.store(true, Ordering::Relaxed)
+        });
+        assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
+        unchanged();
+        // A directory where the tokens table goes: refused before anything is written.
+        std::fs::remove_file(&paths[3]).unwrap();
+        std::fs::create_dir(&paths[3]).unwrap();
+        let err = write_files(&new, &target).unwrap_err().to_string();
+        assert!(err.contains("is a directory"), "{err}");
+        for (p, b) in paths.iter().zip(&before).take(3) {
+            assert_eq!(&std::fs::read(p).unwrap(), b);
+        }
+        assert!(leftovers(dir.path()).is_empty());
+        // A folder that does not exist: an error naming the file.
+        let err = write_files(&new, &dir.path().join("no/such/dir/x.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.json"), "{err}");
+    }
 }

@@ -41,7 +41,9 @@ mod tests;
 
 pub use checks::{check_some, check_some_cancellable};
 pub use compare::{
-    compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
+    codes_in_pieces, compare_row, compare_row_progress, compare_rows, row_piece, segmenter_row,
+    AxisRow, CompareJob, CompareMsg, CompareRow, PartialRow, RowPiece, Segment, SegmentLabel,
+    SegmenterRow, PIECE_EXAMPLES,
 };
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 

@@ -9,7 +9,7 @@ pub mod status;
 
 use crate::app::command::Command;
 use crate::app::input::Input;
-use crate::app::state::{ColourScale, Settings};
+use crate::app::state::{ColourScale, LivePanels, Settings};
 use crate::app::theme;
 use crate::app::worker::WorkProgress;
 use crate::live::Analysis;
@@ -20,11 +20,14 @@ use std::sync::Arc;
 
 /// Height of the interval panel when first shown (at most: see [`INTERVAL_PANEL_SHARE`]).
 pub const INTERVAL_PANEL_DEFAULT: f32 = 430.0;
-/// The interval panel first takes at most this share of the tab's height, so the byte view
-/// keeps several lines on a small screen.
-pub const INTERVAL_PANEL_SHARE: f32 = 0.38;
-/// The interval panel is never smaller than this (nor stored smaller).
-pub const INTERVAL_PANEL_MIN: f32 = 220.0;
+/// The interval panel first takes at most this share of the tab's height, so that the byte
+/// view gets most of it (more than half at 1400 × 900); it can be dragged taller or closed.
+pub const INTERVAL_PANEL_SHARE: f32 = 0.2;
+/// The interval panel is never smaller than this while open (nor stored smaller); its content
+/// scrolls.
+pub const INTERVAL_PANEL_MIN: f32 = 120.0;
+/// Height of the editor panel when first shown (it can be dragged taller).
+pub const EDITOR_PANEL_DEFAULT: f32 = 104.0;
 
 /// A visible handle on the panel's top edge (egui's resize edge is a thin line).
 fn resize_grip(ui: &mut Ui) {
@@ -57,6 +60,8 @@ pub struct LiveState {
     pub drawn: byte_view::ByteViewOutput,
     /// The result on show is stale (drawn dimmed): the analysis after it failed.
     pub stale: bool,
+    /// Which panels are open (the shell keeps them in the settings, so they survive a restart).
+    pub panels: LivePanels,
 }
 
 /// The summary line of an analysis.
@@ -125,7 +130,8 @@ pub fn live_ui(
     let settings = view.settings;
     let edited = egui::Panel::top("editor_panel")
         .resizable(true)
-        .default_size(150.0)
+        .default_size(EDITOR_PANEL_DEFAULT)
+        .min_size(64.0)
         .show(ui, |ui| editor_ui(ui, input, cmds))
         .inner;
     if let Some(b) = edited {
@@ -134,29 +140,44 @@ pub fn live_ui(
     let analysis = view.analysis.cloned();
     st.stale = analysis.is_some() && view.error.is_some();
     if let Some(a) = &analysis {
-        // The panel keeps its height: a minimum it is never drawn (or stored) below, and a
-        // scroll area that fills it instead of shrinking it to its content.
-        egui::Panel::bottom("interval_panel")
-            .resizable(true)
-            .default_size(
-                INTERVAL_PANEL_DEFAULT
-                    .min(INTERVAL_PANEL_SHARE * ui.available_height())
-                    .max(INTERVAL_PANEL_MIN),
-            )
-            .min_size(INTERVAL_PANEL_MIN)
-            .show(ui, |ui| {
-                if st.stale {
-                    ui.multiply_opacity(status::STALE_OPACITY);
-                }
-                resize_grip(ui);
-                egui::ScrollArea::vertical()
-                    .id_salt("interval_scroll")
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        ui.heading("Interval view");
-                        interval::interval_ui(ui, a, &mut st.interval, settings.play_step_s);
+        if st.panels.interval {
+            // The panel keeps its height: a minimum it is never drawn (or stored) below, and a
+            // scroll area that fills it instead of shrinking it to its content.
+            egui::Panel::bottom("interval_panel")
+                .resizable(true)
+                .default_size(
+                    INTERVAL_PANEL_DEFAULT
+                        .min(INTERVAL_PANEL_SHARE * ui.available_height())
+                        .max(INTERVAL_PANEL_MIN),
+                )
+                .min_size(INTERVAL_PANEL_MIN)
+                .show(ui, |ui| {
+                    if st.stale {
+                        ui.multiply_opacity(status::STALE_OPACITY);
+                    }
+                    resize_grip(ui);
+                    panel_header(ui, &mut st.panels.interval, "Interval view");
+                    egui::ScrollArea::vertical()
+                        .id_salt("interval_scroll")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            interval::interval_ui(ui, a, &mut st.interval, settings.play_step_s);
+                        });
+                });
+        } else {
+            // Closed: one line, so the byte view takes the height (the open size is kept).
+            egui::Panel::bottom("interval_panel_closed")
+                .resizable(false)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        panel_header(ui, &mut st.panels.interval, "Interval view");
+                        ui.weak(format!(
+                            "window {} · click a byte to choose its window",
+                            st.interval.window
+                        ));
                     });
-            });
+                });
+        }
     }
     egui::CentralPanel::default().show(ui, |ui| {
         // Progress first: its Cancel button stays put while the summary below changes.
@@ -190,7 +211,10 @@ pub fn live_ui(
             ui.label("Analysing…");
             return;
         };
+        // The track's own checkbox opens and closes it; the shell remembers the choice.
+        st.entropy.show = st.panels.entropy;
         entropy::entropy_track_ui(ui, &a, &mut st.entropy);
+        st.panels.entropy = st.entropy.show;
         let opts = ViewOptions {
             scale: settings.colour_scale,
             token_format: settings.token_format,
@@ -221,6 +245,27 @@ pub fn live_ui(
     });
 }
 
+/// A panel's title as a button that opens or closes it ("⏷ Interval view" while open).
+fn panel_header(ui: &mut Ui, open: &mut bool, title: &str) {
+    let arrow = if *open { "⏷" } else { "⏵" };
+    let text = egui::RichText::new(format!("{arrow} {title}")).heading();
+    let tip = if *open {
+        format!(
+            "close the {}: the byte view takes its height",
+            title.to_lowercase()
+        )
+    } else {
+        format!("open the {}", title.to_lowercase())
+    };
+    if ui
+        .add(egui::Button::new(text).frame(false))
+        .on_hover_text(tip)
+        .clicked()
+    {
+        *open = !*open;
+    }
+}
+
 /// The editor; after an edit, the byte at its cursor (for the byte view to follow).
 fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<usize> {
     let label_id = ui
@@ -248,7 +293,7 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<
             let out = egui::TextEdit::multiline(&mut input.text)
                 .id_salt("text_editor")
                 .desired_width(f32::INFINITY)
-                .desired_rows(6)
+                .desired_rows(4)
                 .interactive(utf8)
                 .show(ui);
             let resp = (*out.response).clone().labelled_by(label_id);
@@ -270,8 +315,8 @@ fn editor_ui(ui: &mut Ui, input: &mut Input, cmds: &mut Vec<Command>) -> Option<
         .inner
 }
 
-/// One line of progress for work the worker does for a tab: what is under way, a bar, the time
-/// left and a Cancel button (pushing `cancel`); after a cancel, a line saying so. Always one
+/// One line of progress for work the worker does for a tab: a Cancel button (pushing `cancel`),
+/// a bar, what is under way and the time left; after a cancel, a line saying so. Always one
 /// line high, so the layout below does not jump when work starts or ends.
 pub fn work_progress_ui(
     ui: &mut Ui,
@@ -285,14 +330,15 @@ pub fn work_progress_ui(
         ui.set_min_height(ui.spacing().interact_size.y);
         match progress {
             Some(p) => {
+                // The button first: it stays put while the line after it changes length.
                 ui.spinner();
+                if ui.button(cancel_label).clicked() {
+                    cmds.push(cancel);
+                }
                 if let Some(f) = p.fraction() {
                     ui.add(egui::ProgressBar::new(f).desired_width(160.0));
                 }
                 ui.label(p.line());
-                if ui.button(cancel_label).clicked() {
-                    cmds.push(cancel);
-                }
             }
             None if cancelled => {
                 ui.weak("cancelled: what is shown is the last finished result");
