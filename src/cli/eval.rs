@@ -217,44 +217,114 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     let mut cfg = Config::equal_info(args.window_bits, 16);
     cfg.example_bytes = args.example_bytes;
-    let t = Instant::now();
-    let enc = method::encode(&data, &cfg, model.as_mut(), &RunOptions::default())?;
-    let secs = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let back = method::decode(&enc, model.as_mut())?;
-    let dsecs = t.elapsed().as_secs_f64();
-    if back != data {
-        bail!("round trip failed");
-    }
-    let gflops = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
     let flops = m1_flops_per_byte(&args.model);
     let lanes = data.len().div_ceil(args.example_bytes.max(1));
+    let threads = args.model.thread_count();
+    // The roofline: candle's matmul on every core, best of a run before and one after the
+    // timed coding (the machine's load can change in between; the better figure is the
+    // stricter yardstick).
+    let roof_before = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
     outln!(
-        "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example)",
+        "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example), kernel {}",
         args.window_bits,
         data.len(),
         lanes,
-        args.example_bytes
+        args.example_bytes,
+        eqinfo::model::m1::kernel_simd()
     );
+    let mut counts = vec![1];
+    if threads > 1 {
+        counts.push(threads);
+    }
+    let mut runs: Vec<BenchRun> = Vec::new();
+    for &n in &counts {
+        model.set_threads(n);
+        runs.push(bench_run(&data, &cfg, model.as_mut(), n)?);
+    }
+    model.set_threads(threads);
+    let roof_after = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
+    let roof = roof_before.max(roof_after);
     outln!(
-        "  compress   {:>10.0} bytes/s ({secs:.2} s)",
-        data.len() as f64 / secs
+        "  roofline: candle matmul 256x256 @ 256x1024 on {} threads: {roof:.1} GFLOP/s (before {roof_before:.1}, after {roof_after:.1})",
+        eqinfo::model::thread_count(0)
     );
-    outln!(
-        "  decompress {:>10.0} bytes/s ({dsecs:.2} s)",
-        data.len() as f64 / dsecs
-    );
-    outln!("  candle matmul 256x256 @ 256x1024: {gflops:.1} GFLOP/s");
-    match flops {
-        Some(f) => {
-            // Every byte is fed to the model exactly once (a byte that does not fit is retried
-            // with the reset lane's cached empty-context distribution, without a forward).
-            let achieved = data.len() as f64 * f as f64 / secs / 1e9;
-            outln!("  model      {f} FLOP/byte (matmuls), {achieved:.2} GFLOP/s achieved = {:.1}% of the roofline", 100.0 * achieved / gflops);
+    for r in &runs {
+        outln!("  {} thread(s):", r.threads);
+        for (name, secs, cpu) in [
+            ("compress  ", r.enc_secs, r.enc_cpu),
+            ("decompress", r.dec_secs, r.dec_cpu),
+        ] {
+            let rate = data.len() as f64 / secs;
+            let cpu_note = cpu.map_or(String::new(), |c| {
+                format!(", CPU {:.2} s = {:.0}% of wall x threads", c, 100.0 * c / secs / r.threads as f64)
+            });
+            match flops {
+                Some(f) => {
+                    // Every byte is fed to the model exactly once (a byte that does not fit is
+                    // retried with the reset lane's cached empty-context distribution, without
+                    // a forward).
+                    let achieved = data.len() as f64 * f as f64 / secs / 1e9;
+                    let per_cpu = cpu.map_or(String::new(), |c| {
+                        format!(", {:.1} GFLOP per CPU second", data.len() as f64 * f as f64 / c / 1e9)
+                    });
+                    outln!(
+                        "    {name} {rate:>9.0} bytes/s ({secs:.2} s{cpu_note}): {achieved:.1} GFLOP/s = {:.1}% of the roofline{per_cpu}",
+                        100.0 * achieved / roof
+                    );
+                }
+                None => outln!("    {name} {rate:>9.0} bytes/s ({secs:.2} s{cpu_note})"),
+            }
         }
-        None => outln!("  model      not a transformer: no FLOP count"),
+    }
+    if let [one, many] = &runs[..] {
+        outln!(
+            "  {} threads vs 1: compress {:.2}x, decompress {:.2}x",
+            many.threads,
+            one.enc_secs / many.enc_secs,
+            one.dec_secs / many.dec_secs
+        );
+    }
+    match flops {
+        Some(f) => outln!("  model: {f} FLOP/byte (matmuls)"),
+        None => outln!("  model: not a transformer, no FLOP count"),
     }
     Ok(())
+}
+
+/// One timed compress and decompress of the bench text at a thread count.
+struct BenchRun {
+    threads: usize,
+    enc_secs: f64,
+    dec_secs: f64,
+    /// CPU time (user + system, all threads) of each, in seconds, where the OS tells it.
+    enc_cpu: Option<f64>,
+    dec_cpu: Option<f64>,
+}
+
+fn bench_run(
+    data: &[u8],
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+    threads: usize,
+) -> Result<BenchRun> {
+    let cpu = || cpu_ms().map(|ms| ms / 1e3);
+    let (c0, t) = (cpu(), Instant::now());
+    let enc = method::encode(data, cfg, model, &RunOptions::default())?;
+    let (enc_secs, c1) = (t.elapsed().as_secs_f64(), cpu());
+    let t = Instant::now();
+    let back = method::decode(&enc, model)?;
+    let (dec_secs, c2) = (t.elapsed().as_secs_f64(), cpu());
+    if back != data {
+        bail!("round trip failed with {threads} thread(s)");
+    }
+    let diff = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
+    Ok(BenchRun {
+        threads,
+        enc_secs,
+        dec_secs,
+        enc_cpu: diff(c0, c1),
+        dec_cpu: diff(c1, c2),
+    })
 }
 
 /// One text, the same bytes as `n` files coded one at a time, and the files packed into one lane

@@ -164,7 +164,8 @@ pub fn quantize(probs: &[f32], precision: u32) -> Result<FreqTable, QuantizeErro
     let mut assigned: u64 = 0;
     for s in 0..256 {
         let x = (probs[s] as f64 / sum) * spread;
-        let fl = x.floor();
+        // x is finite and at least 0, so truncation is its floor (without a libm call).
+        let fl = x as u64 as f64;
         // x <= spread, so fl fits comfortably in u32.
         freqs[s] = 1 + fl as u32;
         frac[s] = x - fl;
@@ -186,25 +187,24 @@ pub fn quantize(probs: &[f32], precision: u32) -> Result<FreqTable, QuantizeErro
     }
     let remainder = (total - assigned.min(total)) as usize;
     if remainder > 0 {
-        let mut order: [u8; 256] = std::array::from_fn(|s| s as u8);
-        // Largest fractional part first, ties by smaller byte value: a strict total order.
-        let first = |a: &u8, b: &u8| {
-            frac[*b as usize]
-                .total_cmp(&frac[*a as usize])
-                .then(a.cmp(b))
-        };
+        // Largest fractional part first, ties by smaller byte value: a strict total order,
+        // written as one integer key per byte. A fraction is in [0, 1) (never -0.0: x - floor(x)
+        // with x >= 0), where the bits of an f64 order as the values do, so the key
+        // (MAX - bits, byte) sorts ascending exactly as (fraction descending, byte ascending).
+        let mut order: [u128; 256] =
+            std::array::from_fn(|s| ((u64::MAX - frac[s].to_bits()) as u128) << 8 | s as u128);
         if remainder < 256 {
             // Only which bytes come first matters (each gets one more), and under a strict
             // total order the first `remainder` are the same set however they are found:
             // selecting them is linear where sorting all 256 was most of the cost.
-            order.select_nth_unstable_by(remainder - 1, first);
-            for &s in &order[..remainder] {
-                freqs[s as usize] += 1;
+            order.select_nth_unstable(remainder - 1);
+            for &key in &order[..remainder] {
+                freqs[(key & 0xff) as usize] += 1;
             }
         } else {
-            order.sort_by(first);
-            for &s in order.iter().cycle().take(remainder) {
-                freqs[s as usize] += 1;
+            order.sort_unstable();
+            for &key in order.iter().cycle().take(remainder) {
+                freqs[(key & 0xff) as usize] += 1;
             }
         }
     }

@@ -146,6 +146,8 @@ struct Scratch {
     y: Vec<f32>,
     m: Vec<f32>,
     scores: Vec<f32>,
+    /// The member rows, in order.
+    idx: Vec<usize>,
 }
 
 thread_local! {
@@ -181,6 +183,8 @@ impl Norm {
         })
     }
 
+    /// One row (the reference: [`Norm::apply_rows`] computes exactly this for many rows).
+    #[cfg_attr(not(test), allow(dead_code))]
     fn apply(&self, x: &[f32], out: &mut [f32]) {
         let d = x.len() as f32;
         let mean = x.iter().sum::<f32>() / d;
@@ -188,6 +192,56 @@ impl Norm {
         let inv = 1.0 / (var + self.eps).sqrt();
         for (((o, v), w), b) in out.iter_mut().zip(x).zip(&self.w).zip(&self.b) {
             *o = (v - mean) * inv * w + b;
+        }
+    }
+
+    /// [`Norm::apply`] on rows `rows` of `x` into the same rows of `out` (rows of `w.len()`
+    /// values), bit for bit: each row's two sums are still one sequential chain in the same
+    /// order (from -0.0, as `Iterator::sum` starts), but the chains of eight rows advance
+    /// together, so their additions overlap instead of waiting on each other.
+    fn apply_rows(&self, x: &[f32], out: &mut [f32], rows: &[usize]) {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let n = match rest.len() {
+                8.. => 8,
+                4..=7 => 4,
+                _ => 1,
+            };
+            let (now, later) = rest.split_at(n);
+            match n {
+                8 => self.block::<8>(x, out, now),
+                4 => self.block::<4>(x, out, now),
+                _ => self.block::<1>(x, out, now),
+            }
+            rest = later;
+        }
+    }
+
+    #[inline(always)]
+    fn block<const R: usize>(&self, x: &[f32], out: &mut [f32], rows: &[usize]) {
+        let d = self.w.len();
+        let df = d as f32;
+        let xs: [&[f32]; R] = std::array::from_fn(|j| &x[rows[j] * d..(rows[j] + 1) * d]);
+        let mut sum = [-0.0f32; R];
+        for i in 0..d {
+            for j in 0..R {
+                sum[j] += xs[j][i];
+            }
+        }
+        let mean: [f32; R] = std::array::from_fn(|j| sum[j] / df);
+        let mut sq = [-0.0f32; R];
+        for i in 0..d {
+            for j in 0..R {
+                let t = xs[j][i] - mean[j];
+                sq[j] += t * t;
+            }
+        }
+        for j in 0..R {
+            let inv = 1.0 / (sq[j] / df + self.eps).sqrt();
+            let o = &mut out[rows[j] * d..(rows[j] + 1) * d];
+            for (((o, v), w), b) in o.iter_mut().zip(xs[j]).zip(&self.w).zip(&self.b) {
+                *o = (v - mean[j]) * inv * w + b;
+            }
         }
     }
 }
@@ -416,11 +470,10 @@ impl M1 {
         with_scratch(|sc| {
             let mut x = std::mem::take(&mut sc.x);
             x.clear();
-            x.resize(rows * d, 0.0);
             let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(rows);
             for (r, (b, lane)) in group.iter_mut().enumerate() {
                 let b = *b as usize;
-                x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                x.extend_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
                 members.push((r, &mut **lane));
             }
             let result = self.run_rows(&mut x, rows, &mut members, sc);
@@ -465,18 +518,20 @@ impl M1 {
             y,
             m,
             scores,
+            idx,
             ..
         } = sc;
-        // Rows that are not members stay zero (the GPU path multiplies whole chunks).
-        h.clear();
+        if members.len() < rows {
+            // Rows that are not members stay zero (the GPU path multiplies whole chunks).
+            h.clear();
+            att.clear();
+        }
         h.resize(rows * d, 0.0);
-        att.clear();
         att.resize(rows * a, 0.0);
+        idx.clear();
+        idx.extend(members.iter().map(|(r, _)| *r));
         for (l, lw) in self.layers.iter().enumerate() {
-            for (r, _) in members.iter() {
-                lw.ln1
-                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
-            }
+            lw.ln1.apply_rows(x, h, idx);
             lw.qkv.apply_into(h, rows, false, qkv)?;
             for (r, lane) in members.iter_mut() {
                 let r = *r;
@@ -491,10 +546,14 @@ impl M1 {
                     (&mut lane.k[l], &row[a..2 * a]),
                     (&mut lane.v[l], &row[2 * a..]),
                 ] {
-                    if cache.len() < (slot + 1) * a {
-                        cache.resize((slot + 1) * a, 0.0);
+                    if cache.len() == slot * a {
+                        cache.extend_from_slice(src);
+                    } else {
+                        if cache.len() < (slot + 1) * a {
+                            cache.resize((slot + 1) * a, 0.0);
+                        }
+                        cache[slot * a..(slot + 1) * a].copy_from_slice(src);
                     }
-                    cache[slot * a..(slot + 1) * a].copy_from_slice(src);
                 }
                 // Entries visible to the query at position p: BOS (distance p), then the bytes
                 // at positions lo..=p (distance p - pos), oldest first.
@@ -544,9 +603,8 @@ impl M1 {
                 for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
                     *xv += yv;
                 }
-                lw.ln2
-                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
             }
+            lw.ln2.apply_rows(x, h, idx);
             lw.fc1.apply_into(h, rows, true, m)?;
             lw.fc2.apply_into(m, rows, false, y)?;
             for (r, _) in members.iter() {
@@ -555,10 +613,7 @@ impl M1 {
                 }
             }
         }
-        for (r, _) in members.iter() {
-            self.ln_f
-                .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
-        }
+        self.ln_f.apply_rows(x, h, idx);
         let logits = y;
         self.head.apply_into(h, rows, false, logits)?;
         for (r, lane) in members.iter_mut() {
@@ -708,3 +763,43 @@ const _: fn() = || {
     fn assert_send<T: Send>() {}
     assert_send::<M1>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::Norm;
+
+    /// `apply_rows` against `apply` row by row (the reference), bit for bit, for every block
+    /// size and for rows of zeros of both signs (where the sum's starting value shows).
+    #[test]
+    fn norm_rows_equal_norm_row_by_row() {
+        let d = 37;
+        let mut s = 7u32;
+        let mut next = || {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let norm = Norm {
+            w: (0..d).map(|_| next() * 3.0).collect(),
+            b: (0..d).map(|_| next()).collect(),
+            eps: 1e-5,
+        };
+        let rows = 23;
+        let mut x: Vec<f32> = (0..rows * d).map(|_| next() * 10.0).collect();
+        x[..d].fill(-0.0);
+        x[d..2 * d].fill(0.0);
+        for pick in [
+            (0..rows).collect::<Vec<_>>(),
+            vec![5, 2, 19, 0, 1, 7, 8, 3, 4, 11, 22],
+            vec![9],
+        ] {
+            let mut got = vec![f32::NAN; rows * d];
+            norm.apply_rows(&x, &mut got, &pick);
+            for &r in &pick {
+                let mut want = vec![0f32; d];
+                norm.apply(&x[r * d..(r + 1) * d], &mut want);
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got[r * d..(r + 1) * d]), bits(&want), "row {r}");
+            }
+        }
+    }
+}
