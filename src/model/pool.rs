@@ -11,6 +11,10 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
+/// The nice value the desktop app gives worker threads (10: a nice-0 thread that wants the CPU
+/// gets about nine tenths of it against such a thread).
+pub const GUI_WORKER_NICE: i32 = 10;
+
 static WORKER_NICE: AtomicI32 = AtomicI32::new(0);
 
 /// Sets the nice value (0 to 19; higher is lower priority) of the worker threads of pools built

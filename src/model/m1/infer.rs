@@ -448,8 +448,10 @@ impl M1 {
             return Ok(());
         }
         let groups = self.threads.min(members.len() / MIN_ROWS_PER_THREAD).max(1);
+        // One group runs on the caller's thread, unless the workers were given a lower
+        // priority (the GUI): then it runs on a worker, at that priority, too.
         let pool = match &self.pool {
-            Some(p) if groups > 1 => p,
+            Some(p) if groups > 1 || crate::model::pool::worker_nice() > 0 => p,
             _ => return self.feed_group(&mut members),
         };
         let per = members.len().div_ceil(groups);
