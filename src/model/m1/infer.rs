@@ -457,11 +457,26 @@ impl M1 {
         let per = members.len().div_ceil(groups);
         let mut results: Vec<Result<()>> = Vec::new();
         results.resize_with(members.len().div_ceil(per), || Ok(()));
-        pool.scope(|s| {
-            for (group, res) in members.chunks_mut(per).zip(results.iter_mut()) {
-                s.spawn(move |_| *res = self.feed_group(group));
-            }
-        });
+        let mut jobs = members.chunks_mut(per).zip(results.iter_mut());
+        if crate::model::pool::worker_nice() > 0 {
+            // Every group on a worker (at the workers' priority); this thread waits.
+            pool.scope(|s| {
+                for (group, res) in jobs {
+                    s.spawn(move |_| *res = self.feed_group(group));
+                }
+            });
+        } else {
+            // The other groups on workers, the first one here (one hand-off fewer per step).
+            pool.in_place_scope(|s| {
+                let first = jobs.next();
+                for (group, res) in jobs {
+                    s.spawn(move |_| *res = self.feed_group(group));
+                }
+                if let Some((group, res)) = first {
+                    *res = self.feed_group(group);
+                }
+            });
+        }
         results.into_iter().collect()
     }
 
