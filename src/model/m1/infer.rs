@@ -267,6 +267,10 @@ struct Lane {
     /// `quantize(dist, precision)` at the model's table precision (None: not asked, or the
     /// distribution did not quantize, in which case the coder's own call reports the error).
     table: Option<FreqTable>,
+    /// Reset and not yet fed: the lane is the empty-context lane, whose state is copied in by
+    /// the thread that feeds it next (so a reset costs the coder's thread nothing), and whose
+    /// distribution and table are read from the empty lane until then.
+    fresh: bool,
 }
 
 impl Lane {
@@ -285,6 +289,7 @@ impl Lane {
         self.dist.clear();
         self.dist.extend_from_slice(&other.dist);
         self.table.clone_from(&other.table);
+        self.fresh = false;
     }
 }
 
@@ -384,6 +389,7 @@ impl M1 {
             pos: 0,
             dist: vec![0.0; VOCAB],
             table: None,
+            fresh: false,
         };
         let d = m.cfg.d_model;
         let rows = if m.on_cpu() { 1 } else { CHUNK_ROWS };
@@ -417,6 +423,9 @@ impl M1 {
                     for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
                         if let Some(b) = *b {
                             let b = b as usize;
+                            if lane.fresh {
+                                lane.copy_from(&self.empty);
+                            }
                             x[r * d..(r + 1) * d]
                                 .copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
                             members.push((r, lane));
@@ -491,6 +500,9 @@ impl M1 {
             for (r, (b, lane)) in group.iter_mut().enumerate() {
                 let b = *b as usize;
                 x.extend_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                if lane.fresh {
+                    lane.copy_from(&self.empty);
+                }
                 members.push((r, &mut **lane));
             }
             let result = self.run_rows(&mut x, rows, &mut members, sc);
@@ -686,21 +698,26 @@ impl ByteModel for M1 {
     fn start(&mut self, lanes: usize) -> Result<()> {
         self.lanes.truncate(lanes);
         for lane in self.lanes.iter_mut() {
-            lane.copy_from(&self.empty);
+            lane.fresh = true;
         }
         while self.lanes.len() < lanes {
-            self.lanes.push(self.empty.clone());
+            self.lanes.push(Lane {
+                fresh: true,
+                ..Lane::default()
+            });
         }
         Ok(())
     }
 
     fn reset_lane(&mut self, lane: usize) {
-        let empty = &self.empty;
-        self.lanes[lane].copy_from(empty);
+        self.lanes[lane].fresh = true;
     }
 
     fn dist(&self, lane: usize) -> &[f32] {
-        &self.lanes[lane].dist
+        match &self.lanes[lane] {
+            l if l.fresh => &self.empty.dist,
+            l => &l.dist,
+        }
     }
 
     fn feed(&mut self, bytes: &[Option<u8>]) -> Result<()> {
@@ -743,13 +760,18 @@ impl ByteModel for M1 {
         }
         self.table_precision = Some(precision);
         for lane in std::iter::once(&mut self.empty).chain(self.lanes.iter_mut()) {
-            lane.table = quantize(&lane.dist, precision).ok();
+            if !lane.fresh {
+                lane.table = quantize(&lane.dist, precision).ok();
+            }
         }
     }
 
     fn table(&self, lane: usize, precision: u32) -> Option<&FreqTable> {
         match self.table_precision {
-            Some(p) if p == precision => self.lanes.get(lane)?.table.as_ref(),
+            Some(p) if p == precision => match self.lanes.get(lane)? {
+                l if l.fresh => self.empty.table.as_ref(),
+                l => l.table.as_ref(),
+            },
             _ => None,
         }
     }
