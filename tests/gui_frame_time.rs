@@ -16,7 +16,10 @@ use eqinfo::method::MethodKind;
 use std::time::{Duration, Instant};
 
 /// Frame wall times in ms over `frames` frames, one every 16 ms.
-fn frame_times(h: &mut egui_kittest::Harness<'static, eqinfo::app::App>, frames: usize) -> Vec<f64> {
+fn frame_times(
+    h: &mut egui_kittest::Harness<'static, eqinfo::app::App>,
+    frames: usize,
+) -> Vec<f64> {
     let mut out = Vec::with_capacity(frames);
     for _ in 0..frames {
         let t = Instant::now();
@@ -75,7 +78,10 @@ fn frame_times_while_a_batch_uses_every_core() {
             s.batch.free_decode = false;
             let mut h = gui::harness(s);
             h.run_steps(4);
-            assert_eq!(h.state_mut().batch.add_paths(std::slice::from_ref(&file)), 1);
+            assert_eq!(
+                h.state_mut().batch.add_paths(std::slice::from_ref(&file)),
+                1
+            );
             h.run_steps(4);
             let idle = frame_times(&mut h, frames);
             h.get_by_label("▶ Run batch").click();
@@ -98,8 +104,14 @@ fn frame_times_while_a_batch_uses_every_core() {
                 h.step();
                 std::thread::sleep(Duration::from_millis(5));
             }
-            println!("round {round}, worker nice {nice:>2}: idle  {}", summary(&idle));
-            println!("round {round}, worker nice {nice:>2}: batch {}", summary(&busy));
+            println!(
+                "round {round}, worker nice {nice:>2}: idle  {}",
+                summary(&idle)
+            );
+            println!(
+                "round {round}, worker nice {nice:>2}: batch {}",
+                summary(&busy)
+            );
         }
     }
 }

@@ -128,7 +128,12 @@ fn the_models_tables_are_those_of_its_distributions() {
                     })
                     .collect();
                 m.feed(&feeds).unwrap();
-                check(&m, 20, precision, &format!("step {step}, {threads} threads"));
+                check(
+                    &m,
+                    20,
+                    precision,
+                    &format!("step {step}, {threads} threads"),
+                );
                 m.reset_lane(step % 20);
                 check(&m, 20, precision, &format!("reset at step {step}"));
             }

@@ -17,8 +17,12 @@ fn main() {
         .unwrap_or(32);
     println!("kernel: {}, {rows} rows", eqinfo_kernel::simd_name());
     for (k, n) in [(256, 768), (256, 256), (256, 1024), (1024, 256)] {
-        let w: Vec<f32> = (0..k * n).map(|i| ((i % 97) as f32 - 48.0) / 97.0).collect();
-        let x: Vec<f32> = (0..rows * k).map(|i| ((i % 89) as f32 - 44.0) / 89.0).collect();
+        let w: Vec<f32> = (0..k * n)
+            .map(|i| ((i % 97) as f32 - 48.0) / 97.0)
+            .collect();
+        let x: Vec<f32> = (0..rows * k)
+            .map(|i| ((i % 89) as f32 - 44.0) / 89.0)
+            .collect();
         let bias = vec![0.5f32; n];
         let p = Packed::new(&w, k, n);
         let mut out = vec![0f32; rows * n];

@@ -248,7 +248,9 @@ unsafe fn pass_avx512<const R: usize, const P: usize>(
                 let v = match ep {
                     Epilogue::None => *a,
                     // SAFETY: bias has n values (asserted by the caller), c0 + 16 <= n.
-                    Epilogue::Bias(b) => _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(b.as_ptr().add(c0)) }),
+                    Epilogue::Bias(b) => {
+                        _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(b.as_ptr().add(c0)) })
+                    }
                     Epilogue::BiasRelu(b) => _mm512_max_ps(
                         _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(b.as_ptr().add(c0)) }),
                         zero,
@@ -363,7 +365,10 @@ unsafe fn pass_avx2<const R: usize, const P: usize>(
             }
             let c0 = (p0 + j) * NB;
             let cols = (w.n - c0).min(NB);
-            for (i, o) in out[r * w.n + c0..r * w.n + c0 + cols].iter_mut().enumerate() {
+            for (i, o) in out[r * w.n + c0..r * w.n + c0 + cols]
+                .iter_mut()
+                .enumerate()
+            {
                 *o = ep.apply(tmp[i], c0 + i);
             }
         }
@@ -435,7 +440,10 @@ fn pass<const R: usize, const P: usize>(
         for (j, a) in ar.iter().enumerate() {
             let c0 = (p0 + j) * NB;
             let cols = (w.n - c0).min(NB);
-            for (i, o) in out[r * w.n + c0..r * w.n + c0 + cols].iter_mut().enumerate() {
+            for (i, o) in out[r * w.n + c0..r * w.n + c0 + cols]
+                .iter_mut()
+                .enumerate()
+            {
                 *o = ep.apply(a[i], c0 + i);
             }
         }
@@ -512,7 +520,11 @@ mod tests {
             let p = Packed::new(&w, k, n);
             let chain = oracle(&x, &w, rows, k, n);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            for ep in [Epilogue::None, Epilogue::Bias(&bias), Epilogue::BiasRelu(&bias)] {
+            for ep in [
+                Epilogue::None,
+                Epilogue::Bias(&bias),
+                Epilogue::BiasRelu(&bias),
+            ] {
                 let want: Vec<f32> = chain
                     .iter()
                     .enumerate()
@@ -546,7 +558,11 @@ mod tests {
                 p.matmul_into(&x, rows, ep, &mut out);
                 runs.push(("dispatch", out));
                 for (name, got) in &runs {
-                    assert_eq!(bits(got), bits(&want), "{name} {ep:?} rows={rows} k={k} n={n}");
+                    assert_eq!(
+                        bits(got),
+                        bits(&want),
+                        "{name} {ep:?} rows={rows} k={k} n={n}"
+                    );
                 }
             }
         }

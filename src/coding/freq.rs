@@ -309,7 +309,11 @@ mod tests {
             for precision in [10, 14, 16] {
                 let t = quantize(&probs, precision).unwrap();
                 let got: Vec<u32> = (0..=255u8).map(|s| t.freq(s)).collect();
-                assert_eq!(got, by_sorting(&probs, precision), "case {case} β={precision}");
+                assert_eq!(
+                    got,
+                    by_sorting(&probs, precision),
+                    "case {case} β={precision}"
+                );
             }
         }
     }

@@ -31,10 +31,10 @@
 
 use super::config::Config;
 use super::net::Net;
+use crate::coding::{quantize, FreqTable};
 use crate::error::{Error, Result};
 use crate::model::{ByteModel, ModelIdentity, VOCAB};
 use candle_core::{Device, Tensor};
-use crate::coding::{quantize, FreqTable};
 use eqinfo_kernel::{Epilogue, Packed};
 use std::sync::Arc;
 
@@ -217,6 +217,8 @@ impl Norm {
         }
     }
 
+    // The loops index eight rows at one column: the interleaving is the point.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn block<const R: usize>(&self, x: &[f32], out: &mut [f32], rows: &[usize]) {
         let d = self.w.len();
