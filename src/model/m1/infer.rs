@@ -90,6 +90,15 @@ impl Dense {
         })
     }
 
+    /// `x`: `rows * k` values; returns `rows * n` values, bias added ([`Dense::apply_into`]
+    /// into a new vector).
+    #[allow(dead_code)]
+    fn apply(&self, x: &[f32], rows: usize) -> Result<Vec<f32>> {
+        let mut y = Vec::new();
+        self.apply_into(x, rows, false, &mut y)?;
+        Ok(y)
+    }
+
     /// `x`: `rows * k` values; `out` gets `rows * n` values, bias added (then `max(v, 0)` with
     /// `relu`). On the CPU the kernel adds the bias (and takes the maximum) as each chain
     /// finishes, the same two operations a separate pass would do. Off the CPU, `rows` must be
@@ -271,7 +280,9 @@ struct Lane {
     table: Option<FreqTable>,
     /// Reset and not yet fed: the lane is the empty-context lane, whose state is copied in by
     /// the thread that feeds it next (so a reset costs the coder's thread nothing), and whose
-    /// distribution and table are read from the empty lane until then.
+    /// distribution and table are read from the empty lane until then. A fresh lane's `pos` is
+    /// 0 (no BOS entry), so code that reads its caches without [`M1::materialize_lane`] fails
+    /// loudly instead of reading the old context.
     fresh: bool,
 }
 
@@ -513,6 +524,17 @@ impl M1 {
         })
     }
 
+    /// Copies the empty context into lane `i` if it is fresh (reset, not yet fed), so that its
+    /// caches, position and distribution can be read or changed directly.
+    #[allow(dead_code)]
+    pub(crate) fn materialize_lane(&mut self, i: usize) {
+        if let Some(lane) = self.lanes.get_mut(i) {
+            if lane.fresh {
+                lane.copy_from(&self.empty);
+            }
+        }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg
@@ -701,6 +723,7 @@ impl ByteModel for M1 {
         self.lanes.truncate(lanes);
         for lane in self.lanes.iter_mut() {
             lane.fresh = true;
+            lane.pos = 0;
         }
         while self.lanes.len() < lanes {
             self.lanes.push(Lane {
@@ -712,7 +735,9 @@ impl ByteModel for M1 {
     }
 
     fn reset_lane(&mut self, lane: usize) {
-        self.lanes[lane].fresh = true;
+        let l = &mut self.lanes[lane];
+        l.fresh = true;
+        l.pos = 0;
     }
 
     fn dist(&self, lane: usize) -> &[f32] {
