@@ -90,3 +90,58 @@ fn an_encoding_is_bit_identical_on_two_threads() {
         "enough examples to fill several lane groups"
     );
 }
+
+/// The tables the model quantizes on its stepping threads (`prepare_tables`/`table`) are always
+/// those of the lane's current distribution, `quantize(dist)` computed here, through feeds,
+/// resets (a reset lane reads the empty context's), restarts and a change of precision; and
+/// with the workers at a lower priority (every group on a worker) the bits do not change.
+#[test]
+fn the_models_tables_are_those_of_its_distributions() {
+    use eqinfo::coding::quantize;
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = model(dir.path());
+    let check = |m: &eqinfo::model::m1::M1, lanes: usize, precision: u32, when: &str| {
+        for l in 0..lanes {
+            let want = quantize(m.dist(l), precision).unwrap();
+            assert!(
+                m.table(l, precision) == Some(&want),
+                "lane {l} of {lanes}, precision {precision}, {when}"
+            );
+            assert!(m.table(l, precision + 1).is_none(), "another precision");
+        }
+    };
+    m.set_threads(1);
+    let plain = run(&mut m, 20, 12, 99);
+    for (threads, nice) in [(1, 0), (3, 0), (2, 10)] {
+        eqinfo::model::pool::set_worker_nice(nice);
+        m.set_threads(threads);
+        for precision in [14u32, 12] {
+            m.prepare_tables(precision);
+            m.start(20).unwrap();
+            check(&m, 20, precision, "after start");
+            let mut s = 5u64;
+            for step in 0..12 {
+                let feeds: Vec<Option<u8>> = (0..20)
+                    .map(|_| {
+                        let r = xorshift(&mut s);
+                        (!r.is_multiple_of(4)).then_some((r >> 8) as u8)
+                    })
+                    .collect();
+                m.feed(&feeds).unwrap();
+                check(
+                    &m,
+                    20,
+                    precision,
+                    &format!("step {step}, {threads} threads"),
+                );
+                m.reset_lane(step % 20);
+                check(&m, 20, precision, &format!("reset at step {step}"));
+            }
+        }
+        assert!(
+            run(&mut m, 20, 12, 99) == plain,
+            "{threads} threads at nice {nice} differ"
+        );
+    }
+    eqinfo::model::pool::set_worker_nice(0);
+}

@@ -44,6 +44,9 @@ use std::path::PathBuf;
 
 /// Opens the window (with `file` in the Live tab, when given); returns when it is closed.
 pub fn run(file: Option<PathBuf>) -> Result<(), String> {
+    // Lane-stepping threads run below the UI thread, so a batch on every core leaves frames
+    // on time (measured by tests/gui_frame_time.rs).
+    crate::model::pool::set_worker_nice(crate::model::pool::GUI_WORKER_NICE);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("eqinfo — Equal-Info Windows explorer")

@@ -172,6 +172,10 @@ pub struct BenchArgs {
     /// Window size b.
     #[arg(long, default_value_t = 16)]
     pub window_bits: u32,
+    /// Times each thread count is run, alternating 1 thread and all threads; the figures are
+    /// medians (use 3 or more on a machine with other work on it).
+    #[arg(long, default_value_t = 1)]
+    pub repeat: usize,
     /// Also time the live view's worker path (the GUI's code): a full analysis of
     /// `--live-bytes` bytes, then one-character edits in the middle, each analysed incrementally.
     #[arg(long)]
@@ -217,44 +221,145 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     let mut cfg = Config::equal_info(args.window_bits, 16);
     cfg.example_bytes = args.example_bytes;
-    let t = Instant::now();
-    let enc = method::encode(&data, &cfg, model.as_mut(), &RunOptions::default())?;
-    let secs = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let back = method::decode(&enc, model.as_mut())?;
-    let dsecs = t.elapsed().as_secs_f64();
-    if back != data {
-        bail!("round trip failed");
-    }
-    let gflops = eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20)?;
     let flops = m1_flops_per_byte(&args.model);
     let lanes = data.len().div_ceil(args.example_bytes.max(1));
+    let threads = args.model.thread_count();
+    // The roofline: candle's matmul on every core, best of runs before and after the timed
+    // coding (the machine's load can change in between; the better figure is the stricter
+    // yardstick).
+    let roofline = || eqinfo::model::roofline::matmul_gflops(256, 256, 1024, 20);
+    let mut roofs = vec![roofline()?];
     outln!(
-        "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example)",
+        "EqualInfoAC[b={}, v=65536] on {} bytes in {} lanes ({} bytes per example), kernel {}",
         args.window_bits,
         data.len(),
         lanes,
-        args.example_bytes
+        args.example_bytes,
+        eqinfo::model::m1::kernel_simd()
     );
-    outln!(
-        "  compress   {:>10.0} bytes/s ({secs:.2} s)",
-        data.len() as f64 / secs
-    );
-    outln!(
-        "  decompress {:>10.0} bytes/s ({dsecs:.2} s)",
-        data.len() as f64 / dsecs
-    );
-    outln!("  candle matmul 256x256 @ 256x1024: {gflops:.1} GFLOP/s");
-    match flops {
-        Some(f) => {
-            // Every byte is fed to the model exactly once (a byte that does not fit is retried
-            // with the reset lane's cached empty-context distribution, without a forward).
-            let achieved = data.len() as f64 * f as f64 / secs / 1e9;
-            outln!("  model      {f} FLOP/byte (matmuls), {achieved:.2} GFLOP/s achieved = {:.1}% of the roofline", 100.0 * achieved / gflops);
+    let mut counts = vec![1];
+    if threads > 1 {
+        counts.push(threads);
+    }
+    let repeat = args.repeat.max(1);
+    // runs[i]: every repetition at counts[i].
+    let mut runs: Vec<Vec<BenchRun>> = counts.iter().map(|_| Vec::new()).collect();
+    for _ in 0..repeat {
+        for (i, &n) in counts.iter().enumerate() {
+            model.set_threads(n);
+            runs[i].push(bench_run(&data, &cfg, model.as_mut(), n)?);
         }
-        None => outln!("  model      not a transformer: no FLOP count"),
+        roofs.push(roofline()?);
+    }
+    model.set_threads(threads);
+    let roof = roofs.iter().copied().fold(0.0, f64::max);
+    outln!(
+        "  roofline: candle matmul 256x256 @ 256x1024 on {} threads: {roof:.1} GFLOP/s (best of {} runs, {})",
+        eqinfo::model::thread_count(0),
+        roofs.len(),
+        roofs.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
+    );
+    if repeat > 1 {
+        outln!("  (median of {repeat} alternating runs per thread count)");
+    }
+    let median = |v: Vec<f64>| -> f64 {
+        let mut v = v;
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let opt_median = |v: Vec<Option<f64>>| -> Option<f64> {
+        let v: Option<Vec<f64>> = v.into_iter().collect();
+        v.map(median)
+    };
+    let mut medians: Vec<(usize, f64, f64)> = Vec::new();
+    for (&n, rs) in counts.iter().zip(&runs) {
+        outln!("  {n} thread(s):");
+        let enc = median(rs.iter().map(|r| r.enc_secs).collect());
+        let dec = median(rs.iter().map(|r| r.dec_secs).collect());
+        let enc_cpu = opt_median(rs.iter().map(|r| r.enc_cpu).collect());
+        let dec_cpu = opt_median(rs.iter().map(|r| r.dec_cpu).collect());
+        medians.push((n, enc, dec));
+        for (name, secs, cpu) in [("compress  ", enc, enc_cpu), ("decompress", dec, dec_cpu)] {
+            let rate = data.len() as f64 / secs;
+            let cpu_note = cpu.map_or(String::new(), |c| {
+                format!(
+                    ", CPU {:.2} s = {:.0}% of wall x threads",
+                    c,
+                    100.0 * c / secs / n as f64
+                )
+            });
+            match flops {
+                Some(f) => {
+                    // Every byte is fed to the model exactly once (a byte that does not fit is
+                    // retried with the reset lane's cached empty-context distribution, without
+                    // a forward).
+                    let achieved = data.len() as f64 * f as f64 / secs / 1e9;
+                    let per_cpu = cpu.map_or(String::new(), |c| {
+                        format!(
+                            ", {:.1} GFLOP per CPU second",
+                            data.len() as f64 * f as f64 / c / 1e9
+                        )
+                    });
+                    outln!(
+                        "    {name} {rate:>9.0} bytes/s ({secs:.2} s{cpu_note}): {achieved:.1} GFLOP/s = {:.1}% of the roofline{per_cpu}",
+                        100.0 * achieved / roof
+                    );
+                }
+                None => outln!("    {name} {rate:>9.0} bytes/s ({secs:.2} s{cpu_note})"),
+            }
+        }
+    }
+    if let [(_, e1, d1), (n, en, dn)] = medians[..] {
+        outln!(
+            "  {n} threads vs 1: compress {:.2}x, decompress {:.2}x",
+            e1 / en,
+            d1 / dn
+        );
+    }
+    match flops {
+        Some(f) => outln!("  model: {f} FLOP/byte (matmuls)"),
+        None => outln!("  model: not a transformer, no FLOP count"),
     }
     Ok(())
+}
+
+/// One timed compress and decompress of the bench text at a thread count.
+struct BenchRun {
+    enc_secs: f64,
+    dec_secs: f64,
+    /// CPU time (user + system, all threads) of each, in seconds, where the OS tells it.
+    enc_cpu: Option<f64>,
+    dec_cpu: Option<f64>,
+}
+
+fn bench_run(
+    data: &[u8],
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+    threads: usize,
+) -> Result<BenchRun> {
+    let cpu = || cpu_ms().map(|ms| ms / 1e3);
+    let (c0, t) = (cpu(), Instant::now());
+    let enc = method::encode(data, cfg, model, &RunOptions::default())?;
+    let (enc_secs, c1) = (t.elapsed().as_secs_f64(), cpu());
+    let t = Instant::now();
+    let back = method::decode(&enc, model)?;
+    let (dec_secs, c2) = (t.elapsed().as_secs_f64(), cpu());
+    if back != data {
+        bail!("round trip failed with {threads} thread(s)");
+    }
+    let diff = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
+    Ok(BenchRun {
+        enc_secs,
+        dec_secs,
+        enc_cpu: diff(c0, c1),
+        dec_cpu: diff(c1, c2),
+    })
 }
 
 /// One text, the same bytes as `n` files coded one at a time, and the files packed into one lane

@@ -35,6 +35,8 @@ impl Tables {
             model.start(1)?;
             Some(table_of(model.dist(0), precision)?)
         } else {
+            // A model with threads quantizes each step's distributions on them.
+            model.prepare_tables(precision);
             None
         };
         Ok(Tables { fixed, precision })
@@ -43,7 +45,10 @@ impl Tables {
     pub(crate) fn get(&self, model: &dyn ByteModel, lane: usize) -> Result<Cow<'_, FreqTable>> {
         match &self.fixed {
             Some(t) => Ok(Cow::Borrowed(t)),
-            None => Ok(Cow::Owned(table_of(model.dist(lane), self.precision)?)),
+            None => match model.table(lane, self.precision) {
+                Some(t) => Ok(Cow::Owned(t.clone())),
+                None => Ok(Cow::Owned(table_of(model.dist(lane), self.precision)?)),
+            },
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod m1;
 pub mod m2;
 pub mod nn;
 pub mod open;
+pub mod pool;
 pub mod roofline;
 pub mod uniform;
 pub mod unigram;
@@ -26,6 +27,7 @@ pub mod unigram;
 pub use uniform::Uniform;
 pub use unigram::Unigram;
 
+use crate::coding::FreqTable;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +83,21 @@ pub trait ByteModel: Send {
         let _ = threads;
     }
 
+    /// Asks the model to quantize, as part of every step (on its own threads), each fed lane's
+    /// new distribution at `precision` with [`crate::coding::quantize`], for [`ByteModel::table`].
+    /// A coder calls it once before driving lanes; models without threads ignore it.
+    fn prepare_tables(&mut self, precision: u32) {
+        let _ = precision;
+    }
+
+    /// The quantized table of `lane`'s current distribution at `precision`, when the model has
+    /// it (after [`ByteModel::prepare_tables`]): always exactly `quantize(dist(lane), precision)`.
+    /// None means "quantize it yourself" (the default).
+    fn table(&self, lane: usize, precision: u32) -> Option<&FreqTable> {
+        let _ = (lane, precision);
+        None
+    }
+
     /// Scores a whole sequence from an empty context: row `i` (256 values) is the distribution of
     /// byte `i` given bytes `..i`. Returns `bytes.len()` rows, flattened. A transformer overrides
     /// this with one batched forward; the default steps one lane.
@@ -119,6 +136,12 @@ impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
     }
     fn set_threads(&mut self, threads: usize) {
         (**self).set_threads(threads)
+    }
+    fn prepare_tables(&mut self, precision: u32) {
+        (**self).prepare_tables(precision)
+    }
+    fn table(&self, lane: usize, precision: u32) -> Option<&FreqTable> {
+        (**self).table(lane, precision)
     }
     fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
         (**self).score(bytes)

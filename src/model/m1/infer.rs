@@ -31,10 +31,12 @@
 
 use super::config::Config;
 use super::net::Net;
+use crate::coding::{quantize, FreqTable};
 use crate::error::{Error, Result};
 use crate::model::{ByteModel, ModelIdentity, VOCAB};
 use candle_core::{Device, Tensor};
-use eqinfo_kernel::Packed;
+use eqinfo_kernel::{Epilogue, Packed};
+use std::sync::Arc;
 
 /// Rows per matmul chunk on a GPU (lanes are stepped there in groups of this size).
 pub const CHUNK_ROWS: usize = 16;
@@ -88,17 +90,36 @@ impl Dense {
         })
     }
 
-    /// `x`: `rows * k` values; returns `rows * n` values, bias added. Off the CPU, `rows` must be
-    /// [`CHUNK_ROWS`].
+    /// `x`: `rows * k` values; returns `rows * n` values, bias added ([`Dense::apply_into`]
+    /// into a new vector).
+    #[allow(dead_code)]
     fn apply(&self, x: &[f32], rows: usize) -> Result<Vec<f32>> {
-        debug_assert_eq!(x.len(), rows * self.k);
         let mut y = Vec::new();
+        self.apply_into(x, rows, false, &mut y)?;
+        Ok(y)
+    }
+
+    /// `x`: `rows * k` values; `out` gets `rows * n` values, bias added (then `max(v, 0)` with
+    /// `relu`). On the CPU the kernel adds the bias (and takes the maximum) as each chain
+    /// finishes, the same two operations a separate pass would do. Off the CPU, `rows` must be
+    /// [`CHUNK_ROWS`].
+    fn apply_into(&self, x: &[f32], rows: usize, relu: bool, out: &mut Vec<f32>) -> Result<()> {
+        debug_assert_eq!(x.len(), rows * self.k);
         match (&self.packed, &self.wt) {
-            (Some(p), _) => p.matmul(x, rows, &mut y),
+            (Some(p), _) => {
+                out.resize(rows * self.n, 0.0);
+                let ep = if relu {
+                    Epilogue::BiasRelu(&self.bias)
+                } else {
+                    Epilogue::Bias(&self.bias)
+                };
+                p.matmul_into(x, rows, ep, out);
+                return Ok(());
+            }
             (None, None) => return Err(Error::Model("internal: a layer without weights".into())),
             (None, Some(wt)) => {
                 let xt = Tensor::from_slice(x, (rows, self.k), wt.device()).map_err(ce)?;
-                y = xt
+                *out = xt
                     .matmul(wt)
                     .map_err(ce)?
                     .flatten_all()
@@ -109,13 +130,45 @@ impl Dense {
                     .map_err(ce)?;
             }
         }
-        for row in y.chunks_exact_mut(self.n) {
+        for row in out.chunks_exact_mut(self.n) {
             for (v, b) in row.iter_mut().zip(&self.bias) {
                 *v += b;
             }
         }
-        Ok(y)
+        if relu {
+            for v in out.iter_mut() {
+                *v = v.max(0.0);
+            }
+        }
+        Ok(())
     }
+}
+
+/// Buffers of one pass through the network, kept per thread between steps (a step allocates
+/// nothing once they have grown).
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f32>,
+    h: Vec<f32>,
+    att: Vec<f32>,
+    qkv: Vec<f32>,
+    y: Vec<f32>,
+    m: Vec<f32>,
+    scores: Vec<f32>,
+    /// The member rows, in order.
+    idx: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (a fresh set if they are in use, e.g. re-entered).
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|c| match c.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 struct Norm {
@@ -139,6 +192,8 @@ impl Norm {
         })
     }
 
+    /// One row (the reference: [`Norm::apply_rows`] computes exactly this for many rows).
+    #[cfg_attr(not(test), allow(dead_code))]
     fn apply(&self, x: &[f32], out: &mut [f32]) {
         let d = x.len() as f32;
         let mean = x.iter().sum::<f32>() / d;
@@ -146,6 +201,58 @@ impl Norm {
         let inv = 1.0 / (var + self.eps).sqrt();
         for (((o, v), w), b) in out.iter_mut().zip(x).zip(&self.w).zip(&self.b) {
             *o = (v - mean) * inv * w + b;
+        }
+    }
+
+    /// [`Norm::apply`] on rows `rows` of `x` into the same rows of `out` (rows of `w.len()`
+    /// values), bit for bit: each row's two sums are still one sequential chain in the same
+    /// order (from -0.0, as `Iterator::sum` starts), but the chains of eight rows advance
+    /// together, so their additions overlap instead of waiting on each other.
+    fn apply_rows(&self, x: &[f32], out: &mut [f32], rows: &[usize]) {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let n = match rest.len() {
+                8.. => 8,
+                4..=7 => 4,
+                _ => 1,
+            };
+            let (now, later) = rest.split_at(n);
+            match n {
+                8 => self.block::<8>(x, out, now),
+                4 => self.block::<4>(x, out, now),
+                _ => self.block::<1>(x, out, now),
+            }
+            rest = later;
+        }
+    }
+
+    // The loops index eight rows at one column: the interleaving is the point.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    fn block<const R: usize>(&self, x: &[f32], out: &mut [f32], rows: &[usize]) {
+        let d = self.w.len();
+        let df = d as f32;
+        let xs: [&[f32]; R] = std::array::from_fn(|j| &x[rows[j] * d..(rows[j] + 1) * d]);
+        let mut sum = [-0.0f32; R];
+        for i in 0..d {
+            for j in 0..R {
+                sum[j] += xs[j][i];
+            }
+        }
+        let mean: [f32; R] = std::array::from_fn(|j| sum[j] / df);
+        let mut sq = [-0.0f32; R];
+        for i in 0..d {
+            for j in 0..R {
+                let t = xs[j][i] - mean[j];
+                sq[j] += t * t;
+            }
+        }
+        for j in 0..R {
+            let inv = 1.0 / (sq[j] / df + self.eps).sqrt();
+            let o = &mut out[rows[j] * d..(rows[j] + 1) * d];
+            for (((o, v), w), b) in o.iter_mut().zip(xs[j]).zip(&self.w).zip(&self.b) {
+                *o = (v - mean[j]) * inv * w + b;
+            }
         }
     }
 }
@@ -160,13 +267,23 @@ struct LayerW {
 }
 
 /// One lane: per-layer key/value caches (slot 0 BOS, slots 1.. a ring of bytes), the absolute
-/// position of the next entry, and the current next-byte distribution.
+/// position of the next entry, the current next-byte distribution and, when the coder asked for
+/// it ([`ByteModel::prepare_tables`]), that distribution's quantized table.
 #[derive(Debug, Clone, Default)]
 struct Lane {
     k: Vec<Vec<f32>>,
     v: Vec<Vec<f32>>,
     pos: u64,
     dist: Vec<f32>,
+    /// `quantize(dist, precision)` at the model's table precision (None: not asked, or the
+    /// distribution did not quantize, in which case the coder's own call reports the error).
+    table: Option<FreqTable>,
+    /// Reset and not yet fed: the lane is the empty-context lane, whose state is copied in by
+    /// the thread that feeds it next (so a reset costs the coder's thread nothing), and whose
+    /// distribution and table are read from the empty lane until then. A fresh lane's `pos` is
+    /// 0 (no BOS entry), so code that reads its caches without [`M1::materialize_lane`] fails
+    /// loudly instead of reading the old context.
+    fresh: bool,
 }
 
 impl Lane {
@@ -184,6 +301,8 @@ impl Lane {
         self.pos = other.pos;
         self.dist.clear();
         self.dist.extend_from_slice(&other.dist);
+        self.table.clone_from(&other.table);
+        self.fresh = false;
     }
 }
 
@@ -220,6 +339,10 @@ pub struct M1 {
     lanes: Vec<Lane>,
     /// CPU threads per step (lane groups run on their own threads; see [`M1::feed_cpu`]).
     threads: usize,
+    /// The worker threads when `threads > 1` (built by `set_threads`, kept between steps).
+    pool: Option<Arc<rayon::ThreadPool>>,
+    /// The precision at which every step also quantizes each fed lane's distribution.
+    table_precision: Option<u32>,
 }
 
 impl M1 {
@@ -270,18 +393,22 @@ impl M1 {
             empty: Lane::default(),
             lanes: Vec::new(),
             threads: 1,
+            pool: None,
+            table_precision: None,
         };
         let mut empty = Lane {
             k: vec![Vec::new(); m.cfg.n_layers],
             v: vec![Vec::new(); m.cfg.n_layers],
             pos: 0,
             dist: vec![0.0; VOCAB],
+            table: None,
+            fresh: false,
         };
         let d = m.cfg.d_model;
         let rows = if m.on_cpu() { 1 } else { CHUNK_ROWS };
         let mut x = vec![0f32; rows * d];
         x[..d].copy_from_slice(&m.bos);
-        m.run_rows(&mut x, rows, &mut [(0, &mut empty)])?;
+        with_scratch(|sc| m.run_rows(&mut x, rows, &mut [(0, &mut empty)], sc))?;
         m.empty = empty;
         Ok(m)
     }
@@ -295,31 +422,44 @@ impl M1 {
     /// with an active lane multiplied whole (fixed shapes, see the module docs).
     fn feed_chunks(&self, lanes: &mut [Lane], bytes: &[Option<u8>]) -> Result<()> {
         let d = self.cfg.d_model;
-        for (c, chunk) in lanes.chunks_mut(CHUNK_ROWS).enumerate() {
-            let in_bytes = &bytes[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.len()];
-            if in_bytes.iter().all(Option::is_none) {
-                continue;
-            }
-            let mut x = vec![0f32; CHUNK_ROWS * d];
-            let mut members: Vec<(usize, &mut Lane)> = Vec::new();
-            for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
-                if let Some(b) = *b {
-                    let b = b as usize;
-                    x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
-                    members.push((r, lane));
+        with_scratch(|sc| {
+            let mut x = std::mem::take(&mut sc.x);
+            let result = (|| {
+                for (c, chunk) in lanes.chunks_mut(CHUNK_ROWS).enumerate() {
+                    let in_bytes = &bytes[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.len()];
+                    if in_bytes.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    x.clear();
+                    x.resize(CHUNK_ROWS * d, 0.0);
+                    let mut members: Vec<(usize, &mut Lane)> = Vec::new();
+                    for (r, (lane, b)) in chunk.iter_mut().zip(in_bytes).enumerate() {
+                        if let Some(b) = *b {
+                            let b = b as usize;
+                            if lane.fresh {
+                                lane.copy_from(&self.empty);
+                            }
+                            x[r * d..(r + 1) * d]
+                                .copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                            members.push((r, lane));
+                        }
+                    }
+                    self.run_rows(&mut x, CHUNK_ROWS, &mut members, sc)?;
                 }
-            }
-            self.run_rows(&mut x, CHUNK_ROWS, &mut members)?;
-        }
-        Ok(())
+                Ok(())
+            })();
+            sc.x = x;
+            result
+        })
     }
 
     /// CPU stepping: only the lanes being fed, as consecutive rows (rows are independent on the
     /// CPU). With more than one thread the fed lanes are cut into contiguous groups, one per
-    /// thread, each pushed through the network on its own (the kernel's row independence makes
-    /// every lane's bits the same whatever the grouping, so the thread count never changes a
-    /// distribution). Below [`MIN_ROWS_PER_THREAD`] rows per thread the caller's thread does it
-    /// all (a thread costs more than a few rows).
+    /// thread of the model's pool, each pushed through the whole network on its own (no
+    /// synchronisation inside a step; the kernel's row independence makes every lane's bits the
+    /// same whatever the grouping, so the thread count never changes a distribution). Below
+    /// [`MIN_ROWS_PER_THREAD`] rows per thread fewer threads are used, and one group runs on the
+    /// caller's thread.
     fn feed_cpu(&self, lanes: &mut [Lane], bytes: &[Option<u8>]) -> Result<()> {
         let mut members: Vec<(u8, &mut Lane)> = lanes
             .iter_mut()
@@ -330,40 +470,69 @@ impl M1 {
             return Ok(());
         }
         let groups = self.threads.min(members.len() / MIN_ROWS_PER_THREAD).max(1);
+        // One group runs on the caller's thread, unless the workers were given a lower
+        // priority (the GUI): then it runs on a worker, at that priority, too.
+        let pool = match &self.pool {
+            Some(p) if groups > 1 || crate::model::pool::worker_nice() > 0 => p,
+            _ => return self.feed_group(&mut members),
+        };
         let per = members.len().div_ceil(groups);
-        if groups == 1 {
-            return self.feed_group(&mut members);
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = members
-                .chunks_mut(per)
-                .map(|group| s.spawn(move || self.feed_group(group)))
-                .collect();
-            let mut result = Ok(());
-            for h in handles {
-                let r = h
-                    .join()
-                    .unwrap_or_else(|_| Err(Error::Model("an M1 stepping thread panicked".into())));
-                if result.is_ok() {
-                    result = r;
+        let mut results: Vec<Result<()>> = Vec::new();
+        results.resize_with(members.len().div_ceil(per), || Ok(()));
+        let mut jobs = members.chunks_mut(per).zip(results.iter_mut());
+        if crate::model::pool::worker_nice() > 0 {
+            // Every group on a worker (at the workers' priority); this thread waits.
+            pool.scope(|s| {
+                for (group, res) in jobs {
+                    s.spawn(move |_| *res = self.feed_group(group));
                 }
-            }
-            result
-        })
+            });
+        } else {
+            // The other groups on workers, the first one here (one hand-off fewer per step).
+            pool.in_place_scope(|s| {
+                let first = jobs.next();
+                for (group, res) in jobs {
+                    s.spawn(move |_| *res = self.feed_group(group));
+                }
+                if let Some((group, res)) = first {
+                    *res = self.feed_group(group);
+                }
+            });
+        }
+        results.into_iter().collect()
     }
 
     /// Feeds one byte to each lane of a group, as consecutive rows.
     fn feed_group(&self, group: &mut [(u8, &mut Lane)]) -> Result<()> {
         let d = self.cfg.d_model;
         let rows = group.len();
-        let mut x = vec![0f32; rows * d];
-        let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(rows);
-        for (r, (b, lane)) in group.iter_mut().enumerate() {
-            let b = *b as usize;
-            x[r * d..(r + 1) * d].copy_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
-            members.push((r, &mut **lane));
+        with_scratch(|sc| {
+            let mut x = std::mem::take(&mut sc.x);
+            x.clear();
+            let mut members: Vec<(usize, &mut Lane)> = Vec::with_capacity(rows);
+            for (r, (b, lane)) in group.iter_mut().enumerate() {
+                let b = *b as usize;
+                x.extend_from_slice(&self.tok_emb[b * d..(b + 1) * d]);
+                if lane.fresh {
+                    lane.copy_from(&self.empty);
+                }
+                members.push((r, &mut **lane));
+            }
+            let result = self.run_rows(&mut x, rows, &mut members, sc);
+            sc.x = x;
+            result
+        })
+    }
+
+    /// Copies the empty context into lane `i` if it is fresh (reset, not yet fed), so that its
+    /// caches, position and distribution can be read or changed directly.
+    #[allow(dead_code)]
+    pub(crate) fn materialize_lane(&mut self, i: usize) {
+        if let Some(lane) = self.lanes.get_mut(i) {
+            if lane.fresh {
+                lane.copy_from(&self.empty);
+            }
         }
-        self.run_rows(&mut x, rows, &mut members)
     }
 
     /// The configuration.
@@ -383,26 +552,40 @@ impl M1 {
 
     /// Pushes `rows` rows through the network: `x` holds `rows` input embeddings (rows not in
     /// `members` are zero); each member `(row, lane)` gets its new entry appended to its caches
-    /// and its distribution updated.
+    /// and its distribution updated (and its quantized table, when asked for).
     fn run_rows(
         &self,
         x: &mut [f32],
         rows: usize,
         members: &mut [(usize, &mut Lane)],
+        sc: &mut Scratch,
     ) -> Result<()> {
         let cfg = &self.cfg;
         let (d, a, hd) = (cfg.d_model, cfg.attn_dim(), cfg.head_dim);
         let cap = cfg.max_context as u64;
         let scale = 1.0 / (hd as f32).sqrt();
-        let mut h = vec![0f32; rows * d];
-        let mut att = vec![0f32; rows * a];
-        let mut scores: Vec<f32> = Vec::new();
+        let Scratch {
+            h,
+            att,
+            qkv,
+            y,
+            m,
+            scores,
+            idx,
+            ..
+        } = sc;
+        if members.len() < rows {
+            // Rows that are not members stay zero (the GPU path multiplies whole chunks).
+            h.clear();
+            att.clear();
+        }
+        h.resize(rows * d, 0.0);
+        att.resize(rows * a, 0.0);
+        idx.clear();
+        idx.extend(members.iter().map(|(r, _)| *r));
         for (l, lw) in self.layers.iter().enumerate() {
-            for (r, _) in members.iter() {
-                lw.ln1
-                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
-            }
-            let qkv = lw.qkv.apply(&h, rows)?;
+            lw.ln1.apply_rows(x, h, idx);
+            lw.qkv.apply_into(h, rows, false, qkv)?;
             for (r, lane) in members.iter_mut() {
                 let r = *r;
                 let p = lane.pos;
@@ -416,10 +599,14 @@ impl M1 {
                     (&mut lane.k[l], &row[a..2 * a]),
                     (&mut lane.v[l], &row[2 * a..]),
                 ] {
-                    if cache.len() < (slot + 1) * a {
-                        cache.resize((slot + 1) * a, 0.0);
+                    if cache.len() == slot * a {
+                        cache.extend_from_slice(src);
+                    } else {
+                        if cache.len() < (slot + 1) * a {
+                            cache.resize((slot + 1) * a, 0.0);
+                        }
+                        cache[slot * a..(slot + 1) * a].copy_from_slice(src);
                     }
-                    cache[slot * a..(slot + 1) * a].copy_from_slice(src);
                 }
                 // Entries visible to the query at position p: BOS (distance p), then the bytes
                 // at positions lo..=p (distance p - pos), oldest first.
@@ -464,30 +651,24 @@ impl M1 {
                     }
                 }
             }
-            let y = lw.proj.apply(&att, rows)?;
+            lw.proj.apply_into(att, rows, false, y)?;
             for (r, _) in members.iter() {
                 for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
                     *xv += yv;
                 }
-                lw.ln2
-                    .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
             }
-            let mut m = lw.fc1.apply(&h, rows)?;
-            for v in m.iter_mut() {
-                *v = v.max(0.0);
-            }
-            let y = lw.fc2.apply(&m, rows)?;
+            lw.ln2.apply_rows(x, h, idx);
+            lw.fc1.apply_into(h, rows, true, m)?;
+            lw.fc2.apply_into(m, rows, false, y)?;
             for (r, _) in members.iter() {
                 for (xv, yv) in x[r * d..(r + 1) * d].iter_mut().zip(&y[r * d..(r + 1) * d]) {
                     *xv += yv;
                 }
             }
         }
-        for (r, _) in members.iter() {
-            self.ln_f
-                .apply(&x[r * d..(r + 1) * d], &mut h[r * d..(r + 1) * d]);
-        }
-        let logits = self.head.apply(&h, rows)?;
+        self.ln_f.apply_rows(x, h, idx);
+        let logits = y;
+        self.head.apply_into(h, rows, false, logits)?;
         for (r, lane) in members.iter_mut() {
             let row = &logits[*r * VOCAB..(*r + 1) * VOCAB];
             let mx = row.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
@@ -502,6 +683,9 @@ impl M1 {
                 *o *= inv;
             }
             lane.pos += 1;
+            lane.table = self
+                .table_precision
+                .and_then(|p| quantize(&lane.dist, p).ok());
         }
         Ok(())
     }
@@ -538,21 +722,29 @@ impl ByteModel for M1 {
     fn start(&mut self, lanes: usize) -> Result<()> {
         self.lanes.truncate(lanes);
         for lane in self.lanes.iter_mut() {
-            lane.copy_from(&self.empty);
+            lane.fresh = true;
+            lane.pos = 0;
         }
         while self.lanes.len() < lanes {
-            self.lanes.push(self.empty.clone());
+            self.lanes.push(Lane {
+                fresh: true,
+                ..Lane::default()
+            });
         }
         Ok(())
     }
 
     fn reset_lane(&mut self, lane: usize) {
-        let empty = &self.empty;
-        self.lanes[lane].copy_from(empty);
+        let l = &mut self.lanes[lane];
+        l.fresh = true;
+        l.pos = 0;
     }
 
     fn dist(&self, lane: usize) -> &[f32] {
-        &self.lanes[lane].dist
+        match &self.lanes[lane] {
+            l if l.fresh => &self.empty.dist,
+            l => &l.dist,
+        }
     }
 
     fn feed(&mut self, bytes: &[Option<u8>]) -> Result<()> {
@@ -579,6 +771,36 @@ impl ByteModel for M1 {
 
     fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
+        let have = self.pool.as_ref().map_or(1, |p| p.current_num_threads());
+        if self.threads == 1 {
+            self.pool = None;
+        } else if have != self.threads {
+            // A pool that cannot be built (no threads left) leaves stepping on the caller's
+            // thread, with the same results.
+            self.pool = crate::model::pool::build(self.threads).ok().map(Arc::new);
+        }
+    }
+
+    fn prepare_tables(&mut self, precision: u32) {
+        if self.table_precision == Some(precision) {
+            return;
+        }
+        self.table_precision = Some(precision);
+        for lane in std::iter::once(&mut self.empty).chain(self.lanes.iter_mut()) {
+            if !lane.fresh {
+                lane.table = quantize(&lane.dist, precision).ok();
+            }
+        }
+    }
+
+    fn table(&self, lane: usize, precision: u32) -> Option<&FreqTable> {
+        match self.table_precision {
+            Some(p) if p == precision => match self.lanes.get(lane)? {
+                l if l.fresh => self.empty.table.as_ref(),
+                l => l.table.as_ref(),
+            },
+            _ => None,
+        }
     }
 
     /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (attention in
@@ -607,3 +829,43 @@ const _: fn() = || {
     fn assert_send<T: Send>() {}
     assert_send::<M1>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::Norm;
+
+    /// `apply_rows` against `apply` row by row (the reference), bit for bit, for every block
+    /// size and for rows of zeros of both signs (where the sum's starting value shows).
+    #[test]
+    fn norm_rows_equal_norm_row_by_row() {
+        let d = 37;
+        let mut s = 7u32;
+        let mut next = || {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let norm = Norm {
+            w: (0..d).map(|_| next() * 3.0).collect(),
+            b: (0..d).map(|_| next()).collect(),
+            eps: 1e-5,
+        };
+        let rows = 23;
+        let mut x: Vec<f32> = (0..rows * d).map(|_| next() * 10.0).collect();
+        x[..d].fill(-0.0);
+        x[d..2 * d].fill(0.0);
+        for pick in [
+            (0..rows).collect::<Vec<_>>(),
+            vec![5, 2, 19, 0, 1, 7, 8, 3, 4, 11, 22],
+            vec![9],
+        ] {
+            let mut got = vec![f32::NAN; rows * d];
+            norm.apply_rows(&x, &mut got, &pick);
+            for &r in &pick {
+                let mut want = vec![0f32; d];
+                norm.apply(&x[r * d..(r + 1) * d], &mut want);
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got[r * d..(r + 1) * d]), bits(&want), "row {r}");
+            }
+        }
+    }
+}

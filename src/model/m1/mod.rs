@@ -14,3 +14,9 @@ pub mod train;
 pub use config::Config;
 pub use infer::{cross_entropy_bits_per_byte, M1};
 pub use load::{default_model_dir, load, load_default_model};
+
+/// The instruction set M1's CPU matrix kernel uses on this machine ("avx512f", "avx2+fma" or
+/// "portable"; the same bits on every one).
+pub fn kernel_simd() -> &'static str {
+    eqinfo_kernel::simd_name()
+}
