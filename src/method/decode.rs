@@ -201,7 +201,7 @@ pub(crate) struct FreeDecoded {
 }
 
 /// The side-information-free decoder of one window (see [`free_decode_report`]).
-struct FreeJob<'a> {
+pub(crate) struct FreeJob<'a> {
     dec: Decoder<'a>,
     st: CoderState,
     bits: BitWriter,
@@ -305,11 +305,7 @@ pub(crate) fn free_decode_windows_probed(
         .iter()
         .zip(probes.iter().copied().chain(std::iter::repeat(None)))
         .collect();
-    let b = cfg.window_bits as u64;
     let tables = Tables::new(model, cfg.precision)?;
-    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
-    // least (2^β - 255) / 2^β. A hard stop all the same.
-    let cap = 1 + (b as usize) * (1usize << cfg.precision);
     let mut out = Vec::with_capacity(windows.len());
     drive_all(
         model,
@@ -317,44 +313,57 @@ pub(crate) fn free_decode_windows_probed(
         &jobs,
         opts,
         0,
-        |&(w, probe)| {
-            let mut window = BitWriter::new();
-            for i in w.range.clone() {
-                window.push(w.bits.get(i));
-            }
-            Ok(FreeJob {
-                dec: Decoder::new(BitReader::new(w.bits, w.range.start, w.range.end)),
-                st: CoderState::default(),
-                bits: BitWriter::new(),
-                window,
-                out: Vec::new(),
-                probs: Vec::new(),
-                matches: Vec::new(),
-                probe,
-                probe_prob: None,
-                b,
-                cap,
-                done: false,
-            })
-        },
+        |&(w, probe)| Ok(free_job(w, probe, cfg)),
         |job| {
-            let len = match rule {
-                FreeDecodeRule::Shortest => job.matches.first(),
-                FreeDecodeRule::Longest => job.matches.last(),
-            }
-            .copied()
-            .unwrap_or(0);
-            out.push(FreeDecoded {
-                bytes: job.out,
-                len,
-                probs: job.probs,
-                matches: job.matches,
-                probe_prob: job.probe_prob,
-            });
+            out.push(free_decoded(job, rule));
             Ok(())
         },
     )?;
     Ok(out)
+}
+
+/// The side-information-free decoding job of window `w` (with its probe, see
+/// [`free_decode_windows_probed`]) under `cfg`'s window size and precision.
+pub(crate) fn free_job<'a>(w: &WindowBits<'a>, probe: Option<(usize, u8)>, cfg: &Config) -> FreeJob<'a> {
+    let b = cfg.window_bits as u64;
+    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
+    // least (2^β - 255) / 2^β. A hard stop all the same.
+    let cap = 1 + (b as usize) * (1usize << cfg.precision);
+    let mut window = BitWriter::new();
+    for i in w.range.clone() {
+        window.push(w.bits.get(i));
+    }
+    FreeJob {
+        dec: Decoder::new(BitReader::new(w.bits, w.range.start, w.range.end)),
+        st: CoderState::default(),
+        bits: BitWriter::new(),
+        window,
+        out: Vec::new(),
+        probs: Vec::new(),
+        matches: Vec::new(),
+        probe,
+        probe_prob: None,
+        b,
+        cap,
+        done: false,
+    }
+}
+
+/// What a finished [`free_job`] decoded, its length chosen by `rule`.
+pub(crate) fn free_decoded(job: FreeJob<'_>, rule: FreeDecodeRule) -> FreeDecoded {
+    let len = match rule {
+        FreeDecodeRule::Shortest => job.matches.first(),
+        FreeDecodeRule::Longest => job.matches.last(),
+    }
+    .copied()
+    .unwrap_or(0);
+    FreeDecoded {
+        bytes: job.out,
+        len,
+        probs: job.probs,
+        matches: job.matches,
+        probe_prob: job.probe_prob,
+    }
 }
 
 /// How a window's side-information-free decoding went wrong (the two failure modes measured on
@@ -603,6 +612,19 @@ pub fn free_decode_report(
                 .into(),
         ));
     }
+    let (windows, probes) = free_decode_inputs(enc, data);
+    let decoded =
+        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
+    Ok(free_report(enc, data, &probes, &decoded))
+}
+
+/// The windows of an EqualInfo encoding `enc` of `data` and, per window, the byte after it in
+/// its example asked about in the window's context (the inputs of the side-information-free
+/// decoder, see [`free_decode_report`]).
+pub(crate) fn free_decode_inputs<'a>(
+    enc: &'a Encoded,
+    data: &[u8],
+) -> (Vec<WindowBits<'a>>, Vec<Option<(usize, u8)>>) {
     let windows: Vec<WindowBits> = enc
         .windows
         .iter()
@@ -613,7 +635,7 @@ pub fn free_decode_report(
             reset: true,
         })
         .collect();
-    // The byte after each window (within its example), asked about in the window's context.
+    // The byte aftereach window (within its example), asked about in the window's context.
     let mut probes = vec![None; enc.windows.len()];
     for ex in &enc.examples {
         for wi in ex.windows.clone() {
@@ -625,8 +647,18 @@ pub fn free_decode_report(
             }
         }
     }
-    let decoded =
-        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
+    (windows, probes)
+}
+
+/// The report of the side-information-free decoder's windows `decoded` (in window order) of
+/// `enc`, against the true bytes `data`.
+pub(crate) fn free_report(
+    enc: &Encoded,
+    data: &[u8],
+    probes: &[Option<(usize, u8)>],
+    decoded: &[FreeDecoded],
+) -> FreeDecodeReport {
+    let cfg = &enc.config;
     let rule = FreeDecodeRule::of(cfg);
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());
@@ -636,7 +668,7 @@ pub fn free_decode_report(
         let truth = data.get(w.bytes.clone()).unwrap_or_default();
         let ok = d.bytes.get(..d.len) == Some(truth);
         window_ok.push(ok);
-        let next = probes[i].map(|(_, c)| c);
+        let next = probes.get(i).copied().flatten().map(|(_, c)| c);
         if let Some(f) = free_decode_failure(i, rule, truth, d, next) {
             failures.push(f);
         }
@@ -644,9 +676,13 @@ pub fn free_decode_report(
     let examples_ok = enc
         .examples
         .iter()
-        .filter(|ex| window_ok[ex.windows.clone()].iter().all(|&ok| ok))
+        .filter(|ex| {
+            window_ok
+                .get(ex.windows.clone())
+                .is_some_and(|w| w.iter().all(|&ok| ok))
+        })
         .count();
-    Ok(FreeDecodeReport {
+    FreeDecodeReport {
         windows_total: enc.windows.len(),
         windows_ok: window_ok.iter().filter(|&&ok| ok).count(),
         examples_total: enc.examples.len(),
@@ -654,5 +690,5 @@ pub fn free_decode_report(
         window_ok,
         decoded_len,
         failures,
-    })
+    }
 }

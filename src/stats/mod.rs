@@ -37,6 +37,7 @@
 
 pub mod align;
 pub mod kl;
+pub mod packed;
 pub mod segments;
 pub mod stability;
 pub mod trivial;
