@@ -426,8 +426,7 @@ pub fn run_batch_streaming(
         if packed_configs > 0 {
             let texts: Vec<&[u8]> = group.iter().map(|i| i.data.as_slice()).collect();
             let group_bytes = (bytes * packed_configs) as u64;
-            let base = {
-                let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
+            snapshot(&mut |g| {
                 g.current = format!(
                     "{} input{} × {} configuration{}, packed on {} model lanes",
                     group.len(),
@@ -438,22 +437,25 @@ pub fn run_batch_streaming(
                 );
                 g.job_bytes_done = 0;
                 g.job_bytes_total = group_bytes;
-                g.clone()
+            });
+            // Bytes done in the packed stream: the larger of the input bytes coded (finished
+            // examples) and of the finished jobs' bytes, so that it never goes back.
+            let level = std::sync::Mutex::new((0u64, 0u64));
+            let bump = |coded: Option<u64>, finished: u64| -> u64 {
+                let mut l = level.lock().unwrap_or_else(|e| e.into_inner());
+                let before = l.0.max(l.1);
+                if let Some(c) = coded {
+                    l.0 = l.0.max(c);
+                }
+                l.1 += finished;
+                l.0.max(l.1) - before
             };
-            progress(&base);
-            // Bytes of the packed jobs already counted by `record` (coded is counted at the
-            // end of each job, the stream's progress as it goes).
-            let counted = std::sync::atomic::AtomicU64::new(0);
             let on_step = |done: usize, _total: usize| {
-                let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
-                g.job_bytes_done = done as u64;
-                let q = BatchProgress {
-                    bytes_done: base.bytes_done + (done as u64).max(counted.load(Ordering::Relaxed)),
-                    elapsed_seconds: t0.elapsed().as_secs_f64(),
-                    ..g.clone()
-                };
-                drop(g);
-                progress(&q);
+                let d = bump(Some(done as u64), 0);
+                snapshot(&mut |g| {
+                    g.bytes_done += d;
+                    g.job_bytes_done = done as u64;
+                });
             };
             let run = RunOptions {
                 trace: false,
@@ -469,15 +471,10 @@ pub fn run_batch_streaming(
                 &run,
                 &mut |gi, ci, res| {
                     heard.insert((gi, ci));
-                    let n = texts[gi].len() as u64;
-                    counted.fetch_add(n, Ordering::Relaxed);
-                    record(start + gi, ci, res, 0, &mut results, &mut errors);
+                    let d = bump(None, texts[gi].len() as u64);
+                    record(start + gi, ci, res, d, &mut results, &mut errors);
                 },
             );
-            {
-                let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
-                g.bytes_done = base.bytes_done + counted.load(Ordering::Relaxed);
-            }
             match outcome {
                 Ok(()) => {}
                 Err(Error::Cancelled) => {
@@ -490,11 +487,12 @@ pub fn run_batch_streaming(
                     for gi in 0..group.len() {
                         for (ci, _) in configs.iter().enumerate().filter(|(_, c)| packs(c)) {
                             if !heard.contains(&(gi, ci)) {
+                                let d = bump(None, texts[gi].len() as u64);
                                 record(
                                     start + gi,
                                     ci,
                                     Err(Error::Model(e.to_string())),
-                                    texts[gi].len() as u64,
+                                    d,
                                     &mut results,
                                     &mut errors,
                                 );

@@ -57,7 +57,17 @@ pub struct EvalRow {
 pub fn eval(args: EvalArgs) -> Result<()> {
     let mut model = args.model.open()?;
     let mut rows = Vec::new();
-    for f in &args.files {
+    // The bar moves by file (the files' sizes, known before they are read).
+    let bar = super::progress::byte_bar(false);
+    let sizes: Vec<u64> = args
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .map(|n| if args.max_bytes > 0 { n.min(args.max_bytes as u64) } else { n })
+        .collect();
+    bar.set_length(sizes.iter().sum());
+    for (k, f) in args.files.iter().enumerate() {
+        bar.set_message(format!("file {}/{}", k + 1, args.files.len()));
         let mut data = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
         if args.max_bytes > 0 {
             data.truncate(args.max_bytes);
@@ -76,7 +86,9 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             seconds: t.elapsed().as_secs_f64(),
             ..row
         });
+        bar.inc(sizes[k]);
     }
+    bar.finish_and_clear();
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&rows)?);
     } else {

@@ -16,6 +16,12 @@ use std::ops::Range;
 /// For StaticAC, `model` must be the unigram the encoder fitted; for AC and EqualInfo, the same
 /// model as the encoder's.
 pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
+    decode_with(enc, model, &RunOptions::default())
+}
+
+/// [`decode`] under `opts`: progress over the decoded bytes (the AC methods), and its cancel
+/// flag stops it with [`Error::Cancelled`].
+pub fn decode_with(enc: &Encoded, model: &mut dyn ByteModel, opts: &RunOptions) -> Result<Vec<u8>> {
     let cfg = &enc.config;
     cfg.validate()?;
     let mut out = vec![0u8; enc.input_len];
@@ -38,7 +44,7 @@ pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
         }
         MethodKind::Subword => super::subword::decode_subword(enc, &mut out)?,
         MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo => {
-            decode_ac(enc, cfg, model, &mut out)?;
+            decode_ac(enc, cfg, model, &mut out, opts)?;
         }
     }
     Ok(out)
@@ -110,16 +116,8 @@ impl LaneJob for ExactJob<'_> {
 }
 
 /// Decodes examples exactly, each given as its windows (in order) and its byte count, many
-/// examples side by side on the model's lanes. Returns each example's bytes.
-pub(crate) fn decode_examples_exact(
-    examples: Vec<(Vec<WindowBits<'_>>, usize)>,
-    precision: u32,
-    model: &mut dyn ByteModel,
-) -> Result<Vec<Vec<u8>>> {
-    decode_examples_exact_opts(examples, precision, model, &RunOptions::default())
-}
-
-/// [`decode_examples_exact`] under `opts` (its cancel flag stops it with [`Error::Cancelled`]).
+/// examples side by side on the model's lanes ([`super::lanes::drive_all`]), under `opts` (its
+/// cancel flag stops it with [`Error::Cancelled`]). Returns each example's bytes.
 pub(crate) fn decode_examples_exact_opts(
     examples: Vec<(Vec<WindowBits<'_>>, usize)>,
     precision: u32,
@@ -153,7 +151,13 @@ pub(crate) fn decode_examples_exact_opts(
     Ok(out)
 }
 
-fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [u8]) -> Result<()> {
+fn decode_ac(
+    enc: &Encoded,
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+    out: &mut [u8],
+    opts: &RunOptions,
+) -> Result<()> {
     let examples = enc
         .examples
         .iter()
@@ -174,7 +178,7 @@ fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [
             (windows, ex.bytes.len())
         })
         .collect();
-    let decoded = decode_examples_exact(examples, cfg.precision, model)?;
+    let decoded = decode_examples_exact_opts(examples, cfg.precision, model, opts)?;
     for (ex, bytes) in enc.examples.iter().zip(decoded) {
         let Some(slot) = out.get_mut(ex.bytes.clone()) else {
             return Err(Error::Corrupt("example outside the output".into()));
