@@ -3,20 +3,24 @@
 //! [`crate::stats`], pool them per configuration, and (optionally) run the prefix-edit
 //! stability experiment per configuration. Shared by `eqinfo stats` and the GUI's batch tab.
 //!
-//! Jobs run input-major (all configurations of input 1, then input 2, ...), one at a time on the
-//! caller's thread with the caller's model. A progress callback hears after every coding step
-//! and job; a cancel flag is checked between steps. On cancel the run stops promptly and the
+//! Jobs run on the caller's thread with the caller's model, inputs in groups of up to
+//! [`GROUP_BYTES`]: in a group, the configurations that need no model lanes run job by job,
+//! input-major, then the examples of every input under every configuration that codes with the
+//! model share one stream of the model's lanes ([`crate::stats::packed`]); each job is
+//! reported as it finishes ([`run_batch_streaming`]), and the report lists them input-major
+//! whatever order they finished in. A progress callback hears after coding steps and every
+//! job; a cancel flag is checked between steps. On cancel the run stops promptly and the
 //! report keeps every job finished so far (`cancelled` is set). A job that fails (for example a
 //! window too small for the model) is recorded in `errors` and the run goes on.
 
 use crate::error::{Error, Result};
 use crate::method::{Config, RunOptions};
 use crate::model::ByteModel;
-use crate::stats::stability::{prefix_stability, PrefixStability};
 use crate::stats::packed::{analyze_packed, packs};
+use crate::stats::stability::{prefix_stability, PrefixStability};
 use crate::stats::{analyze, ConfigStats, StatsAccumulator, StatsOptions, SummaryRow};
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -222,7 +226,15 @@ pub fn run_batch_pooled(
     progress: &(dyn Fn(&BatchProgress) + Sync),
     cancel: &AtomicBool,
 ) -> (BatchReport, Vec<Option<StatsAccumulator>>) {
-    run_batch_streaming(inputs, configs, model, opts, progress, &mut |_, _| {}, cancel)
+    run_batch_streaming(
+        inputs,
+        configs,
+        model,
+        opts,
+        progress,
+        &mut |_, _| {},
+        cancel,
+    )
 }
 
 /// Inputs packed into one lane stream at most (a group of inputs ends when the next would pass
@@ -484,10 +496,10 @@ pub fn run_batch_streaming(
                 Err(e) => {
                     // The stream failed as a whole: every packed job not yet heard of fails
                     // with it.
-                    for gi in 0..group.len() {
+                    for (gi, text) in texts.iter().enumerate() {
                         for (ci, _) in configs.iter().enumerate().filter(|(_, c)| packs(c)) {
                             if !heard.contains(&(gi, ci)) {
-                                let d = bump(None, texts[gi].len() as u64);
+                                let d = bump(None, text.len() as u64);
                                 record(
                                     start + gi,
                                     ci,

@@ -213,9 +213,9 @@ fn cancel_stops_promptly_and_keeps_finished_rows() {
     // Wait until the small file is done and the big one is being compressed (both packed on
     // the model's lanes).
     wait_until(&mut h, Duration::from_secs(60), "the big file", |app| {
-        app.batch
-            .progress()
-            .is_some_and(|p| p.jobs_done >= 1 && p.job_bytes_done > 0 && p.current.contains("packed"))
+        app.batch.progress().is_some_and(|p| {
+            p.jobs_done >= 1 && p.job_bytes_done > 0 && p.current.contains("packed")
+        })
     });
     // The progress bars are on screen.
     h.get_by_label_contains("overall");
@@ -391,7 +391,10 @@ fn the_table_fills_in_while_the_batch_runs() {
         app.batch.showing_partial()
     });
     // The first job's row is in the table (and on screen) while the batch still runs.
-    assert!(h.state().batch.batch_running(), "the batch ended before the check");
+    assert!(
+        h.state().batch.batch_running(),
+        "the batch ended before the check"
+    );
     let rows = per_file_rows(h.state());
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(Path::new(&rows[0].0), small.as_path());

@@ -45,12 +45,13 @@ fn untimed(mut r: ConfigResult) -> ConfigResult {
 
 #[test]
 fn probing_an_export_equals_probing_the_reencoded_text() {
-    let text: Vec<u8> = b"Call me Ishmael. Some years ago, never mind how long precisely, I went to sea. "
-        .iter()
-        .cycle()
-        .take(2600)
-        .copied()
-        .collect();
+    let text: Vec<u8> =
+        b"Call me Ishmael. Some years ago, never mind how long precisely, I went to sea. "
+            .iter()
+            .cycle()
+            .take(2600)
+            .copied()
+            .collect();
     let (train, heldout) = text.split_at(2000);
     let dir = tempfile::tempdir().expect("tempdir");
     let (tp, hp) = (dir.path().join("train.txt"), dir.path().join("heldout.txt"));

@@ -175,11 +175,15 @@ fn run_exports(
     };
     let (t, h) = (read(train)?, read(heldout)?);
     let tokens = probe::ProbeTokens::from_datasets(&t, &h)?;
-    let model = t.manifest.model.clone().unwrap_or_else(|| eqinfo::model::ModelIdentity {
-        kind: "none".into(),
-        hash: String::new(),
-        backend: String::new(),
-    });
+    let model = t
+        .manifest
+        .model
+        .clone()
+        .unwrap_or_else(|| eqinfo::model::ModelIdentity {
+            kind: "none".into(),
+            hash: String::new(),
+            backend: String::new(),
+        });
     let steps = opts.budget.steps;
     let bar = if args.quiet {
         ProgressBar::hidden()

@@ -328,7 +328,11 @@ pub(crate) fn free_decode_windows_probed(
 
 /// The side-information-free decoding job of window `w` (with its probe, see
 /// [`free_decode_windows_probed`]) under `cfg`'s window size and precision.
-pub(crate) fn free_job<'a>(w: &WindowBits<'a>, probe: Option<(usize, u8)>, cfg: &Config) -> FreeJob<'a> {
+pub(crate) fn free_job<'a>(
+    w: &WindowBits<'a>,
+    probe: Option<(usize, u8)>,
+    cfg: &Config,
+) -> FreeJob<'a> {
     let b = cfg.window_bits as u64;
     // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
     // least (2^β - 255) / 2^β. A hard stop all the same.

@@ -1,6 +1,10 @@
-//! The one lane driver: everything that codes with a model (the window encoder, the exact
-//! decoder, the side-information-free decoder) is a [`LaneJob`], and [`drive`] steps many
-//! independent jobs side by side, one model lane each, in batched model steps.
+//! The one lane scheduler: everything that codes with a model (the window encoder, the exact
+//! decoder, the side-information-free decoder, the trace sample) is a [`LaneJob`], and
+//! [`drive_stream`] steps many independent jobs side by side, one model lane each, in batched
+//! model steps, taking them from a [`JobSource`] and refilling a lane as soon as its job ends
+//! (so a stream of jobs of any sizes, from any inputs and configurations, keeps
+//! `preferred_lanes` lanes busy). [`drive_all`] runs a list of items on it and hands the jobs
+//! back in item order; [`drive`] steps a fixed set of jobs, one lane each.
 //!
 //! ## The loop
 //! Every round, each unfinished job takes one [`LaneJob::step`]: it reads its lane's quantized

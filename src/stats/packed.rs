@@ -166,7 +166,8 @@ impl<'a> Source<'a, '_> {
             unit.probes = probes;
             // The cell is set once: a unit finishes its examples once.
             let _ = self.bits[u].set(enc.bits.clone());
-            self.free_queue.extend((0..enc.windows.len()).map(|w| (u, w)));
+            self.free_queue
+                .extend((0..enc.windows.len()).map(|w| (u, w)));
             unit.enc = Some(enc);
             return Ok(());
         }
@@ -223,7 +224,11 @@ fn finish_unit(unit: Unit<'_>, opts: &StatsOptions) -> Result<StatsAccumulator> 
     }
     let stats_s = t1.elapsed().as_secs_f64() + unit.alone_s;
     if free_decodes {
-        let decoded: Vec<FreeDecoded> = unit.free.into_iter().map(Option::unwrap_or_default).collect();
+        let decoded: Vec<FreeDecoded> = unit
+            .free
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
         let r = free_report(&enc, data, &unit.probes, &decoded);
         acc.add_free_decode(&r);
     }
@@ -299,7 +304,11 @@ impl<'a> JobSource for Source<'a, '_> {
 
     fn finish_job(&mut self, job: PackJob<'a>, seconds: f64) -> Result<()> {
         match job {
-            PackJob::Example { unit: u, index, job } => {
+            PackJob::Example {
+                unit: u,
+                index,
+                job,
+            } => {
                 self.encoded_bytes += job.bytes_done();
                 self.run.report(self.encoded_bytes, self.total_bytes);
                 let Some(unit) = self.units[u].as_mut() else {

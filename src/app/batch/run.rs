@@ -75,7 +75,9 @@ impl Partial {
             }
             self.dirty[ci] = true;
         }
-        let due = self.last_summary.is_none_or(|t| t.elapsed() >= SUMMARY_EVERY);
+        let due = self
+            .last_summary
+            .is_none_or(|t| t.elapsed() >= SUMMARY_EVERY);
         if due {
             for (ci, d) in self.dirty.iter_mut().enumerate() {
                 if std::mem::take(d) {
