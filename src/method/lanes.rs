@@ -206,6 +206,11 @@ pub(crate) trait JobSource {
     /// A finished job, with its share of the drive's wall time (each round's time split evenly
     /// among the jobs that stepped in it).
     fn finish_job(&mut self, job: Self::Job, seconds: f64) -> Result<()>;
+
+    /// The most jobs it will ever give, when known (a drive of fewer jobs starts fewer lanes).
+    fn max_jobs(&self) -> Option<usize> {
+        None
+    }
 }
 
 struct Slot<J> {
@@ -234,7 +239,10 @@ pub(crate) fn drive_stream<S: JobSource>(
     let Some(first) = source.next_job()? else {
         return Ok(());
     };
-    let lanes = model.preferred_lanes().max(1);
+    let lanes = source
+        .max_jobs()
+        .map_or(model.preferred_lanes(), |n| n.min(model.preferred_lanes()))
+        .max(1);
     model.start(lanes)?;
     let mut slots: Vec<Option<Slot<S::Job>>> = (0..lanes).map(|_| None).collect();
     let mut fresh = vec![true; lanes];
@@ -356,6 +364,10 @@ where
         let index = self.next;
         self.next += 1;
         Ok(Some((Indexed { index, job }, self.precision)))
+    }
+
+    fn max_jobs(&self) -> Option<usize> {
+        Some(self.items.len())
     }
 
     fn finish_job(&mut self, job: Indexed<J>, _seconds: f64) -> Result<()> {
