@@ -1,5 +1,5 @@
 //! [`analyze`](super::analyze) of many inputs × many configurations in one stream of model
-//! lanes ([`crate::method::lanes::drive_stream`]): the examples of every input and of every
+//! lanes (`method::lanes::drive_stream`): the examples of every input and of every
 //! configuration that codes with the model (AC and EqualInfoAC) side by side, as many lanes as
 //! the model prefers, whatever the files' sizes (a folder of 5 KB files fills the lanes as one
 //! long file does). The trace sample that must be coded alone and the side-information-free
