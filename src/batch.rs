@@ -3,18 +3,24 @@
 //! [`crate::stats`], pool them per configuration, and (optionally) run the prefix-edit
 //! stability experiment per configuration. Shared by `eqinfo stats` and the GUI's batch tab.
 //!
-//! Jobs run input-major (all configurations of input 1, then input 2, ...), one at a time on the
-//! caller's thread with the caller's model. A progress callback hears after every coding step
-//! and job; a cancel flag is checked between steps. On cancel the run stops promptly and the
+//! Jobs run on the caller's thread with the caller's model, inputs in groups of up to
+//! [`GROUP_BYTES`]: in a group, the configurations that need no model lanes run job by job,
+//! input-major, then the examples of every input under every configuration that codes with the
+//! model share one stream of the model's lanes ([`crate::stats::packed`]); each job is
+//! reported as it finishes ([`run_batch_streaming`]), and the report lists them input-major
+//! whatever order they finished in. A progress callback hears after coding steps and every
+//! job; a cancel flag is checked between steps. On cancel the run stops promptly and the
 //! report keeps every job finished so far (`cancelled` is set). A job that fails (for example a
 //! window too small for the model) is recorded in `errors` and the run goes on.
 
 use crate::error::{Error, Result};
 use crate::method::{Config, RunOptions};
 use crate::model::ByteModel;
+use crate::stats::packed::{analyze_packed, packs};
 use crate::stats::stability::{prefix_stability, PrefixStability};
 use crate::stats::{analyze, ConfigStats, StatsAccumulator, StatsOptions, SummaryRow};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -220,16 +226,97 @@ pub fn run_batch_pooled(
     progress: &(dyn Fn(&BatchProgress) + Sync),
     cancel: &AtomicBool,
 ) -> (BatchReport, Vec<Option<StatsAccumulator>>) {
+    run_batch_streaming(
+        inputs,
+        configs,
+        model,
+        opts,
+        progress,
+        &mut |_, _| {},
+        cancel,
+    )
+}
+
+/// Inputs packed into one lane stream at most (a group of inputs ends when the next would pass
+/// it; one input larger than it is a group alone). It bounds what a group keeps until its end
+/// (the bits of the encodings being free-decoded); the lanes drain once per group.
+pub const GROUP_BYTES: usize = 8 << 20;
+
+/// Pools per configuration in input order, whatever order the jobs finish in.
+struct Pooler {
+    next: Vec<usize>,
+    waiting: Vec<BTreeMap<usize, Option<StatsAccumulator>>>,
+    pooled: Vec<Option<StatsAccumulator>>,
+}
+
+impl Pooler {
+    fn new(configs: usize) -> Self {
+        Pooler {
+            next: vec![0; configs],
+            waiting: vec![BTreeMap::new(); configs],
+            pooled: vec![None; configs],
+        }
+    }
+
+    fn merge(slot: &mut Option<StatsAccumulator>, acc: StatsAccumulator) {
+        match slot {
+            Some(all) => all.merge(&acc),
+            slot => *slot = Some(acc),
+        }
+    }
+
+    /// Input `input`'s job of configuration `ci` ended (None: it failed).
+    fn add(&mut self, input: usize, ci: usize, acc: Option<StatsAccumulator>) {
+        self.waiting[ci].insert(input, acc);
+        while let Some(a) = self.waiting[ci].remove(&self.next[ci]) {
+            self.next[ci] += 1;
+            if let Some(a) = a {
+                Self::merge(&mut self.pooled[ci], a);
+            }
+        }
+    }
+
+    /// Everything, the jobs after a gap (a cancelled run) included, in input order.
+    fn finish(mut self) -> Vec<Option<StatsAccumulator>> {
+        for (ci, waiting) in self.waiting.iter_mut().enumerate() {
+            for (_, a) in std::mem::take(waiting) {
+                if let Some(a) = a {
+                    Self::merge(&mut self.pooled[ci], a);
+                }
+            }
+        }
+        self.pooled
+    }
+}
+
+/// [`run_batch_pooled`], also calling `on_result` with every job as it finishes (and its
+/// accumulator, for running summaries): the Batch tab fills its table and plots from it while
+/// the batch runs.
+///
+/// Scheduling: inputs in groups of at most [`GROUP_BYTES`]; in a group, the configurations that
+/// need no model lanes (Bytes, GZip, Subword, StaticAC) run job by job, input-major, then every
+/// example of every input under every configuration that codes with the model is packed into
+/// one stream of the model's lanes ([`crate::stats::packed`]). The report is the same for any
+/// packing: jobs are listed in input-major order, and pooled in input order per configuration.
+#[allow(clippy::type_complexity)]
+pub fn run_batch_streaming(
+    inputs: &[BatchInput],
+    configs: &[Config],
+    model: &mut dyn ByteModel,
+    opts: &BatchOptions,
+    progress: &(dyn Fn(&BatchProgress) + Sync),
+    on_result: &mut dyn FnMut(&JobResult, &StatsAccumulator),
+    cancel: &AtomicBool,
+) -> (BatchReport, Vec<Option<StatsAccumulator>>) {
     let t0 = Instant::now();
     let mut report = BatchReport {
         configs: configs.to_vec(),
         files: inputs.iter().map(|i| i.name.clone()).collect(),
         ..Default::default()
     };
-    let mut pooled: Vec<Option<StatsAccumulator>> = vec![None; configs.len()];
     let file_bytes: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
     let prefix_bytes = opts.prefix.as_ref().map_or(0, PrefixOptions::variant_bytes);
-    let mut p = BatchProgress {
+    let p = std::sync::Mutex::new(BatchProgress {
         files_total: inputs.len(),
         jobs_total: inputs.len() * configs.len(),
         prefix_total: if opts.prefix.is_some() {
@@ -239,62 +326,202 @@ pub fn run_batch_pooled(
         },
         bytes_total: (file_bytes + prefix_bytes) * configs.len() as u64,
         ..Default::default()
+    });
+    let snapshot = |f: &mut dyn FnMut(&mut BatchProgress)| {
+        let q = {
+            let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut g);
+            g.elapsed_seconds = t0.elapsed().as_secs_f64();
+            g.clone()
+        };
+        progress(&q);
     };
-    progress(&p);
-    'outer: for input in inputs {
-        for (ci, config) in configs.iter().enumerate() {
-            if cancel.load(Ordering::Relaxed) {
-                report.cancelled = true;
-                break 'outer;
+    snapshot(&mut |_| {});
+    let mut pooler = Pooler::new(configs.len());
+    // Finished jobs with their (input, configuration), and failed ones.
+    let mut results: Vec<((usize, usize), JobResult)> = Vec::new();
+    let mut errors: Vec<((usize, usize), JobError)> = Vec::new();
+    let mut configs_left = vec![configs.len(); inputs.len()];
+    let packed_configs = configs.iter().filter(|c| packs(c)).count();
+    let mut start = 0usize;
+    'groups: while start < inputs.len() {
+        let mut end = start + 1;
+        let mut bytes = inputs[start].data.len();
+        while end < inputs.len() && bytes + inputs[end].data.len() <= GROUP_BYTES {
+            bytes += inputs[end].data.len();
+            end += 1;
+        }
+        let group = &inputs[start..end];
+        // One job ended: record it, pool it, count it.
+        let mut record = |ii: usize,
+                          ci: usize,
+                          res: Result<StatsAccumulator>,
+                          coded: u64,
+                          results: &mut Vec<((usize, usize), JobResult)>,
+                          errors: &mut Vec<((usize, usize), JobError)>| {
+            match res {
+                Ok(acc) => {
+                    let r = JobResult {
+                        file: inputs[ii].name.clone(),
+                        config_index: ci,
+                        stats: acc.finish(),
+                    };
+                    on_result(&r, &acc);
+                    results.push(((ii, ci), r));
+                    pooler.add(ii, ci, Some(acc));
+                }
+                Err(e) => {
+                    errors.push((
+                        (ii, ci),
+                        JobError {
+                            file: inputs[ii].name.clone(),
+                            config_index: ci,
+                            message: e.to_string(),
+                        },
+                    ));
+                    pooler.add(ii, ci, None);
+                }
             }
-            p.current = format!("{} · {}", input.name, config.label());
-            p.job_bytes_done = 0;
-            p.job_bytes_total = input.data.len() as u64;
-            p.elapsed_seconds = t0.elapsed().as_secs_f64();
-            progress(&p);
-            let base = p.clone();
+            configs_left[ii] -= 1;
+            let file_done = configs_left[ii] == 0;
+            snapshot(&mut |g| {
+                g.jobs_done += 1;
+                g.bytes_done += coded;
+                if file_done {
+                    g.files_done += 1;
+                }
+            });
+        };
+        for (gi, input) in group.iter().enumerate() {
+            let ii = start + gi;
+            for (ci, config) in configs.iter().enumerate().filter(|(_, c)| !packs(c)) {
+                if cancel.load(Ordering::Relaxed) {
+                    report.cancelled = true;
+                    break 'groups;
+                }
+                let base = {
+                    let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
+                    g.current = format!("{} · {}", input.name, config.label());
+                    g.job_bytes_done = 0;
+                    g.job_bytes_total = input.data.len() as u64;
+                    g.clone()
+                };
+                progress(&base);
+                let on_step = |done: usize, _total: usize| {
+                    let mut q = base.clone();
+                    q.job_bytes_done = done as u64;
+                    q.bytes_done += done as u64;
+                    q.elapsed_seconds = t0.elapsed().as_secs_f64();
+                    progress(&q);
+                };
+                let run = RunOptions {
+                    trace: false,
+                    cancel: Some(cancel),
+                    progress: Some(&on_step),
+                };
+                match analyze(&input.data, config, model, &opts.stats, &run) {
+                    Err(Error::Cancelled) => {
+                        report.cancelled = true;
+                        break 'groups;
+                    }
+                    res => record(
+                        ii,
+                        ci,
+                        res,
+                        input.data.len() as u64,
+                        &mut results,
+                        &mut errors,
+                    ),
+                }
+            }
+        }
+        if packed_configs > 0 {
+            let texts: Vec<&[u8]> = group.iter().map(|i| i.data.as_slice()).collect();
+            let group_bytes = (bytes * packed_configs) as u64;
+            snapshot(&mut |g| {
+                g.current = format!(
+                    "{} input{} × {} configuration{}, packed on {} model lanes",
+                    group.len(),
+                    if group.len() == 1 { "" } else { "s" },
+                    packed_configs,
+                    if packed_configs == 1 { "" } else { "s" },
+                    model.preferred_lanes().max(1)
+                );
+                g.job_bytes_done = 0;
+                g.job_bytes_total = group_bytes;
+            });
+            // Bytes done in the packed stream: the larger of the input bytes coded (finished
+            // examples) and of the finished jobs' bytes, so that it never goes back.
+            let level = std::sync::Mutex::new((0u64, 0u64));
+            let bump = |coded: Option<u64>, finished: u64| -> u64 {
+                let mut l = level.lock().unwrap_or_else(|e| e.into_inner());
+                let before = l.0.max(l.1);
+                if let Some(c) = coded {
+                    l.0 = l.0.max(c);
+                }
+                l.1 += finished;
+                l.0.max(l.1) - before
+            };
             let on_step = |done: usize, _total: usize| {
-                let mut q = base.clone();
-                q.job_bytes_done = done as u64;
-                q.bytes_done += done as u64;
-                q.elapsed_seconds = t0.elapsed().as_secs_f64();
-                progress(&q);
+                let d = bump(Some(done as u64), 0);
+                snapshot(&mut |g| {
+                    g.bytes_done += d;
+                    g.job_bytes_done = done as u64;
+                });
             };
             let run = RunOptions {
                 trace: false,
                 cancel: Some(cancel),
                 progress: Some(&on_step),
             };
-            match analyze(&input.data, config, model, &opts.stats, &run) {
-                Ok(acc) => {
-                    report.results.push(JobResult {
-                        file: input.name.clone(),
-                        config_index: ci,
-                        stats: acc.finish(),
-                    });
-                    match &mut pooled[ci] {
-                        Some(all) => all.merge(&acc),
-                        slot => *slot = Some(acc),
-                    }
-                }
+            let mut heard = std::collections::HashSet::new();
+            let outcome = analyze_packed(
+                &texts,
+                configs,
+                model,
+                &opts.stats,
+                &run,
+                &mut |gi, ci, res| {
+                    heard.insert((gi, ci));
+                    let d = bump(None, texts[gi].len() as u64);
+                    record(start + gi, ci, res, d, &mut results, &mut errors);
+                },
+            );
+            match outcome {
+                Ok(()) => {}
                 Err(Error::Cancelled) => {
                     report.cancelled = true;
-                    break 'outer;
+                    break 'groups;
                 }
-                Err(e) => report.errors.push(JobError {
-                    file: input.name.clone(),
-                    config_index: ci,
-                    message: e.to_string(),
-                }),
+                Err(e) => {
+                    // The stream failed as a whole: every packed job not yet heard of fails
+                    // with it.
+                    for (gi, text) in texts.iter().enumerate() {
+                        for (ci, _) in configs.iter().enumerate().filter(|(_, c)| packs(c)) {
+                            if !heard.contains(&(gi, ci)) {
+                                let d = bump(None, text.len() as u64);
+                                record(
+                                    start + gi,
+                                    ci,
+                                    Err(Error::Model(e.to_string())),
+                                    d,
+                                    &mut results,
+                                    &mut errors,
+                                );
+                            }
+                        }
+                    }
+                }
             }
-            p.jobs_done += 1;
-            p.bytes_done += input.data.len() as u64;
-            p.job_bytes_done = p.job_bytes_total;
         }
-        p.files_done += 1;
-        p.elapsed_seconds = t0.elapsed().as_secs_f64();
-        progress(&p);
+        start = end;
     }
+    results.sort_by_key(|(k, _)| *k);
+    errors.sort_by_key(|(k, _)| *k);
+    report.results = results.into_iter().map(|(_, r)| r).collect();
+    report.errors = errors.into_iter().map(|(_, e)| e).collect();
+    let pooled = pooler.finish();
+    let mut p = p.into_inner().unwrap_or_else(|e| e.into_inner());
     report.summaries = pooled
         .iter()
         .map(|a| a.as_ref().map(|a| a.finish()))

@@ -844,6 +844,16 @@ impl Container {
     /// Decodes exactly and verifies the original's checksum. The model is checked against the
     /// recorded identity unless `force`.
     pub fn decode(&self, model: &mut dyn ByteModel, force: bool) -> Result<Vec<u8>> {
+        self.decode_with(model, force, &method::RunOptions::default())
+    }
+
+    /// [`Container::decode`] under `opts` (progress over the decoded bytes, cancel).
+    pub fn decode_with(
+        &self,
+        model: &mut dyn ByteModel,
+        force: bool,
+        opts: &method::RunOptions,
+    ) -> Result<Vec<u8>> {
         if self.header.config.method.uses_model() && !force {
             self.check_model(&model.identity())?;
         }
@@ -852,8 +862,8 @@ impl Container {
         }
         let (enc, unigram) = self.to_encoded()?;
         let out = match unigram {
-            Some(mut u) => method::decode(&enc, &mut u)?,
-            None => method::decode(&enc, model)?,
+            Some(mut u) => method::decode::decode_with(&enc, &mut u, opts)?,
+            None => method::decode::decode_with(&enc, model, opts)?,
         };
         if sha256_hex(&out) != self.header.sha256 {
             return Err(Error::ChecksumMismatch);

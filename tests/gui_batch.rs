@@ -210,11 +210,12 @@ fn cancel_stops_promptly_and_keeps_finished_rows() {
     h.state_mut().batch.add_paths(&[small.clone(), big.clone()]);
     h.run_steps(2);
     h.get_by_label("▶ Run batch").click();
-    // Wait until the small file is done and the big one is being compressed.
+    // Wait until the small file is done and the big one is being compressed (both packed on
+    // the model's lanes).
     wait_until(&mut h, Duration::from_secs(60), "the big file", |app| {
-        app.batch
-            .progress()
-            .is_some_and(|p| p.jobs_done >= 1 && p.job_bytes_done > 0 && p.current.contains("big"))
+        app.batch.progress().is_some_and(|p| {
+            p.jobs_done >= 1 && p.job_bytes_done > 0 && p.current.contains("packed")
+        })
     });
     // The progress bars are on screen.
     h.get_by_label_contains("overall");
@@ -363,6 +364,43 @@ fn ui_stays_responsive_while_ten_megabytes_compress() {
         "a frame took {worst:?}"
     );
     assert!(frames >= 5, "only {frames} frames in 3 s");
+    h.get_by_label("⏹ Cancel").click();
+    wait_until(&mut h, Duration::from_secs(30), "the cancel", |app| {
+        !app.batch.batch_running()
+    });
+    assert!(h.state().batch.report.as_ref().is_some_and(|r| r.cancelled));
+}
+
+#[test]
+fn the_table_fills_in_while_the_batch_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = write(dir.path(), "first.txt", demo(0, 900));
+    // About 3 MB: the batch is still running long after the small file's job ended.
+    let mut big_text = String::with_capacity(3 << 20);
+    while big_text.len() < 3 << 20 {
+        big_text.push_str(DEMO_TEXT);
+    }
+    let big = write(dir.path(), "later.txt", &big_text);
+    let mut h = harness(settings(vec![(MethodKind::EqualInfo, 16)]));
+    h.state_mut().batch.add_paths(&[small.clone(), big]);
+    h.run_steps(2);
+    // Nothing in the table before the run.
+    assert!(per_file_rows(h.state()).is_empty());
+    h.get_by_label("▶ Run batch").click();
+    wait_until(&mut h, Duration::from_secs(60), "the first result", |app| {
+        app.batch.showing_partial()
+    });
+    // The first job's row is in the table (and on screen) while the batch still runs.
+    assert!(
+        h.state().batch.batch_running(),
+        "the batch ended before the check"
+    );
+    let rows = per_file_rows(h.state());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(Path::new(&rows[0].0), small.as_path());
+    assert!(h.state().batch.report.is_none(), "no final report yet");
+    h.get_by_label("first.txt");
+    assert!(h.query_by_label("later.txt").is_none());
     h.get_by_label("⏹ Cancel").click();
     wait_until(&mut h, Duration::from_secs(30), "the cancel", |app| {
         !app.batch.batch_running()

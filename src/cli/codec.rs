@@ -80,7 +80,14 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     }
     container::check_compress_memory(&cfg, data.len())?;
     let mut model = open_for(&args.model, cfg.method)?;
-    let packed = method::encode_packed(&data, &cfg, model.as_mut(), &RunOptions::default())?;
+    let bar = super::progress::byte_bar(false);
+    let on_step = super::progress::on_bytes(&bar);
+    let run = RunOptions {
+        progress: Some(&on_step),
+        ..RunOptions::default()
+    };
+    let packed = method::encode_packed(&data, &cfg, model.as_mut(), &run)?;
+    bar.finish_and_clear();
     let (n_tokens, bpt, bpb) = (
         packed.tokens.len(),
         packed.bytes_per_token(),
@@ -122,7 +129,15 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     check_writable(args.output.as_deref())?;
     let c = read_container(args.input.as_deref())?;
     let mut model = open_for(&args.model, c.header.config.method)?;
-    let out = c.decode(model.as_mut(), args.force).map_err(|e| match e {
+    let bar = super::progress::byte_bar(false);
+    let on_step = super::progress::on_bytes(&bar);
+    let run = RunOptions {
+        progress: Some(&on_step),
+        ..RunOptions::default()
+    };
+    let out = c.decode_with(model.as_mut(), args.force, &run);
+    bar.finish_and_clear();
+    let out = out.map_err(|e| match e {
         eqinfo::Error::ModelMismatch(m) => {
             anyhow!("model mismatch: {m} (pass --force to try anyway)")
         }

@@ -8,7 +8,6 @@ use eqinfo::batch;
 use eqinfo::dataset::{self, DatasetInput, ExportOptions, ExportOutcome, Shard};
 use eqinfo::method::{Config, MethodKind};
 use eqinfo::model::ByteModel;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -83,18 +82,7 @@ pub fn export(args: ExportTokensArgs) -> Result<()> {
         .map(|f| DatasetInput::under_root(f, &root))
         .collect();
     let mut model = open_model(&args.model, config.method)?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    };
+    let bar = super::progress::byte_bar(args.quiet);
     let progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.set_position(done);

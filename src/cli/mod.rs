@@ -11,6 +11,7 @@ mod common;
 mod dataset;
 mod eval;
 mod probe;
+mod progress;
 mod segments;
 mod stats;
 mod tokenizer;

@@ -15,11 +15,19 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ProbeArgs {
     /// Text M2 trains on (compressed with every configuration).
-    #[arg(long)]
-    pub train: PathBuf,
+    #[arg(long, required_unless_present = "train_export")]
+    pub train: Option<PathBuf>,
     /// Held-out text M2 is scored on.
-    #[arg(long)]
-    pub heldout: PathBuf,
+    #[arg(long, required_unless_present = "heldout_export")]
+    pub heldout: Option<PathBuf>,
+    /// Read the training tokens from an `export-tokens` folder (tokens.bin, index.jsonl,
+    /// manifest.json) instead of encoding a text: its configuration is the one probed, and
+    /// every example is a sequence.
+    #[arg(long, conflicts_with_all = ["train", "configs"], requires = "heldout_export")]
+    pub train_export: Option<PathBuf>,
+    /// The held-out tokens from an `export-tokens` folder of the same configuration and model.
+    #[arg(long, conflicts_with = "heldout", requires = "train_export")]
+    pub heldout_export: Option<PathBuf>,
     /// M2 shape and budget: `quick` (2 CPU cores, about 15 minutes) or `gpu`.
     #[arg(long, default_value = "quick")]
     pub preset: String,
@@ -72,6 +80,12 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         opts.budget.seed = s;
     }
     opts.budget.validate()?;
+    if let (Some(t), Some(h)) = (&args.train_export, &args.heldout_export) {
+        return run_exports(&args, t, h, &opts);
+    }
+    let (Some(train_path), Some(heldout_path)) = (&args.train, &args.heldout) else {
+        bail!("give --train and --heldout texts, or --train-export and --heldout-export folders");
+    };
     let configs: Vec<Config> = if args.configs.is_empty() {
         probe::default_configs()
     } else {
@@ -83,10 +97,10 @@ pub fn run(args: ProbeArgs) -> Result<()> {
             })
             .collect::<Result<_>>()?
     };
-    let train = std::fs::read(&args.train)
-        .with_context(|| format!("cannot read {}", args.train.display()))?;
-    let heldout = std::fs::read(&args.heldout)
-        .with_context(|| format!("cannot read {}", args.heldout.display()))?;
+    let train = std::fs::read(train_path)
+        .with_context(|| format!("cannot read {}", train_path.display()))?;
+    let heldout = std::fs::read(heldout_path)
+        .with_context(|| format!("cannot read {}", heldout_path.display()))?;
     if train.is_empty() || heldout.is_empty() {
         bail!("the training and held-out texts must not be empty");
     }
@@ -145,11 +159,64 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         &hooks,
     )?;
     bar.finish_and_clear();
+    print_report(&args, &report)
+}
 
-    let text = if args.json {
-        eqinfo::report::export::probe_json(&report)? + "\n"
+/// `eqinfo probe --train-export DIR --heldout-export DIR`: the tokens read back, not encoded.
+fn run_exports(
+    args: &ProbeArgs,
+    train: &std::path::Path,
+    heldout: &std::path::Path,
+    opts: &probe::ProbeOptions,
+) -> Result<()> {
+    let read = |dir: &std::path::Path| {
+        eqinfo::dataset::read_dataset(dir)
+            .with_context(|| format!("cannot read the export {}", dir.display()))
+    };
+    let (t, h) = (read(train)?, read(heldout)?);
+    let tokens = probe::ProbeTokens::from_datasets(&t, &h)?;
+    let model = t
+        .manifest
+        .model
+        .clone()
+        .unwrap_or_else(|| eqinfo::model::ModelIdentity {
+            kind: "none".into(),
+            hash: String::new(),
+            backend: String::new(),
+        });
+    let steps = opts.budget.steps;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
     } else {
-        table(&report)
+        ProgressBar::new(steps as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} steps (eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let on_progress = |p: &ProbeProgress| bar.set_position(p.step as u64);
+    let hooks = Hooks {
+        progress: Some(&on_progress),
+        cancel: None,
+    };
+    let report = probe::run_probe_tokens(
+        std::slice::from_ref(&tokens),
+        model,
+        opts,
+        &args.model.device,
+        &hooks,
+    )?;
+    bar.finish_and_clear();
+    print_report(args, &report)
+}
+
+fn print_report(args: &ProbeArgs, report: &ProbeReport) -> Result<()> {
+    let text = if args.json {
+        eqinfo::report::export::probe_json(report)? + "\n"
+    } else {
+        table(report)
     };
     super::output::write_output(args.out.as_deref(), text.as_bytes())
 }

@@ -14,7 +14,6 @@ use eqinfo::segment::{SegmentOptions, SegmenterSpec};
 use eqinfo::shard::{self, Shard};
 use eqinfo::stats::segments::{analyse_texts, SegmentBatchOptions, SegmentReport};
 use eqinfo::stats::{stability, StatsOptions};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -378,18 +377,7 @@ pub fn run(args: StatsArgs) -> Result<()> {
             sentence: args.sentence.clone(),
         }),
     };
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(1)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} \
-             (eta {eta}) {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::progress::byte_bar(args.quiet);
     let on_progress = |p: &BatchProgress| {
         bar.set_length(p.bytes_total.max(1));
         bar.set_position(p.bytes_done);

@@ -17,7 +17,7 @@ pub use super::window::resets_at;
 /// One example's windows laid end to end (bit positions relative to the example's first bit),
 /// kept compact: the bits in one writer, each window's byte count and code bits.
 #[derive(Default)]
-struct ExampleSink {
+pub(crate) struct ExampleSink {
     bits: BitWriter,
     windows: PackedWindows,
     /// A window did not fit the compact form (impossible for a valid EqualInfoAC
@@ -76,6 +76,93 @@ pub(crate) fn encode_ac_examples(
     Ok((asm.finish(data.len(), trace), byte_bits))
 }
 
+/// The encoder job of one example (the lane job of [`assemble_ac_examples`], also run by the
+/// packed statistics of [`crate::stats::packed`] beside other inputs' and configurations' jobs).
+pub(crate) type ExampleJob<'a> = WindowEncoder<'a, ExampleSink, fn(usize) -> bool>;
+
+fn never(_: usize) -> bool {
+    false
+}
+
+/// The job of example `r` of `data`, recording each byte's bit range when the example starts
+/// before `record_upto`, and the trace when asked.
+pub(crate) fn example_job<'a>(
+    data: &'a [u8],
+    r: &Range<usize>,
+    config: &Config,
+    record_upto: usize,
+    trace: bool,
+) -> Result<ExampleJob<'a>> {
+    let wants = EncodeWants {
+        byte_bits: r.start < record_upto,
+        trace,
+    };
+    WindowEncoder::new(
+        data,
+        r.clone(),
+        r.start,
+        0,
+        config,
+        wants,
+        ExampleSink::default(),
+        never as fn(usize) -> bool,
+    )
+}
+
+/// Finished example jobs assembled in order: the examples, the trace and the recorded bit
+/// ranges (positions in the assembled stream).
+pub(crate) struct AcAssembly {
+    pub(crate) asm: Assembler,
+    pub(crate) trace: Option<Trace>,
+    pub(crate) byte_bits: Vec<Range<u64>>,
+    windowed: bool,
+}
+
+impl AcAssembly {
+    pub(crate) fn new(config: &Config, trace: bool) -> Self {
+        AcAssembly {
+            asm: Assembler::new(config),
+            trace: trace.then(|| Trace {
+                precision: config.precision,
+                ..Trace::default()
+            }),
+            byte_bits: Vec::new(),
+            windowed: config.method == MethodKind::EqualInfo,
+        }
+    }
+
+    /// Adds the next example's finished job.
+    pub(crate) fn push(&mut self, job: ExampleJob<'_>) -> Result<()> {
+        let range = job.bytes();
+        let ex = job.into_sink();
+        let asm = &mut self.asm;
+        let start = asm.bit_pos();
+        self.byte_bits
+            .extend(ex.byte_bits.iter().map(|r| r.start + start..r.end + start));
+        if let Some(t) = self.trace.as_mut() {
+            let w0 = asm.window_count();
+            for mut bt in ex.trace.bytes {
+                bt.bits = bt.bits.start + start..bt.bits.end + start;
+                bt.window += w0;
+                t.bytes.push(bt);
+            }
+            t.dists.extend_from_slice(&ex.trace.dists);
+        }
+        if self.windowed {
+            if ex.too_long {
+                return Err(Error::BadParams(format!(
+                    "a window of more than {} bytes (impossible for a valid configuration)",
+                    PackedWindows::MAX_BYTES
+                )));
+            }
+            asm.push_windows(range, &ex.bits, &ex.windows);
+        } else {
+            asm.push_whole(range, &ex.bits);
+        }
+        Ok(())
+    }
+}
+
 /// [`encode_ac_examples`] up to the assembled examples (the caller chooses how to finish).
 pub(crate) fn assemble_ac_examples(
     data: &[u8],
@@ -86,63 +173,15 @@ pub(crate) fn assemble_ac_examples(
     record_upto: usize,
 ) -> Result<(Assembler, Option<Trace>, Vec<Range<u64>>)> {
     let tables = Tables::new(model, config.precision)?;
-    let windowed = config.method == MethodKind::EqualInfo;
-    let mut asm = Assembler::new(config);
-    let mut trace = opts.trace.then(|| Trace {
-        precision: config.precision,
-        ..Trace::default()
-    });
-    let mut byte_bits = Vec::new();
-    let never = |_: usize| false;
+    let mut out = AcAssembly::new(config, opts.trace);
     drive_all(
         model,
         &tables,
         ranges,
         opts,
         data.len(),
-        |r| {
-            let wants = EncodeWants {
-                byte_bits: r.start < record_upto,
-                trace: opts.trace,
-            };
-            WindowEncoder::new(
-                data,
-                r.clone(),
-                r.start,
-                0,
-                config,
-                wants,
-                ExampleSink::default(),
-                never,
-            )
-        },
-        |job| {
-            let range = job.bytes();
-            let ex = job.into_sink();
-            let start = asm.bit_pos();
-            byte_bits.extend(ex.byte_bits.iter().map(|r| r.start + start..r.end + start));
-            if let Some(t) = trace.as_mut() {
-                let w0 = asm.window_count();
-                for mut bt in ex.trace.bytes {
-                    bt.bits = bt.bits.start + start..bt.bits.end + start;
-                    bt.window += w0;
-                    t.bytes.push(bt);
-                }
-                t.dists.extend_from_slice(&ex.trace.dists);
-            }
-            if windowed {
-                if ex.too_long {
-                    return Err(Error::BadParams(format!(
-                        "a window of more than {} bytes (impossible for a valid configuration)",
-                        PackedWindows::MAX_BYTES
-                    )));
-                }
-                asm.push_windows(range, &ex.bits, &ex.windows);
-            } else {
-                asm.push_whole(range, &ex.bits);
-            }
-            Ok(())
-        },
+        |r| example_job(data, r, config, record_upto, opts.trace),
+        |job| out.push(job),
     )?;
-    Ok((asm, trace, byte_bits))
+    Ok((out.asm, out.trace, out.byte_bits))
 }

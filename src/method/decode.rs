@@ -16,6 +16,12 @@ use std::ops::Range;
 /// For StaticAC, `model` must be the unigram the encoder fitted; for AC and EqualInfo, the same
 /// model as the encoder's.
 pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
+    decode_with(enc, model, &RunOptions::default())
+}
+
+/// [`decode`] under `opts`: progress over the decoded bytes (the AC methods), and its cancel
+/// flag stops it with [`Error::Cancelled`].
+pub fn decode_with(enc: &Encoded, model: &mut dyn ByteModel, opts: &RunOptions) -> Result<Vec<u8>> {
     let cfg = &enc.config;
     cfg.validate()?;
     let mut out = vec![0u8; enc.input_len];
@@ -38,7 +44,7 @@ pub fn decode(enc: &Encoded, model: &mut dyn ByteModel) -> Result<Vec<u8>> {
         }
         MethodKind::Subword => super::subword::decode_subword(enc, &mut out)?,
         MethodKind::StaticAc | MethodKind::Ac | MethodKind::EqualInfo => {
-            decode_ac(enc, cfg, model, &mut out)?;
+            decode_ac(enc, cfg, model, &mut out, opts)?;
         }
     }
     Ok(out)
@@ -110,16 +116,8 @@ impl LaneJob for ExactJob<'_> {
 }
 
 /// Decodes examples exactly, each given as its windows (in order) and its byte count, many
-/// examples side by side on the model's lanes. Returns each example's bytes.
-pub(crate) fn decode_examples_exact(
-    examples: Vec<(Vec<WindowBits<'_>>, usize)>,
-    precision: u32,
-    model: &mut dyn ByteModel,
-) -> Result<Vec<Vec<u8>>> {
-    decode_examples_exact_opts(examples, precision, model, &RunOptions::default())
-}
-
-/// [`decode_examples_exact`] under `opts` (its cancel flag stops it with [`Error::Cancelled`]).
+/// examples side by side on the model's lanes ([`super::lanes::drive_all`]), under `opts` (its
+/// cancel flag stops it with [`Error::Cancelled`]). Returns each example's bytes.
 pub(crate) fn decode_examples_exact_opts(
     examples: Vec<(Vec<WindowBits<'_>>, usize)>,
     precision: u32,
@@ -153,7 +151,13 @@ pub(crate) fn decode_examples_exact_opts(
     Ok(out)
 }
 
-fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [u8]) -> Result<()> {
+fn decode_ac(
+    enc: &Encoded,
+    cfg: &Config,
+    model: &mut dyn ByteModel,
+    out: &mut [u8],
+    opts: &RunOptions,
+) -> Result<()> {
     let examples = enc
         .examples
         .iter()
@@ -174,7 +178,7 @@ fn decode_ac(enc: &Encoded, cfg: &Config, model: &mut dyn ByteModel, out: &mut [
             (windows, ex.bytes.len())
         })
         .collect();
-    let decoded = decode_examples_exact(examples, cfg.precision, model)?;
+    let decoded = decode_examples_exact_opts(examples, cfg.precision, model, opts)?;
     for (ex, bytes) in enc.examples.iter().zip(decoded) {
         let Some(slot) = out.get_mut(ex.bytes.clone()) else {
             return Err(Error::Corrupt("example outside the output".into()));
@@ -201,7 +205,7 @@ pub(crate) struct FreeDecoded {
 }
 
 /// The side-information-free decoder of one window (see [`free_decode_report`]).
-struct FreeJob<'a> {
+pub(crate) struct FreeJob<'a> {
     dec: Decoder<'a>,
     st: CoderState,
     bits: BitWriter,
@@ -305,11 +309,7 @@ pub(crate) fn free_decode_windows_probed(
         .iter()
         .zip(probes.iter().copied().chain(std::iter::repeat(None)))
         .collect();
-    let b = cfg.window_bits as u64;
     let tables = Tables::new(model, cfg.precision)?;
-    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
-    // least (2^β - 255) / 2^β. A hard stop all the same.
-    let cap = 1 + (b as usize) * (1usize << cfg.precision);
     let mut out = Vec::with_capacity(windows.len());
     drive_all(
         model,
@@ -317,44 +317,61 @@ pub(crate) fn free_decode_windows_probed(
         &jobs,
         opts,
         0,
-        |&(w, probe)| {
-            let mut window = BitWriter::new();
-            for i in w.range.clone() {
-                window.push(w.bits.get(i));
-            }
-            Ok(FreeJob {
-                dec: Decoder::new(BitReader::new(w.bits, w.range.start, w.range.end)),
-                st: CoderState::default(),
-                bits: BitWriter::new(),
-                window,
-                out: Vec::new(),
-                probs: Vec::new(),
-                matches: Vec::new(),
-                probe,
-                probe_prob: None,
-                b,
-                cap,
-                done: false,
-            })
-        },
+        |&(w, probe)| Ok(free_job(w, probe, cfg)),
         |job| {
-            let len = match rule {
-                FreeDecodeRule::Shortest => job.matches.first(),
-                FreeDecodeRule::Longest => job.matches.last(),
-            }
-            .copied()
-            .unwrap_or(0);
-            out.push(FreeDecoded {
-                bytes: job.out,
-                len,
-                probs: job.probs,
-                matches: job.matches,
-                probe_prob: job.probe_prob,
-            });
+            out.push(free_decoded(job, rule));
             Ok(())
         },
     )?;
     Ok(out)
+}
+
+/// The side-information-free decoding job of window `w` (with its probe, see
+/// [`free_decode_windows_probed`]) under `cfg`'s window size and precision.
+pub(crate) fn free_job<'a>(
+    w: &WindowBits<'a>,
+    probe: Option<(usize, u8)>,
+    cfg: &Config,
+) -> FreeJob<'a> {
+    let b = cfg.window_bits as u64;
+    // Beyond this many bytes a window cannot fit in b bits: each byte shrinks the interval by at
+    // least (2^β - 255) / 2^β. A hard stop all the same.
+    let cap = 1 + (b as usize) * (1usize << cfg.precision);
+    let mut window = BitWriter::new();
+    for i in w.range.clone() {
+        window.push(w.bits.get(i));
+    }
+    FreeJob {
+        dec: Decoder::new(BitReader::new(w.bits, w.range.start, w.range.end)),
+        st: CoderState::default(),
+        bits: BitWriter::new(),
+        window,
+        out: Vec::new(),
+        probs: Vec::new(),
+        matches: Vec::new(),
+        probe,
+        probe_prob: None,
+        b,
+        cap,
+        done: false,
+    }
+}
+
+/// What a finished [`free_job`] decoded, its length chosen by `rule`.
+pub(crate) fn free_decoded(job: FreeJob<'_>, rule: FreeDecodeRule) -> FreeDecoded {
+    let len = match rule {
+        FreeDecodeRule::Shortest => job.matches.first(),
+        FreeDecodeRule::Longest => job.matches.last(),
+    }
+    .copied()
+    .unwrap_or(0);
+    FreeDecoded {
+        bytes: job.out,
+        len,
+        probs: job.probs,
+        matches: job.matches,
+        probe_prob: job.probe_prob,
+    }
 }
 
 /// How a window's side-information-free decoding went wrong (the two failure modes measured on
@@ -603,6 +620,19 @@ pub fn free_decode_report(
                 .into(),
         ));
     }
+    let (windows, probes) = free_decode_inputs(enc, data);
+    let decoded =
+        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
+    Ok(free_report(enc, data, &probes, &decoded))
+}
+
+/// The windows of an EqualInfo encoding `enc` of `data` and, per window, the byte after it in
+/// its example asked about in the window's context (the inputs of the side-information-free
+/// decoder, see [`free_decode_report`]).
+pub(crate) fn free_decode_inputs<'a>(
+    enc: &'a Encoded,
+    data: &[u8],
+) -> (Vec<WindowBits<'a>>, Vec<Option<(usize, u8)>>) {
     let windows: Vec<WindowBits> = enc
         .windows
         .iter()
@@ -613,7 +643,7 @@ pub fn free_decode_report(
             reset: true,
         })
         .collect();
-    // The byte after each window (within its example), asked about in the window's context.
+    // The byte aftereach window (within its example), asked about in the window's context.
     let mut probes = vec![None; enc.windows.len()];
     for ex in &enc.examples {
         for wi in ex.windows.clone() {
@@ -625,8 +655,18 @@ pub fn free_decode_report(
             }
         }
     }
-    let decoded =
-        free_decode_windows_probed(&windows, &probes, cfg, model, &RunOptions::default())?;
+    (windows, probes)
+}
+
+/// The report of the side-information-free decoder's windows `decoded` (in window order) of
+/// `enc`, against the true bytes `data`.
+pub(crate) fn free_report(
+    enc: &Encoded,
+    data: &[u8],
+    probes: &[Option<(usize, u8)>],
+    decoded: &[FreeDecoded],
+) -> FreeDecodeReport {
+    let cfg = &enc.config;
     let rule = FreeDecodeRule::of(cfg);
     let mut decoded_len = Vec::with_capacity(enc.windows.len());
     let mut window_ok = Vec::with_capacity(enc.windows.len());
@@ -636,7 +676,7 @@ pub fn free_decode_report(
         let truth = data.get(w.bytes.clone()).unwrap_or_default();
         let ok = d.bytes.get(..d.len) == Some(truth);
         window_ok.push(ok);
-        let next = probes[i].map(|(_, c)| c);
+        let next = probes.get(i).copied().flatten().map(|(_, c)| c);
         if let Some(f) = free_decode_failure(i, rule, truth, d, next) {
             failures.push(f);
         }
@@ -644,9 +684,13 @@ pub fn free_decode_report(
     let examples_ok = enc
         .examples
         .iter()
-        .filter(|ex| window_ok[ex.windows.clone()].iter().all(|&ok| ok))
+        .filter(|ex| {
+            window_ok
+                .get(ex.windows.clone())
+                .is_some_and(|w| w.iter().all(|&ok| ok))
+        })
         .count();
-    Ok(FreeDecodeReport {
+    FreeDecodeReport {
         windows_total: enc.windows.len(),
         windows_ok: window_ok.iter().filter(|&&ok| ok).count(),
         examples_total: enc.examples.len(),
@@ -654,5 +698,5 @@ pub fn free_decode_report(
         window_ok,
         decoded_len,
         failures,
-    })
+    }
 }

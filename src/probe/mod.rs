@@ -395,7 +395,7 @@ pub fn run_probe(
     for c in configs {
         c.validate()?;
     }
-    let dev = crate::model::device::parse_device(device)?;
+    crate::model::device::parse_device(device)?;
     let start = std::time::Instant::now();
     let steps = opts.budget.steps;
     let report = |p: ProbeProgress| {
@@ -415,71 +415,24 @@ pub fn run_probe(
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(Error::Cancelled);
         }
-        let at = |phase, step, loss| ProbeProgress {
+        report(ProbeProgress {
             config_index: ci,
             configs: configs.len(),
-            phase,
-            step,
+            phase: Phase::Encoding,
+            step: 0,
             steps,
-            loss_bits_per_token: loss,
-        };
-        report(at(Phase::Encoding, 0, None));
-        let t0 = std::time::Instant::now();
-        let train_seqs = train_cache.tokens(train_text, config, model, &run_opts)?;
-        let heldout_seqs = heldout_cache.tokens(heldout_text, config, model, &run_opts)?;
-        let encode_seconds = t0.elapsed().as_secs_f64();
-        let vocab = config.vocab() as usize;
-        let train_flat: Vec<u32> = train_seqs.iter().flatten().copied().collect();
-        let heldout_flat: Vec<u32> = heldout_seqs.iter().flatten().copied().collect();
-        let unigram_bits =
-            unigram_cross_entropy_bits(&train_flat, &heldout_flat, vocab, opts.unigram_smoothing)?;
-        let mut on_step = |step: usize, loss: f64| {
-            report(at(Phase::Training, step, Some(loss)));
-            if step == steps {
-                report(at(Phase::Scoring, step, Some(loss)));
-            }
-        };
-        let m2 = train_m2(
-            &train_seqs,
-            &heldout_seqs,
-            vocab,
-            &opts.shape,
-            &opts.budget,
-            &dev,
-            &mut on_step,
-            cancel,
-        )?;
-        let (hb, ht) = (heldout_text.len() as u64, heldout_flat.len() as u64);
-        let ratio = hb as f64 / ht.max(1) as f64;
-        let m2_bpb = bits_per_byte(ht, hb, m2.heldout_nll_nats);
-        let uniform = config.token_bits as f64 / ratio;
-        let unigram = unigram_bits / ratio;
-        results.push(ConfigResult {
-            config: config.clone(),
-            label: config.label(),
-            vocab: config.vocab(),
-            train_bytes: train_text.len() as u64,
-            train_tokens: train_flat.len() as u64,
-            heldout_bytes: hb,
-            heldout_tokens: ht,
-            bytes_per_token: ratio,
-            m2_bits_per_token: m2.heldout_bits_per_token(),
-            m2_bits_per_byte: m2_bpb,
-            uniform_bits_per_byte: uniform,
-            unigram_bits_per_byte: unigram,
-            gain_vs_uniform: 1.0 - m2_bpb / uniform,
-            gain_vs_unigram: 1.0 - m2_bpb / unigram,
-            m2,
-            encode_seconds,
+            loss_bits_per_token: None,
         });
-        report(at(
-            Phase::Done,
-            steps,
-            results
-                .last()
-                .and_then(|r| r.m2.train_curve.last())
-                .map(|&l| l as f64),
-        ));
+        let t0 = std::time::Instant::now();
+        let tokens = ProbeTokens {
+            config: config.clone(),
+            train: train_cache.tokens(train_text, config, model, &run_opts)?,
+            train_bytes: train_text.len() as u64,
+            heldout: heldout_cache.tokens(heldout_text, config, model, &run_opts)?,
+            heldout_bytes: heldout_text.len() as u64,
+            encode_seconds: t0.elapsed().as_secs_f64(),
+        };
+        results.push(probe_one(ci, configs.len(), &tokens, opts, device, hooks)?);
     }
     Ok(ProbeReport {
         options: opts.clone(),
@@ -488,4 +441,194 @@ pub fn run_probe(
         results,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// One configuration's two texts as token sequences (one per example), however they were made:
+/// encoded here ([`run_probe`]) or read from `eqinfo export-tokens` datasets
+/// ([`ProbeTokens::from_datasets`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeTokens {
+    /// The configuration the tokens were made with.
+    pub config: Config,
+    /// The training text's examples' tokens.
+    pub train: Vec<Vec<u32>>,
+    /// Bytes of the training text.
+    pub train_bytes: u64,
+    /// The held-out text's examples' tokens.
+    pub heldout: Vec<Vec<u32>>,
+    /// Bytes of the held-out text.
+    pub heldout_bytes: u64,
+    /// Seconds spent making them (0 when read).
+    pub encode_seconds: f64,
+}
+
+/// The tokens of every example of a dataset, in index order, and the bytes they code.
+pub fn dataset_sequences(ds: &crate::dataset::Dataset) -> Result<(Vec<Vec<u32>>, u64)> {
+    let mut out = Vec::with_capacity(ds.index.len());
+    let mut bytes = 0u64;
+    for l in &ds.index {
+        let (start, n) = (
+            usize::try_from(l.token_offset).unwrap_or(usize::MAX),
+            usize::try_from(l.token_count).unwrap_or(usize::MAX),
+        );
+        let toks = start
+            .checked_add(n)
+            .and_then(|end| ds.tokens.get(start..end))
+            .ok_or_else(|| Error::Corrupt("a dataset example's tokens lie past the end".into()))?;
+        out.push(toks.to_vec());
+        bytes = bytes.saturating_add(l.byte_len);
+    }
+    Ok((out, bytes))
+}
+
+impl ProbeTokens {
+    /// The tokens of a training and a held-out dataset (`eqinfo export-tokens` folders, read with
+    /// [`crate::dataset::read_dataset`]): both must hold the same configuration and come from the
+    /// same model. Each example is a sequence, as when [`run_probe`] encodes the texts: a
+    /// dataset of one input per text gives exactly the sequences `run_probe` trains on.
+    pub fn from_datasets(
+        train: &crate::dataset::Dataset,
+        heldout: &crate::dataset::Dataset,
+    ) -> Result<ProbeTokens> {
+        let (a, b) = (&train.manifest, &heldout.manifest);
+        if a.config != b.config {
+            return Err(Error::BadParams(format!(
+                "the training dataset holds {} and the held-out one {}: probe one configuration",
+                a.config.label(),
+                b.config.label()
+            )));
+        }
+        if a.model != b.model {
+            return Err(Error::BadParams(
+                "the training and held-out datasets come from different models".into(),
+            ));
+        }
+        let (train_seqs, train_bytes) = dataset_sequences(train)?;
+        let (heldout_seqs, heldout_bytes) = dataset_sequences(heldout)?;
+        if train_bytes == 0 || heldout_bytes == 0 {
+            return Err(Error::EmptyInput(
+                "the training and held-out datasets must hold some text".into(),
+            ));
+        }
+        Ok(ProbeTokens {
+            config: a.config.clone(),
+            train: train_seqs,
+            train_bytes,
+            heldout: heldout_seqs,
+            heldout_bytes,
+            encode_seconds: 0.0,
+        })
+    }
+}
+
+/// The probe of configurations whose tokens are already made (see [`ProbeTokens`]; e.g. read
+/// from exports instead of re-encoding): the same training, scoring and bounds as
+/// [`run_probe`]. `model` is the identity recorded for the report.
+pub fn run_probe_tokens(
+    items: &[ProbeTokens],
+    model: ModelIdentity,
+    opts: &ProbeOptions,
+    device: &str,
+    hooks: &Hooks,
+) -> Result<ProbeReport> {
+    opts.budget.validate()?;
+    opts.shape.validate()?;
+    if items.is_empty() {
+        return Err(Error::BadParams("no configurations to probe".into()));
+    }
+    crate::model::device::parse_device(device)?;
+    let start = std::time::Instant::now();
+    let mut results = Vec::with_capacity(items.len());
+    for (ci, t) in items.iter().enumerate() {
+        t.config.validate()?;
+        if hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Cancelled);
+        }
+        results.push(probe_one(ci, items.len(), t, opts, device, hooks)?);
+    }
+    Ok(ProbeReport {
+        options: opts.clone(),
+        model,
+        device: device.to_string(),
+        results,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Trains and scores M2 on one configuration's tokens.
+fn probe_one(
+    ci: usize,
+    configs: usize,
+    t: &ProbeTokens,
+    opts: &ProbeOptions,
+    device: &str,
+    hooks: &Hooks,
+) -> Result<ConfigResult> {
+    let dev = crate::model::device::parse_device(device)?;
+    let (progress, cancel) = (hooks.progress, hooks.cancel);
+    let steps = opts.budget.steps;
+    let report = |p: ProbeProgress| {
+        if let Some(f) = progress {
+            f(&p);
+        }
+    };
+    let at = |phase, step, loss| ProbeProgress {
+        config_index: ci,
+        configs,
+        phase,
+        step,
+        steps,
+        loss_bits_per_token: loss,
+    };
+    let config = &t.config;
+    let vocab = config.vocab() as usize;
+    let train_flat: Vec<u32> = t.train.iter().flatten().copied().collect();
+    let heldout_flat: Vec<u32> = t.heldout.iter().flatten().copied().collect();
+    let unigram_bits =
+        unigram_cross_entropy_bits(&train_flat, &heldout_flat, vocab, opts.unigram_smoothing)?;
+    let mut on_step = |step: usize, loss: f64| {
+        report(at(Phase::Training, step, Some(loss)));
+        if step == steps {
+            report(at(Phase::Scoring, step, Some(loss)));
+        }
+    };
+    let m2 = train_m2(
+        &t.train,
+        &t.heldout,
+        vocab,
+        &opts.shape,
+        &opts.budget,
+        &dev,
+        &mut on_step,
+        cancel,
+    )?;
+    let (hb, ht) = (t.heldout_bytes, heldout_flat.len() as u64);
+    let ratio = hb as f64 / ht.max(1) as f64;
+    let m2_bpb = bits_per_byte(ht, hb, m2.heldout_nll_nats);
+    let uniform = config.token_bits as f64 / ratio;
+    let unigram = unigram_bits / ratio;
+    let result = ConfigResult {
+        config: config.clone(),
+        label: config.label(),
+        vocab: config.vocab(),
+        train_bytes: t.train_bytes,
+        train_tokens: train_flat.len() as u64,
+        heldout_bytes: hb,
+        heldout_tokens: ht,
+        bytes_per_token: ratio,
+        m2_bits_per_token: m2.heldout_bits_per_token(),
+        m2_bits_per_byte: m2_bpb,
+        uniform_bits_per_byte: uniform,
+        unigram_bits_per_byte: unigram,
+        gain_vs_uniform: 1.0 - m2_bpb / uniform,
+        gain_vs_unigram: 1.0 - m2_bpb / unigram,
+        m2,
+        encode_seconds: t.encode_seconds,
+    };
+    report(at(
+        Phase::Done,
+        steps,
+        result.m2.train_curve.last().map(|&l| l as f64),
+    ));
+    Ok(result)
 }

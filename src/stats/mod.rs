@@ -20,6 +20,10 @@
 //! | cross-entropy, float and quantized | [`xent`] | `Σ −log2 p` and the coder's ideal `Σ −log2 q` |
 //! | segmenters (entropy patches, SpaceByte, ...) | [`segments`] | bytes and bits per segment, boundaries in characters and words, prefix-edit stability of segments |
 //!
+//! [`analyze`] measures one input under one configuration; [`packed::analyze_packed`] measures
+//! many inputs under many configurations in one stream of model lanes, each pair giving exactly
+//! what [`analyze`] gives it alone (timings aside).
+//!
 //! Per-byte bit ranges (alignment, window position) are measured on a sample: the first
 //! [`StatsOptions::trace_sample_bytes`] bytes (rounded down to whole examples). The AC methods
 //! record each byte's emitted bit range while compressing (one range per byte of the sample's
@@ -37,6 +41,7 @@
 
 pub mod align;
 pub mod kl;
+pub mod packed;
 pub mod segments;
 pub mod stability;
 pub mod trivial;

@@ -73,6 +73,8 @@ pub struct BatchState {
     /// The probe section's state.
     pub probe: ProbeState,
     last_finished_in: Option<Duration>,
+    /// The version of the running report the table shows (see [`RunProgress::partial`]).
+    partial_shown: Option<u64>,
     wake: Wake,
 }
 
@@ -93,6 +95,7 @@ impl BatchState {
             section: Section::Stats,
             probe: ProbeState::new(wake.clone()),
             last_finished_in: None,
+            partial_shown: None,
             wake,
         }
     }
@@ -115,6 +118,11 @@ impl BatchState {
     /// The rows of the table in display order (sorted; pooled rows included when shown).
     pub fn table_rows(&self) -> Vec<&SummaryRow> {
         self.results.table_rows()
+    }
+
+    /// True while the table shows the running report of a batch that has not ended.
+    pub fn showing_partial(&self) -> bool {
+        self.task.is_some() && self.partial_shown.is_some()
     }
 
     /// The current progress of a running batch.
@@ -175,6 +183,7 @@ impl BatchState {
         }) {
             Ok(t) => {
                 self.task = Some(t);
+                self.partial_shown = None;
                 true
             }
             Err(e) => {
@@ -202,6 +211,16 @@ impl BatchState {
         });
         if let Some(t) = &mut self.task {
             let outcome = t.poll().pop();
+            // The jobs finished so far fill the table and plots while the batch runs.
+            let shown = self.partial_shown;
+            let partial = t.with_progress(|p| {
+                (Some(p.partial_version) != shown && p.partial.is_some())
+                    .then(|| (p.partial_version, p.partial.clone()))
+            });
+            if let Some((v, Some(rep))) = partial {
+                self.results.set_report(&rep);
+                self.partial_shown = Some(v);
+            }
             let finished = t.is_finished();
             let cancel_latency = t.cancel_requested().map(|at| at.elapsed());
             if let Some(outcome) = outcome {
@@ -339,7 +358,7 @@ pub fn batch_ui(
                             inputs::inputs_ui(ui, &mut st.inputs, settings, &run, cmds);
                         });
                 });
-            let has_report = st.report.is_some();
+            let has_report = st.report.is_some() || st.partial_shown.is_some();
             egui::ScrollArea::vertical()
                 .id_salt("batch_results_scroll")
                 .show(ui, |ui| {

@@ -1,17 +1,20 @@
 //! The batch's background work: read the files, open the byte model the settings choose, and run
-//! [`crate::batch::run_batch`] with progress and cancel through the task's handle. No egui here.
+//! [`crate::batch::run_batch_streaming`] with progress, cancel and every finished job (the
+//! running report the table fills in from) through the task's handle. No egui here.
 
 use crate::app::batch::eta::EtaSmoother;
 use crate::app::state::BatchSettings;
 use crate::app::tasks::TaskHandle;
 use crate::batch::{
-    run_batch, BatchInput, BatchOptions, BatchProgress, BatchReport, PrefixOptions,
+    run_batch_streaming, BatchInput, BatchOptions, BatchProgress, BatchReport, JobResult,
+    PrefixOptions,
 };
 use crate::method::Config;
 use crate::model::open::FitText;
 use crate::model::ByteModel;
-use crate::stats::StatsOptions;
+use crate::stats::{StatsAccumulator, StatsOptions};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// What a running batch shares with the UI.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +30,63 @@ pub struct RunProgress {
     pub eta_seconds: Option<(f64, std::time::Instant)>,
     /// The smoother behind `eta_seconds`.
     pub eta: EtaSmoother,
+    /// The jobs finished so far, as a report (per-file rows in the order they finished, and the
+    /// running pooled summaries): the table and plots fill in from it while the batch runs.
+    pub partial: Option<BatchReport>,
+    /// Bumped at every change of `partial` (the UI rebuilds its table only then).
+    pub partial_version: u64,
+}
+
+/// Least time between two recomputations of the running pooled summaries of a configuration
+/// (each pools every finished job; the final report pools them once more in input order).
+const SUMMARY_EVERY: Duration = Duration::from_millis(300);
+
+/// The running report of a batch: each finished job is added as it arrives.
+struct Partial {
+    report: BatchReport,
+    pooled: Vec<Option<StatsAccumulator>>,
+    dirty: Vec<bool>,
+    last_summary: Option<Instant>,
+}
+
+impl Partial {
+    fn new(configs: &[Config], files: Vec<String>) -> Self {
+        Partial {
+            report: BatchReport {
+                configs: configs.to_vec(),
+                files,
+                summaries: vec![None; configs.len()],
+                prefix_stability: vec![None; configs.len()],
+                ..Default::default()
+            },
+            pooled: vec![None; configs.len()],
+            dirty: vec![false; configs.len()],
+            last_summary: None,
+        }
+    }
+
+    fn add(&mut self, r: &JobResult, acc: &StatsAccumulator) {
+        let ci = r.config_index;
+        self.report.results.push(r.clone());
+        if let Some(slot) = self.pooled.get_mut(ci) {
+            match slot {
+                Some(all) => all.merge(acc),
+                slot => *slot = Some(acc.clone()),
+            }
+            self.dirty[ci] = true;
+        }
+        let due = self
+            .last_summary
+            .is_none_or(|t| t.elapsed() >= SUMMARY_EVERY);
+        if due {
+            for (ci, d) in self.dirty.iter_mut().enumerate() {
+                if std::mem::take(d) {
+                    self.report.summaries[ci] = self.pooled[ci].as_ref().map(|a| a.finish());
+                }
+            }
+            self.last_summary = Some(Instant::now());
+        }
+    }
 }
 
 /// How a batch ended.
@@ -146,12 +206,32 @@ pub fn run(job: &RunJob, h: &TaskHandle<RunProgress, RunOutcome>) -> RunOutcome 
             g.progress = Some(p.clone());
         })
     };
-    let report = run_batch(
+    let mut partial = Partial::new(
+        &job.configs,
+        inputs.iter().map(|i| i.name.clone()).collect(),
+    );
+    let mut published: Option<Instant> = None;
+    let mut on_result = |r: &JobResult, acc: &StatsAccumulator| {
+        partial.add(r, acc);
+        // The first job at once, then at most every SUMMARY_EVERY (each copy is the whole
+        // running report).
+        if published.is_some_and(|t| t.elapsed() < SUMMARY_EVERY) {
+            return;
+        }
+        published = Some(Instant::now());
+        let snapshot = partial.report.clone();
+        h.update(|g| {
+            g.partial = Some(snapshot);
+            g.partial_version += 1;
+        });
+    };
+    let (report, _) = run_batch_streaming(
         &inputs,
         &job.configs,
         model.as_mut(),
         &job.options(),
         &on_progress,
+        &mut on_result,
         h.cancel_flag(),
     );
     RunOutcome::Done {
