@@ -3,7 +3,8 @@
 //! ([`crate::method::lanes`]); the other methods by [`crate::method::encode`].
 
 use super::checks::{check_all_windows, check_encoded, check_examples};
-use super::{assemble, Analysis, ExampleRecs, RunStats, WindowRec};
+use super::resume::{code_ac_example, Old};
+use super::{assemble, Analysis, ExampleRecs, LaneCache, RunStats, WindowRec};
 use crate::error::Result;
 use crate::method::lanes::{drive, drive_all, LaneJob, Progress, Tables};
 use crate::method::window::{EncodeWants, WindowEncoder, WindowRecord};
@@ -28,6 +29,14 @@ pub(crate) fn window_incremental(config: &Config) -> bool {
         && config.reset_every == 1
         && !config.delay
         && !config.exact
+}
+
+/// Whether an encoder may start at any true window boundary inside an example and give the
+/// true windows from there: EqualInfoAC with the model reset at every window, any window rule
+/// (greedy, Delay, exact: a window is a function of the bytes from its start, see
+/// [`crate::method::window`]).
+pub(crate) fn restartable(config: &Config) -> bool {
+    config.method == MethodKind::EqualInfo && config.reset_every == 1
 }
 
 /// Analyses `text`, reusing what it can of `prev`, with every decode check run.
@@ -100,6 +109,7 @@ struct Coder<'a> {
     config: &'a Config,
     opts: RunOptions<'a>,
     stats: RunStats,
+    lanes: Arc<LaneCache>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -128,6 +138,10 @@ fn analyse_inner(
             progress,
         },
         stats: RunStats::default(),
+        lanes: prev
+            .filter(|p| p.model_generation == model_generation)
+            .map(|p| p.lanes.clone())
+            .unwrap_or_default(),
     };
     let examples = if !config.method.is_ac() {
         let enc = encode(&text, config, model, &c.opts)?;
@@ -158,8 +172,16 @@ fn analyse_inner(
         examples
     };
     let mut stats = c.stats;
+    let lanes = c.lanes;
     stats.elapsed = started.elapsed();
-    Ok(assemble(text, config, model_generation, examples, stats))
+    Ok(assemble(
+        text,
+        config,
+        model_generation,
+        examples,
+        stats,
+        lanes,
+    ))
 }
 
 /// Every window record of an encoding by [`encode`] (no trace: Bytes, GZip, Subword), unchecked.
@@ -211,7 +233,10 @@ impl Coder<'_> {
     ) -> Result<Vec<ExampleRecs>> {
         let text = self.text;
         let ranges = example_ranges(text.len(), self.config.example_bytes);
-        let incremental = window_incremental(self.config);
+        if self.config.method == MethodKind::Ac {
+            return self.ac_examples(&ranges, prev, model);
+        }
+        let incremental = restartable(self.config);
         let Some(prev) = prev else {
             return if incremental {
                 self.segmented(&ranges, model)
@@ -246,6 +271,65 @@ impl Coder<'_> {
             out[k] = Some(ex);
         }
         Ok(out.into_iter().flatten().collect())
+    }
+
+    /// The examples of AC: an unchanged example is reused, a changed one is coded from its
+    /// first changed byte on, the model resumed from a saved lane ([`super::resume`]).
+    fn ac_examples(
+        &mut self,
+        ranges: &[Range<usize>],
+        prev: Option<&Analysis>,
+        model: &mut dyn ByteModel,
+    ) -> Result<Vec<ExampleRecs>> {
+        let text = self.text;
+        let olds: Vec<Option<(&[u8], Arc<WindowRec>)>> = (0..ranges.len())
+            .map(|k| {
+                let p = prev?;
+                let ex = p.examples.get(k)?;
+                let [w] = &p.windows[ex.windows.clone()] else {
+                    return None;
+                };
+                Some((&p.text[ex.bytes.clone()], w.rec.clone()))
+            })
+            .collect();
+        let total: usize = ranges
+            .iter()
+            .zip(&olds)
+            .filter(|(r, o)| o.as_ref().is_none_or(|(b, _)| *b != &text[(*r).clone()]))
+            .map(|(r, _)| r.len())
+            .sum();
+        let mut done = 0usize;
+        let mut out = Vec::with_capacity(ranges.len());
+        for (r, old) in ranges.iter().zip(olds) {
+            if let Some((b, rec)) = &old {
+                if *b == &text[r.clone()] {
+                    self.stats.windows_reused += 1;
+                    out.push((r.clone(), vec![rec.clone()]));
+                    continue;
+                }
+            }
+            let opts = &self.opts;
+            let (rec, coded) = code_ac_example(
+                text,
+                r.clone(),
+                old.as_ref().map(|(b, rec)| Old {
+                    bytes: b,
+                    rec: &rec.coded,
+                }),
+                self.config.precision,
+                model,
+                &self.lanes,
+                opts,
+                &mut |n| {
+                    done += n;
+                    opts.report(done, total);
+                },
+            )?;
+            self.stats.bytes_encoded += coded.model_bytes;
+            self.stats.windows_computed += 1;
+            out.push((r.clone(), vec![rec]));
+        }
+        Ok(out)
     }
 
     /// Encodes whole examples from their first byte, many lanes side by side.
@@ -399,11 +483,13 @@ impl Coder<'_> {
             old_starts.push(s);
             s += w.len;
         }
-        // Keep the windows wholly before the window holding byte pre - 1.
-        let anchor = pre.saturating_sub(1);
-        let j = old_starts
-            .partition_point(|&st| st <= anchor)
-            .saturating_sub(1);
+        // Keep the windows all of whose bytes, and the byte that closed them, lie before the
+        // edit (with Delay or the exact rule a window also depends on the bytes it gave back).
+        let j = old_ws
+            .iter()
+            .zip(&old_starts)
+            .take_while(|(w, &st)| w.overflow.as_ref().is_some_and(|o| st + o.at < pre))
+            .count();
         let mut out: Vec<Arc<WindowRec>> = old_ws[..j].to_vec();
         self.stats.windows_reused += j;
         let pos = old_starts.get(j).copied().unwrap_or(0);

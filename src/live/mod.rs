@@ -22,19 +22,25 @@
 //! | `export.rs` | the Live export: bytes, windows, tokens and their spans (JSON, CSV) |
 //!
 //! ## Incremental recomputation
-//! Examples are independent: an example whose bytes did not change is reused whole. Inside a
-//! changed example of EqualInfoAC with the model reset at every window (and no Delay), window `w`
-//! depends only on its own bytes and on the byte that followed it (the one that did not fit). So
-//! after an edit at byte `p` the windows that end before `p - 1`'s window are kept; the window
-//! encoder restarts at the start of the window holding byte `p - 1` and stops as soon as a new
-//! window starts in the unchanged suffix exactly where an old window started (shifted by the
-//! edit's length change): every window from there on is the old one. Other methods (and Delay or
-//! reset-every-n, whose windows look further back or ahead) recompute whole examples; StaticAC
-//! fits its unigram on the whole input and is always recomputed whole.
+//! Examples are independent: an example whose bytes did not change is reused whole.
+//! - **EqualInfoAC with the model reset at every window** (greedy, Delay or the exact rule): a
+//!   window is a function of the bytes from its start, so after an edit at byte `p` of an
+//!   example the windows whose bytes and closing byte (the one that did not fit) all lie
+//!   before `p` are kept; the window encoder restarts at the first other window's start and
+//!   stops as soon as a new window starts in the unchanged suffix exactly where an old window
+//!   started (shifted by the edit's length change): every window from there on is the old one.
+//! - **AC** (`resume.rs`): the example is coded from its first changed byte on: the coder
+//!   restarts from the state the trace kept, the model from a saved lane ([`LaneCache`]) at
+//!   or before the edit, fed in runs of rows ([`crate::model::ByteModel::feed_many`],
+//!   bit-identical to stepping); after a substitution only the bytes the model's context
+//!   reaches get new distributions, the rest are re-coded with their kept slots.
+//! - Other reset rules recompute whole examples; StaticAC fits its unigram on the whole input
+//!   and is always recomputed whole.
 
 mod checks;
 mod compare;
 mod engine;
+mod resume;
 pub mod export;
 #[cfg(test)]
 mod tests;
@@ -44,6 +50,7 @@ pub use compare::{
     compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
 };
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
+pub use resume::{LaneCache, SNAPSHOT_BUDGET, SNAPSHOT_EVERY};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
@@ -151,6 +158,9 @@ pub struct Analysis {
     pub alignment: Alignment,
     /// How it was computed.
     pub stats: RunStats,
+    /// Saved model lanes of AC examples, shared with the analyses derived from this one (see
+    /// [`LaneCache`]): an edit resumes the model there instead of at the example's start.
+    pub lanes: Arc<LaneCache>,
     /// The length of the text this analysis is the beginning of: more than `text.len()` for
     /// the first examples of a long text, shown while the rest is encoded ([`view_prefix`]).
     pub full_len: usize,
@@ -308,6 +318,7 @@ pub fn assemble(
     model_generation: u64,
     examples: Vec<(Range<usize>, Vec<Arc<WindowRec>>)>,
     stats: RunStats,
+    lanes: Arc<LaneCache>,
 ) -> Analysis {
     let tb = config.token_bits.max(1) as u64;
     let mut bits = BitWriter::new();
@@ -396,6 +407,7 @@ pub fn assemble(
         byte_window,
         alignment,
         stats,
+        lanes,
     }
 }
 

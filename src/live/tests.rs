@@ -288,3 +288,96 @@ fn deferred_checks_stop_at_the_cancel_flag() {
         );
     }
 }
+
+/// A tiny random M1 with a short window (so that texts slide past it), on the CPU.
+fn tiny_m1(dir: &std::path::Path) -> crate::model::m1::M1 {
+    let mut c = crate::model::m1::Config::preset("tiny").unwrap_or_else(|e| panic!("{e}"));
+    c.max_context = 12;
+    crate::model::m1::train::random_model_files(&c, 3, 0.4, dir).unwrap_or_else(|e| panic!("{e}"));
+    crate::model::m1::load(dir, &candle_core::Device::Cpu).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// AC with M1 after random edits (substitutions, insertions, deletions, anywhere): every byte's
+/// trace and distribution, every bit and token equal the library's window encoder run from
+/// scratch with its trace ([`encode`] stepping lanes, the independent computation); a
+/// substitution far from the example's end computes only the bytes the model's context
+/// reaches (the rest is re-coded from the kept slots), and later edits resume from saved lanes.
+#[test]
+fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
+    use crate::method::MethodKind;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut model = tiny_m1(dir.path());
+    let reach = crate::model::ByteModel::context_bytes(&model).unwrap_or(0);
+    let cancel = AtomicBool::new(false);
+    let corpus = b"it is a truth universally acknowledged, that a single man in possession ";
+    let mut seed = 77u64;
+    for (eb, tb) in [(0usize, 16u32), (300, 8)] {
+        let cfg = Config {
+            example_bytes: eb,
+            token_bits: tb,
+            ..Config::new(MethodKind::Ac)
+        };
+        let mut text: Vec<u8> = (0..700)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev =
+            analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let mut saw_small_substitution = false;
+        for i in 0..10 {
+            let pos = lcg(&mut seed) as usize % text.len();
+            let mut substituted = None;
+            match i % 4 {
+                0 | 1 => {
+                    let n = (1 + (lcg(&mut seed) % 3) as usize).min(text.len() - pos);
+                    for b in &mut text[pos..pos + n] {
+                        *b = if *b == b'x' { b'y' } else { b'x' };
+                    }
+                    substituted = Some((pos, n));
+                }
+                2 => text.insert(pos, b'A' + (lcg(&mut seed) % 26) as u8),
+                _ => {
+                    text.remove(pos);
+                }
+            }
+            let t = Arc::new(text.clone());
+            let inc = analyse_quick(t, &cfg, &mut model, 1, Some(&prev), &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let opts = RunOptions {
+                trace: true,
+                ..RunOptions::default()
+            };
+            let enc = encode(&text, &cfg, &mut model, &opts).unwrap_or_else(|e| panic!("{e}"));
+            let label = format!("eb={eb} tb={tb} edit {i} at {pos}");
+            assert_eq!(inc.tokens, enc.tokens, "{label}");
+            let trace = enc.trace.as_ref().unwrap_or_else(|| panic!("no trace"));
+            assert_eq!(trace.bytes.len(), text.len());
+            for (j, want) in trace.bytes.iter().enumerate() {
+                let got = inc.byte(j).unwrap_or_else(|| panic!("{label}: byte {j}"));
+                let t = got.trace;
+                assert_eq!(
+                    (t.byte, t.prob.to_bits(), t.freq, t.cum_low, t.rank),
+                    (want.byte, want.prob.to_bits(), want.freq, want.cum_low, want.rank),
+                    "{label}: byte {j}"
+                );
+                assert_eq!((t.before, t.after), (want.before, want.after), "{label}: {j}");
+                assert_eq!(got.bits, want.bits, "{label}: byte {j}");
+                assert!(got.dist == trace.dist(j), "{label}: distribution of byte {j}");
+            }
+            if let Some((p, n)) = substituted {
+                let ex_end = if eb == 0 { text.len() } else { (p / eb + 1) * eb };
+                if p + n + reach < ex_end.min(text.len()) {
+                    assert!(
+                        inc.stats.bytes_encoded <= n + reach,
+                        "{label}: {} bytes through the model",
+                        inc.stats.bytes_encoded
+                    );
+                    saw_small_substitution = true;
+                }
+            }
+            prev = inc;
+        }
+        assert!(saw_small_substitution, "eb={eb}: no substitution far from the end");
+        assert!(prev.lanes.size_bytes() > 0, "eb={eb}: no lane was saved");
+    }
+}
