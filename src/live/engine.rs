@@ -4,7 +4,7 @@
 
 use super::checks::{check_all_windows, check_encoded, check_examples};
 use super::resume::{code_ac_example, Old};
-use super::{assemble, Analysis, ExampleRecs, LaneCache, RunStats, WindowRec};
+use super::{assemble, assemble_after, Analysis, ExampleRecs, LaneCache, RunStats, WindowRec};
 use crate::error::Result;
 use crate::method::lanes::{drive, drive_all, LaneJob, Progress, Tables};
 use crate::method::window::{EncodeWants, WindowEncoder, WindowRecord};
@@ -174,14 +174,20 @@ fn analyse_inner(
     let mut stats = c.stats;
     let lanes = c.lanes;
     stats.elapsed = started.elapsed();
-    Ok(assemble(
-        text,
-        config,
-        model_generation,
-        examples,
-        stats,
-        lanes,
-    ))
+    Ok(
+        match prev.filter(|p| p.config == *config && p.model_generation == model_generation) {
+            Some(p) => assemble_after(
+                p,
+                text,
+                config,
+                model_generation,
+                examples,
+                stats,
+                lanes,
+            ),
+            None => assemble(text, config, model_generation, examples, stats, lanes),
+        },
+    )
 }
 
 /// Every window record of an encoding by [`encode`] (no trace: Bytes, GZip, Subword), unchecked.

@@ -39,12 +39,14 @@
 
 mod checks;
 mod compare;
+mod assemble;
 mod engine;
 mod resume;
 pub mod export;
 #[cfg(test)]
 mod tests;
 
+pub use assemble::{assemble, assemble_after};
 pub use checks::{check_some, check_some_cancellable};
 pub use compare::{
     compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
@@ -54,7 +56,7 @@ pub use resume::{LaneCache, SNAPSHOT_BUDGET, SNAPSHOT_EVERY};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
-use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan, MethodKind};
+use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan};
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +135,9 @@ pub struct RunStats {
     pub bytes_encoded: usize,
     /// Windows reused from the previous analysis.
     pub windows_reused: usize,
+    /// Examples whose placement in the text and the stream was taken from the previous
+    /// analysis ([`assemble_after`]) rather than laid out anew.
+    pub examples_placed_before: usize,
 }
 
 /// Everything the live view draws for one text, configuration and model.
@@ -309,107 +314,6 @@ impl Analysis {
 
 /// One example's window records, in order, with the example's bytes.
 pub(crate) type ExampleRecs = (Range<usize>, Vec<Arc<WindowRec>>);
-
-/// Places examples of window records into an [`Analysis`]: the stream is the windows' bits
-/// end to end, each example zero-padded to a whole number of tokens.
-pub fn assemble(
-    text: Arc<Vec<u8>>,
-    config: &Config,
-    model_generation: u64,
-    examples: Vec<(Range<usize>, Vec<Arc<WindowRec>>)>,
-    stats: RunStats,
-    lanes: Arc<LaneCache>,
-) -> Analysis {
-    let tb = config.token_bits.max(1) as u64;
-    let mut bits = BitWriter::new();
-    let mut windows = Vec::new();
-    let mut ex_spans = Vec::new();
-    let mut byte_window = vec![0u32; text.len()];
-    let mut byte_bits: Vec<Range<u64>> = Vec::new();
-    let mut all_bytes_have_bits = true;
-    for (ei, (range, recs)) in examples.into_iter().enumerate() {
-        let start = bits.len();
-        let w0 = windows.len();
-        let mut pos = range.start;
-        for rec in recs {
-            let bit_start = bits.len();
-            bits.extend(&rec.bits);
-            let end = (pos + rec.len).min(text.len());
-            let wi = windows.len() as u32;
-            for slot in byte_window.get_mut(pos..end).into_iter().flatten() {
-                *slot = wi;
-            }
-            if rec.byte_bits.len() == end - pos {
-                byte_bits.extend(
-                    rec.byte_bits
-                        .iter()
-                        .map(|r| r.start + bit_start..r.end + bit_start),
-                );
-            } else {
-                all_bytes_have_bits = false;
-            }
-            windows.push(WindowView {
-                bytes: pos..end,
-                bit_start,
-                example: ei,
-                rec,
-            });
-            pos = end;
-        }
-        let bit_len = bits.len() - start;
-        let padded = bit_len.div_ceil(tb) * tb;
-        bits.push_run(false, padded - bit_len);
-        ex_spans.push(ExampleSpan {
-            bytes: range,
-            bit_start: start,
-            bit_len,
-            tokens: (start / tb) as usize..((start + padded) / tb) as usize,
-            windows: w0..windows.len(),
-        });
-    }
-    let tokens = tokens::bits_to_tokens(&bits, config.token_bits);
-    let window_bits: Vec<_> = windows
-        .iter()
-        .map(|w| (w.bytes.clone(), w.bit_range()))
-        .collect();
-    // GZip's alignment comes from tracing its zlib streams (DEFLATE bit order, with overhead).
-    let gzip = (config.method == MethodKind::Gzip)
-        .then(|| {
-            crate::method::trace::gzip_alignment(
-                &bits,
-                &window_bits,
-                config.token_bits,
-                Some(&text),
-            )
-            .ok()
-        })
-        .flatten();
-    let alignment = gzip.unwrap_or_else(|| {
-        Alignment::new(
-            if all_bytes_have_bits {
-                byte_bits
-            } else {
-                Vec::new()
-            },
-            window_bits,
-            config.token_bits,
-        )
-    });
-    Analysis {
-        config: config.clone(),
-        model_generation,
-        full_len: text.len(),
-        text,
-        windows,
-        examples: ex_spans,
-        bits,
-        tokens,
-        byte_window,
-        alignment,
-        stats,
-        lanes,
-    }
-}
 
 /// Bits as a string of 0 and 1.
 pub fn bit_string(bits: &[bool]) -> String {

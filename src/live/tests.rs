@@ -13,6 +13,92 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
+/// Two analyses lay out the same examples in the same way: every field [`assemble`] computes
+/// (the incremental layout of [`assemble_after`] against the full one).
+fn assert_same_layout(a: &Analysis, b: &Analysis, label: &str) {
+    assert_eq!(a.text, b.text, "{label}");
+    assert_eq!(a.bits, b.bits, "{label}: bits");
+    assert_eq!(a.tokens, b.tokens, "{label}: tokens");
+    assert_eq!(a.examples, b.examples, "{label}: examples");
+    assert_eq!(a.byte_window, b.byte_window, "{label}: byte_window");
+    assert_eq!(a.alignment, b.alignment, "{label}: alignment");
+    assert_eq!(a.windows.len(), b.windows.len(), "{label}: windows");
+    for (x, y) in a.windows.iter().zip(&b.windows) {
+        assert_eq!(
+            (&x.bytes, x.bit_start, x.example),
+            (&y.bytes, y.bit_start, y.example),
+            "{label}"
+        );
+        assert_eq!(x.rec.coded, y.rec.coded, "{label}");
+    }
+}
+
+/// The incremental layout after an edit equals laying out every example anew, field for
+/// field: edits in the first, a middle and the last example (moving the examples after them
+/// in bytes, bits, tokens and windows), growing and shrinking the number of examples, with
+/// token sizes that do and do not divide a byte.
+#[test]
+fn assemble_after_equals_assemble() {
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let mut seed = 31u64;
+    for (b, tb, eb) in [(16u32, 16u32, 50usize), (24, 5, 64), (16, 8, 0), (32, 12, 33)] {
+        let cfg = Config {
+            example_bytes: eb,
+            ..Config::equal_info(b, tb)
+        };
+        let mut text: Vec<u8> = (0..420)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut kept = 0;
+        for (i, at) in [0usize, 200, 419, 5, 300, 100, 0, 250].into_iter().enumerate() {
+            let at = at.min(text.len());
+            match i % 3 {
+                0 => text.splice(at..at, b"xyz".iter().copied()).for_each(drop),
+                1 if at < text.len() => {
+                    text.drain(at..(at + 40).min(text.len()));
+                }
+                _ => {
+                    if let Some(c) = text.get_mut(at) {
+                        *c = b'q';
+                    }
+                }
+            }
+            let t = Arc::new(text.clone());
+            let inc = analyse_quick(t.clone(), &cfg, &mut model, 1, Some(&prev), &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let examples: Vec<ExampleRecs> = inc
+                .examples
+                .iter()
+                .map(|ex| {
+                    (
+                        ex.bytes.clone(),
+                        inc.windows[ex.windows.clone()]
+                            .iter()
+                            .map(|w| w.rec.clone())
+                            .collect(),
+                    )
+                })
+                .collect();
+            let full = assemble(
+                t,
+                &cfg,
+                1,
+                examples,
+                RunStats::default(),
+                Arc::default(),
+            );
+            assert_same_layout(&inc, &full, &format!("b={b} tb={tb} eb={eb} edit {i}"));
+            kept += inc.stats.examples_placed_before;
+            prev = inc;
+        }
+        assert!(eb == 0 || kept > 8, "b={b} eb={eb}: {kept} examples kept their place");
+    }
+}
+
 /// Incremental re-analysis after random edits equals a full analysis, for several window
 /// sizes, token sizes and example sizes (several examples included).
 #[test]
@@ -229,6 +315,7 @@ fn every_method_incremental_and_deferred_equal_full_and_the_plain_encoder() {
             for (x, y) in quick.windows.iter().zip(&full.windows) {
                 assert_eq!(*x.rec, *y.rec, "{label}");
             }
+            assert_same_layout(&quick, &full, &label);
             assert_eq!(quick.round_trip_ok(), Some(true), "{label}");
             assert_eq!(quick.free_decode(), full.free_decode(), "{label}");
             prev = Some(quick);

@@ -145,6 +145,11 @@ impl Alignment {
         }
     }
 
+    /// Each byte's bits and each window's bytes and bits, as given to [`Alignment::new`].
+    pub fn parts(&self) -> (&[Range<u64>], &[(Range<usize>, Range<u64>)]) {
+        (&self.byte_bits, &self.windows)
+    }
+
     /// Token size in bits.
     pub fn token_bits(&self) -> u32 {
         self.token_bits
