@@ -316,5 +316,6 @@ fn finish(
         alignment,
         stats,
         lanes,
+        dist_requests: Arc::default(),
     }
 }

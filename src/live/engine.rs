@@ -16,10 +16,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What the live view records of every byte: its trace and distribution.
+/// What the live view records of every byte: its trace, not its whole distribution (computed
+/// on demand, [`super::window_dists`]).
 const TRACED: EncodeWants = EncodeWants {
     byte_bits: true,
     trace: true,
+    dists: false,
 };
 
 /// Whether windows inside an example can be recomputed one by one. Not for Delay or the exact

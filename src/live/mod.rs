@@ -40,6 +40,7 @@
 mod checks;
 mod compare;
 mod assemble;
+mod dists;
 mod engine;
 mod resume;
 pub mod export;
@@ -48,6 +49,7 @@ mod tests;
 
 pub use assemble::{assemble, assemble_after};
 pub use checks::{check_some, check_some_cancellable};
+pub use dists::{window_dists, DistRequests, DistState, Waker, WindowDists};
 pub use compare::{
     compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
 };
@@ -166,6 +168,9 @@ pub struct Analysis {
     /// Saved model lanes of AC examples, shared with the analyses derived from this one (see
     /// [`LaneCache`]): an edit resumes the model there instead of at the example's start.
     pub lanes: Arc<LaneCache>,
+    /// Requests for the whole distributions of a window ([`window_dists`]; the analysis keeps
+    /// per byte only what the views draw), shared with the checked copies of this analysis.
+    pub dist_requests: Arc<DistRequests>,
     /// The length of the text this analysis is the beginning of: more than `text.len()` for
     /// the first examples of a long text, shown while the rest is encoded ([`view_prefix`]).
     pub full_len: usize,
@@ -192,10 +197,9 @@ pub fn view_prefix(len: usize, config: &Config) -> Option<usize> {
 /// Per-byte facts for the tooltip and the interval view.
 #[derive(Debug, Clone)]
 pub struct ByteInfo<'a> {
-    /// The trace (bit range relative to the window).
+    /// The trace (bit range relative to the window); the byte's whole distribution comes on
+    /// demand ([`window_dists`], [`Analysis::dist_requests`]).
     pub trace: &'a ByteTrace,
-    /// The model's distribution for this byte.
-    pub dist: &'a [f32],
     /// The window index.
     pub window: usize,
     /// Position in the window.
@@ -231,10 +235,8 @@ impl Analysis {
         let win = self.windows.get(w)?;
         let j = i.checked_sub(win.bytes.start)?;
         let trace = win.rec.traces.get(j)?;
-        let dist = win.rec.dists.get(j * 256..(j + 1) * 256)?;
         Some(ByteInfo {
             trace,
-            dist,
             window: w,
             pos_in_window: j,
             bits: win.bit_start + trace.bits.start..win.bit_start + trace.bits.end,

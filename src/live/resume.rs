@@ -139,20 +139,49 @@ pub(crate) struct Coded {
     pub reused: usize,
 }
 
-/// The lane over one example: keeps the count of bytes fed and saves states on the way.
-struct Feeder<'a> {
-    model: &'a mut dyn ByteModel,
-    cache: &'a LaneCache,
-    bytes: &'a [u8],
-    fed: usize,
-    context: Option<usize>,
-    can_save: bool,
+/// The lane over one run of bytes from a model reset (an example, or the windows from a
+/// reset): keeps the count of bytes fed and saves states on the way.
+pub(crate) struct Feeder<'a> {
+    pub(crate) model: &'a mut dyn ByteModel,
+    pub(crate) cache: &'a LaneCache,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) fed: usize,
+    pub(crate) context: Option<usize>,
+    pub(crate) can_save: bool,
 }
 
 impl Feeder<'_> {
+    /// A fresh lane over `bytes` (the model started with one lane), put at the latest saved
+    /// state at or before `limit` when there is one.
+    pub(crate) fn resume<'a>(
+        model: &'a mut dyn ByteModel,
+        cache: &'a LaneCache,
+        bytes: &'a [u8],
+        limit: usize,
+    ) -> Result<Feeder<'a>> {
+        model.start(1)?;
+        let context = model.context_bytes();
+        let mut f = Feeder {
+            model,
+            cache,
+            bytes,
+            fed: 0,
+            context,
+            can_save: true,
+        };
+        if limit > 0 {
+            if let Some((at, lane)) = cache.best(bytes, limit, context.is_some()) {
+                if f.model.restore_lane(&lane).is_ok() {
+                    f.fed = at;
+                }
+            }
+        }
+        Ok(f)
+    }
+
     /// Feeds bytes `fed..to`, saving the lane at every multiple of [`SNAPSHOT_EVERY`] and
     /// appending each distribution to `dists` when given.
-    fn feed_to(
+    pub(crate) fn feed_to(
         &mut self,
         to: usize,
         mut dists: Option<&mut Vec<f32>>,
@@ -206,9 +235,7 @@ pub(crate) fn code_ac_example(
     let context = model.context_bytes();
     let free = model.context_free();
     // The unchanged prefix, and from where the old distributions still hold.
-    let old = old.filter(|o| {
-        o.rec.traces.len() == o.bytes.len() && o.rec.dists.len() == o.bytes.len() * VOCAB
-    });
+    let old = old.filter(|o| o.rec.traces.len() == o.bytes.len());
     let (pre, reuse_from) = match &old {
         Some(o) => {
             let pre = o.bytes.iter().zip(new).take_while(|(a, b)| a == b).count();
@@ -242,22 +269,8 @@ pub(crate) fn code_ac_example(
                 dists.extend_from_slice(model.dist(0));
             }
         } else {
-            let mut f = Feeder {
-                model: &mut *model,
-                cache,
-                bytes: new,
-                fed: 0,
-                context,
-                can_save: true,
-            };
-            if pre > 0 {
-                if let Some((at, lane)) = cache.best(new, pre, context.is_some()) {
-                    if f.model.restore_lane(&lane).is_ok() {
-                        f.fed = at;
-                    }
-                }
-                f.feed_to(pre, None, opts, progress)?;
-            }
+            let mut f = Feeder::resume(&mut *model, cache, new, pre)?;
+            f.feed_to(pre, None, opts, progress)?;
             dists.extend_from_slice(f.model.dist(0));
             f.feed_to(reuse_from - 1, Some(&mut dists), opts, progress)?;
             coded.model_bytes = reuse_from - pre;
@@ -266,7 +279,6 @@ pub(crate) fn code_ac_example(
     coded.reused = n - reuse_from;
     // The coder from byte pre on.
     let mut traces: Vec<ByteTrace> = Vec::with_capacity(n);
-    let mut all_dists: Vec<f32> = Vec::with_capacity(n * VOCAB);
     let mut bits = BitWriter::new();
     let mut state = CoderState::default();
     if let Some(o) = &old {
@@ -275,7 +287,6 @@ pub(crate) fn code_ac_example(
         if let Some(last) = traces.last_mut() {
             last.bits.end = last.after.emitted;
         }
-        all_dists.extend_from_slice(&o.rec.dists[..pre * VOCAB]);
         if pre > 0 {
             state = o.rec.traces[pre - 1].after;
             bits = o.rec.bits.clone();
@@ -287,25 +298,23 @@ pub(crate) fn code_ac_example(
         let byte = new[j];
         let before = state;
         let start = bits.len();
-        let (prob, rank, freq, cum_low) = if j < reuse_from {
+        let (prob, rank, entropy, freq, cum_low) = if j < reuse_from {
             let d = &dists[(j - pre) * VOCAB..(j - pre + 1) * VOCAB];
             let table = quantize(d, precision).map_err(|e| Error::BadDistribution(e.to_string()))?;
             state.encode_with(&table, byte, |b| bits.push(b));
-            all_dists.extend_from_slice(d);
             (
                 d[byte as usize],
                 rank_of(d, byte),
+                crate::segment::score::entropy_nats(d),
                 table.freq(byte),
                 table.cum_low(byte),
             )
         } else {
-            let (o, t) = match &old {
-                Some(o) => (o, &o.rec.traces[j]),
-                None => return Err(Error::Model("internal: reuse without a record".into())),
+            let Some(t) = old.as_ref().map(|o| &o.rec.traces[j]) else {
+                return Err(Error::Model("internal: reuse without a record".into()));
             };
             state.encode_slot_with(t.cum_low, t.cum_low + t.freq, beta, |b| bits.push(b));
-            all_dists.extend_from_slice(&o.rec.dists[j * VOCAB..(j + 1) * VOCAB]);
-            (t.prob, t.rank, t.freq, t.cum_low)
+            (t.prob, t.rank, t.entropy, t.freq, t.cum_low)
         };
         traces.push(ByteTrace {
             byte,
@@ -313,6 +322,7 @@ pub(crate) fn code_ac_example(
             freq,
             cum_low,
             rank,
+            entropy,
             before,
             after: state,
             bits: start..bits.len(),
@@ -332,7 +342,7 @@ pub(crate) fn code_ac_example(
         model_reset: true,
         byte_bits,
         traces,
-        dists: all_dists,
+        dists: Vec::new(),
         overflow: None,
     };
     Ok((Arc::new(WindowRec::unchecked(rec)), coded))

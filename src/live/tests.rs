@@ -439,6 +439,9 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
             assert_eq!(inc.tokens, enc.tokens, "{label}");
             let trace = enc.trace.as_ref().unwrap_or_else(|| panic!("no trace"));
             assert_eq!(trace.bytes.len(), text.len());
+            let on_demand: Vec<WindowDists> = (0..inc.windows.len())
+                .map(|w| window_dists(&inc, w, &mut model).unwrap_or_else(|e| panic!("{e}")))
+                .collect();
             for (j, want) in trace.bytes.iter().enumerate() {
                 let got = inc.byte(j).unwrap_or_else(|| panic!("{label}: byte {j}"));
                 let t = got.trace;
@@ -449,7 +452,11 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
                 );
                 assert_eq!((t.before, t.after), (want.before, want.after), "{label}: {j}");
                 assert_eq!(got.bits, want.bits, "{label}: byte {j}");
-                assert!(got.dist == trace.dist(j), "{label}: distribution of byte {j}");
+                assert_eq!(t.entropy, want.entropy, "{label}: entropy of byte {j}");
+                assert!(
+                    on_demand[got.window].of(got.pos_in_window) == Some(trace.dist(j)),
+                    "{label}: distribution of byte {j}"
+                );
             }
             if let Some((p, n)) = substituted {
                 let ex_end = if eb == 0 { text.len() } else { (p / eb + 1) * eb };
@@ -466,5 +473,82 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
         }
         assert!(saw_small_substitution, "eb={eb}: no substitution far from the end");
         assert!(prev.lanes.size_bytes() > 0, "eb={eb}: no lane was saved");
+    }
+}
+
+/// The distributions computed on demand ([`window_dists`]) are those the coder used: equal, bit
+/// for bit, to the ones the window encoder recorded while coding from scratch, for every AC
+/// method and window rule; the distribution of the byte that closed an EqualInfo window is
+/// the model's after the window's bytes, stepped one by one. The analysis itself keeps none.
+#[test]
+fn window_distributions_on_demand_are_the_coders() {
+    use crate::method::MethodKind;
+    use crate::model::ByteModel;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut model = tiny_m1(dir.path());
+    let cancel = AtomicBool::new(false);
+    let corpus = b"it is a truth universally acknowledged, that a single man in possession ";
+    let mut seed = 5u64;
+    let text: Vec<u8> = (0..260)
+        .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+        .collect();
+    let eq = Config {
+        example_bytes: 100,
+        ..Config::equal_info(24, 16)
+    };
+    let configs = [
+        eq.clone(),
+        Config { delay: true, ..eq.clone() },
+        Config { exact: true, ..eq.clone() },
+        Config { reset_every: 3, ..eq.clone() },
+        Config { example_bytes: 100, ..Config::new(MethodKind::Ac) },
+        Config { example_bytes: 100, ..Config::new(MethodKind::StaticAc) },
+    ];
+    for cfg in &configs {
+        let label = cfg.label();
+        let a = analyse_quick(Arc::new(text.clone()), cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert!(a.windows.iter().all(|w| w.rec.dists.is_empty()), "{label}: dists kept");
+        let opts = RunOptions {
+            trace: true,
+            ..RunOptions::default()
+        };
+        let enc = encode(&text, cfg, &mut model, &opts).unwrap_or_else(|e| panic!("{e}"));
+        let trace = enc.trace.as_ref().unwrap_or_else(|| panic!("{label}: no trace"));
+        let mut overflows = 0;
+        for (w, win) in a.windows.iter().enumerate() {
+            let d = window_dists(&a, w, &mut model).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(d.dists.len(), win.bytes.len() * 256, "{label}: window {w}");
+            for (j, i) in win.bytes.clone().enumerate() {
+                assert!(d.of(j) == Some(trace.dist(i)), "{label}: window {w} byte {i}");
+            }
+            if cfg.reset_every == 1 && !cfg.delay && !cfg.exact {
+                if let Some(o) = &win.rec.overflow {
+                    model.start(1).unwrap_or_else(|e| panic!("{e}"));
+                    for &b in &text[win.bytes.clone()] {
+                        model.feed(&[Some(b)]).unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    assert_eq!(o.at, win.bytes.len());
+                    assert!(d.overflow.as_deref() == Some(model.dist(0)), "{label}: {w}");
+                    overflows += 1;
+                }
+            }
+        }
+        assert!(cfg.method != MethodKind::EqualInfo || cfg.reset_every != 1 || cfg.delay
+            || cfg.exact || overflows > 5, "{label}: {overflows} overflows checked");
+        // Through the request list, as the GUI asks: pending, served, ready.
+        let w = a.windows.len() / 2;
+        let woke = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let k = woke.clone();
+        let waker: Waker = Arc::new(move || {
+            k.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert!(matches!(a.dist_requests.get(w, waker.clone()), DistState::Pending));
+        assert_eq!(a.dist_requests.serve(&a, &mut model), 1);
+        assert_eq!(woke.load(std::sync::atomic::Ordering::Relaxed), 1, "the UI was woken");
+        match a.dist_requests.get(w, waker) {
+            DistState::Ready(d) => assert_eq!(d.window, w),
+            other => panic!("{label}: {other:?}"),
+        }
     }
 }

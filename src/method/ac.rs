@@ -104,6 +104,7 @@ pub(crate) fn assemble_ac_examples(
             let wants = EncodeWants {
                 byte_bits: r.start < record_upto,
                 trace: opts.trace,
+                dists: opts.trace,
             };
             WindowEncoder::new(
                 data,
