@@ -46,7 +46,8 @@ fn ac_edits_in_the_gui_equal_coding_from_scratch() {
         } else {
             bytes.insert(edit.0, edit.1);
         }
-        h.state_mut().set_input(eqinfo::app::Input::from_bytes(bytes.clone(), "edited"));
+        h.state_mut()
+            .set_input(eqinfo::app::Input::from_bytes(bytes.clone(), "edited"));
         settle(&mut h);
         let a = h.state().analysis.clone().expect("analysis");
         assert_eq!(&a.text[..], &bytes[..]);
@@ -61,7 +62,12 @@ fn ac_edits_in_the_gui_equal_coding_from_scratch() {
         for (j, want) in trace.bytes.iter().enumerate() {
             let got = a.byte(j).expect("byte");
             assert_eq!(
-                (got.trace.freq, got.trace.cum_low, got.trace.before, got.trace.after),
+                (
+                    got.trace.freq,
+                    got.trace.cum_low,
+                    got.trace.before,
+                    got.trace.after
+                ),
                 (want.freq, want.cum_low, want.before, want.after),
                 "edit {i}: byte {j}"
             );
@@ -91,5 +97,7 @@ fn interval_view_shows_the_selected_bytes_distribution_on_demand() {
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(h.query_by_label_contains("computing this window's distributions").is_none());
+    assert!(h
+        .query_by_label_contains("computing this window's distributions")
+        .is_none());
 }

@@ -56,11 +56,18 @@ fn feed_many_is_bit_identical_to_stepping_across_the_window() {
                 let mut d = Vec::new();
                 m.feed_many(&t[at..at + n], &mut d).unwrap();
                 assert_eq!(d.len(), n * 256);
-                assert_eq!(m.dist(0), &d[d.len() - 256..], "the lane's dist is the last row's");
+                assert_eq!(
+                    m.dist(0),
+                    &d[d.len() - 256..],
+                    "the lane's dist is the last row's"
+                );
                 got.extend(d.iter().map(|x| x.to_bits()));
                 at += n;
             }
-            assert!(got == want, "threads {threads}: feed_many differs from stepping");
+            assert!(
+                got == want,
+                "threads {threads}: feed_many differs from stepping"
+            );
         }
     }
     // Stepping on after a many-bytes feed continues exactly (the ring is as stepping leaves it).

@@ -104,7 +104,12 @@ impl CoderState {
     /// Encodes byte `sym` with `table`, calling `emit` for every output bit.
     #[inline]
     pub fn encode_with<F: FnMut(bool)>(&mut self, table: &FreqTable, sym: u8, emit: F) {
-        self.encode_slot_with(table.cum_low(sym), table.cum_high(sym), table.precision(), emit);
+        self.encode_slot_with(
+            table.cum_low(sym),
+            table.cum_high(sym),
+            table.precision(),
+            emit,
+        );
     }
 
     /// Encodes the slot `[cum_low, cum_high)` of a table of precision `beta` (what

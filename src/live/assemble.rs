@@ -158,7 +158,12 @@ pub fn assemble_after(
     stats.examples_placed_before = k0 + k1;
     // The prefix as it was.
     let (b0, bit0, w0, t0) = match prev.examples.get(k0) {
-        Some(ex) => (ex.bytes.start, ex.bit_start, ex.windows.start, ex.tokens.start),
+        Some(ex) => (
+            ex.bytes.start,
+            ex.bit_start,
+            ex.windows.start,
+            ex.tokens.start,
+        ),
         None => (
             prev.text.len(),
             prev.bits.len(),
@@ -168,7 +173,7 @@ pub fn assemble_after(
     };
     let mut bits = prev.bits.clone();
     bits.truncate(bit0);
-    let (old_bytes, _) = prev.alignment.parts();
+    let old_bytes = prev.alignment.byte_bit_ranges();
     let mut byte_window = Vec::with_capacity(text.len());
     byte_window.extend_from_slice(&prev.byte_window[..b0]);
     // The changed examples end where the moved suffix starts.
@@ -217,7 +222,10 @@ pub fn assemble_after(
     }
     let mut tokens = Vec::with_capacity(prev.tokens.len());
     tokens.extend_from_slice(&prev.tokens[..t0]);
-    tokens.extend(tokens::bits_to_tokens(&bits_from(&l.bits, bit0), config.token_bits));
+    tokens.extend(tokens::bits_to_tokens(
+        &bits_from(&l.bits, bit0),
+        config.token_bits,
+    ));
     // The suffix, moved.
     if k1 > 0 {
         let first = &prev.examples[n_old - k1];
@@ -257,11 +265,8 @@ pub fn assemble_after(
                 rec: w.rec.clone(),
             });
         }
-        l.byte_bits.extend(
-            old_bytes[ob..]
-                .iter()
-                .map(|r| dbit(r.start)..dbit(r.end)),
-        );
+        l.byte_bits
+            .extend(old_bytes[ob..].iter().map(|r| dbit(r.start)..dbit(r.end)));
     }
     finish(text, config, model_generation, l, tokens, stats, lanes)
 }

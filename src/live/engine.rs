@@ -178,15 +178,7 @@ fn analyse_inner(
     stats.elapsed = started.elapsed();
     Ok(
         match prev.filter(|p| p.config == *config && p.model_generation == model_generation) {
-            Some(p) => assemble_after(
-                p,
-                text,
-                config,
-                model_generation,
-                examples,
-                stats,
-                lanes,
-            ),
+            Some(p) => assemble_after(p, text, config, model_generation, examples, stats, lanes),
             None => assemble(text, config, model_generation, examples, stats, lanes),
         },
     )

@@ -37,22 +37,22 @@
 //! - Other reset rules recompute whole examples; StaticAC fits its unigram on the whole input
 //!   and is always recomputed whole.
 
+mod assemble;
 mod checks;
 mod compare;
-mod assemble;
 mod dists;
 mod engine;
-mod resume;
 pub mod export;
+mod resume;
 #[cfg(test)]
 mod tests;
 
 pub use assemble::{assemble, assemble_after};
 pub use checks::{check_some, check_some_cancellable};
-pub use dists::{window_dists, DistRequests, DistState, Waker, WindowDists};
 pub use compare::{
     compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
 };
+pub use dists::{window_dists, DistRequests, DistState, Waker, WindowDists};
 pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
 pub use resume::{LaneCache, SNAPSHOT_BUDGET, SNAPSHOT_EVERY};
 

@@ -218,6 +218,7 @@ impl Feeder<'_> {
 
 /// Codes the AC example `text[range]` (one window: the coder never restarts), reusing what
 /// `old` allows (see the module docs). `progress` gets the bytes fed to the model as they go.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn code_ac_example(
     text: &[u8],
     range: Range<usize>,
@@ -300,7 +301,8 @@ pub(crate) fn code_ac_example(
         let start = bits.len();
         let (prob, rank, entropy, freq, cum_low) = if j < reuse_from {
             let d = &dists[(j - pre) * VOCAB..(j - pre + 1) * VOCAB];
-            let table = quantize(d, precision).map_err(|e| Error::BadDistribution(e.to_string()))?;
+            let table =
+                quantize(d, precision).map_err(|e| Error::BadDistribution(e.to_string()))?;
             state.encode_with(&table, byte, |b| bits.push(b));
             (
                 d[byte as usize],

@@ -43,7 +43,12 @@ fn assemble_after_equals_assemble() {
     let mut model = Unigram::fit(corpus);
     let cancel = AtomicBool::new(false);
     let mut seed = 31u64;
-    for (b, tb, eb) in [(16u32, 16u32, 50usize), (24, 5, 64), (16, 8, 0), (32, 12, 33)] {
+    for (b, tb, eb) in [
+        (16u32, 16u32, 50usize),
+        (24, 5, 64),
+        (16, 8, 0),
+        (32, 12, 33),
+    ] {
         let cfg = Config {
             example_bytes: eb,
             ..Config::equal_info(b, tb)
@@ -54,7 +59,10 @@ fn assemble_after_equals_assemble() {
         let mut prev = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
             .unwrap_or_else(|e| panic!("{e}"));
         let mut kept = 0;
-        for (i, at) in [0usize, 200, 419, 5, 300, 100, 0, 250].into_iter().enumerate() {
+        for (i, at) in [0usize, 200, 419, 5, 300, 100, 0, 250]
+            .into_iter()
+            .enumerate()
+        {
             let at = at.min(text.len());
             match i % 3 {
                 0 => text.splice(at..at, b"xyz".iter().copied()).for_each(drop),
@@ -83,19 +91,15 @@ fn assemble_after_equals_assemble() {
                     )
                 })
                 .collect();
-            let full = assemble(
-                t,
-                &cfg,
-                1,
-                examples,
-                RunStats::default(),
-                Arc::default(),
-            );
+            let full = assemble(t, &cfg, 1, examples, RunStats::default(), Arc::default());
             assert_same_layout(&inc, &full, &format!("b={b} tb={tb} eb={eb} edit {i}"));
             kept += inc.stats.examples_placed_before;
             prev = inc;
         }
-        assert!(eb == 0 || kept > 8, "b={b} eb={eb}: {kept} examples kept their place");
+        assert!(
+            eb == 0 || kept > 8,
+            "b={b} eb={eb}: {kept} examples kept their place"
+        );
     }
 }
 
@@ -407,9 +411,8 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
         let mut text: Vec<u8> = (0..700)
             .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
             .collect();
-        let mut prev =
-            analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
-                .unwrap_or_else(|e| panic!("{e}"));
+        let mut prev = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut saw_small_substitution = false;
         for i in 0..10 {
             let pos = lcg(&mut seed) as usize % text.len();
@@ -447,10 +450,20 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
                 let t = got.trace;
                 assert_eq!(
                     (t.byte, t.prob.to_bits(), t.freq, t.cum_low, t.rank),
-                    (want.byte, want.prob.to_bits(), want.freq, want.cum_low, want.rank),
+                    (
+                        want.byte,
+                        want.prob.to_bits(),
+                        want.freq,
+                        want.cum_low,
+                        want.rank
+                    ),
                     "{label}: byte {j}"
                 );
-                assert_eq!((t.before, t.after), (want.before, want.after), "{label}: {j}");
+                assert_eq!(
+                    (t.before, t.after),
+                    (want.before, want.after),
+                    "{label}: {j}"
+                );
                 assert_eq!(got.bits, want.bits, "{label}: byte {j}");
                 assert_eq!(t.entropy, want.entropy, "{label}: entropy of byte {j}");
                 assert!(
@@ -459,7 +472,7 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
                 );
             }
             if let Some((p, n)) = substituted {
-                let ex_end = if eb == 0 { text.len() } else { (p / eb + 1) * eb };
+                let ex_end = p.checked_div(eb).map_or(text.len(), |k| (k + 1) * eb);
                 if p + n + reach < ex_end.min(text.len()) {
                     assert!(
                         inc.stats.bytes_encoded <= n + reach,
@@ -471,7 +484,10 @@ fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
             }
             prev = inc;
         }
-        assert!(saw_small_substitution, "eb={eb}: no substitution far from the end");
+        assert!(
+            saw_small_substitution,
+            "eb={eb}: no substitution far from the end"
+        );
         assert!(prev.lanes.size_bytes() > 0, "eb={eb}: no lane was saved");
     }
 }
@@ -498,29 +514,53 @@ fn window_distributions_on_demand_are_the_coders() {
     };
     let configs = [
         eq.clone(),
-        Config { delay: true, ..eq.clone() },
-        Config { exact: true, ..eq.clone() },
-        Config { reset_every: 3, ..eq.clone() },
-        Config { example_bytes: 100, ..Config::new(MethodKind::Ac) },
-        Config { example_bytes: 100, ..Config::new(MethodKind::StaticAc) },
+        Config {
+            delay: true,
+            ..eq.clone()
+        },
+        Config {
+            exact: true,
+            ..eq.clone()
+        },
+        Config {
+            reset_every: 3,
+            ..eq.clone()
+        },
+        Config {
+            example_bytes: 100,
+            ..Config::new(MethodKind::Ac)
+        },
+        Config {
+            example_bytes: 100,
+            ..Config::new(MethodKind::StaticAc)
+        },
     ];
     for cfg in &configs {
         let label = cfg.label();
         let a = analyse_quick(Arc::new(text.clone()), cfg, &mut model, 1, None, &cancel)
             .unwrap_or_else(|e| panic!("{label}: {e}"));
-        assert!(a.windows.iter().all(|w| w.rec.dists.is_empty()), "{label}: dists kept");
+        assert!(
+            a.windows.iter().all(|w| w.rec.dists.is_empty()),
+            "{label}: dists kept"
+        );
         let opts = RunOptions {
             trace: true,
             ..RunOptions::default()
         };
         let enc = encode(&text, cfg, &mut model, &opts).unwrap_or_else(|e| panic!("{e}"));
-        let trace = enc.trace.as_ref().unwrap_or_else(|| panic!("{label}: no trace"));
+        let trace = enc
+            .trace
+            .as_ref()
+            .unwrap_or_else(|| panic!("{label}: no trace"));
         let mut overflows = 0;
         for (w, win) in a.windows.iter().enumerate() {
             let d = window_dists(&a, w, &mut model).unwrap_or_else(|e| panic!("{label}: {e}"));
             assert_eq!(d.dists.len(), win.bytes.len() * 256, "{label}: window {w}");
             for (j, i) in win.bytes.clone().enumerate() {
-                assert!(d.of(j) == Some(trace.dist(i)), "{label}: window {w} byte {i}");
+                assert!(
+                    d.of(j) == Some(trace.dist(i)),
+                    "{label}: window {w} byte {i}"
+                );
             }
             if cfg.reset_every == 1 && !cfg.delay && !cfg.exact {
                 if let Some(o) = &win.rec.overflow {
@@ -534,8 +574,14 @@ fn window_distributions_on_demand_are_the_coders() {
                 }
             }
         }
-        assert!(cfg.method != MethodKind::EqualInfo || cfg.reset_every != 1 || cfg.delay
-            || cfg.exact || overflows > 5, "{label}: {overflows} overflows checked");
+        assert!(
+            cfg.method != MethodKind::EqualInfo
+                || cfg.reset_every != 1
+                || cfg.delay
+                || cfg.exact
+                || overflows > 5,
+            "{label}: {overflows} overflows checked"
+        );
         // Through the request list, as the GUI asks: pending, served, ready.
         let w = a.windows.len() / 2;
         let woke = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -543,9 +589,16 @@ fn window_distributions_on_demand_are_the_coders() {
         let waker: Waker = Arc::new(move || {
             k.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
-        assert!(matches!(a.dist_requests.get(w, waker.clone()), DistState::Pending));
+        assert!(matches!(
+            a.dist_requests.get(w, waker.clone()),
+            DistState::Pending
+        ));
         assert_eq!(a.dist_requests.serve(&a, &mut model), 1);
-        assert_eq!(woke.load(std::sync::atomic::Ordering::Relaxed), 1, "the UI was woken");
+        assert_eq!(
+            woke.load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "the UI was woken"
+        );
         match a.dist_requests.get(w, waker) {
             DistState::Ready(d) => assert_eq!(d.window, w),
             other => panic!("{label}: {other:?}"),

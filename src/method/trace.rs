@@ -149,9 +149,9 @@ impl Alignment {
         }
     }
 
-    /// Each byte's bits and each window's bytes and bits, as given to [`Alignment::new`].
-    pub fn parts(&self) -> (&[Range<u64>], &[(Range<usize>, Range<u64>)]) {
-        (&self.byte_bits, &self.windows)
+    /// Each byte's bits, as given to [`Alignment::new`].
+    pub fn byte_bit_ranges(&self) -> &[Range<u64>] {
+        &self.byte_bits
     }
 
     /// Token size in bits.

@@ -349,7 +349,9 @@ pub fn byte_view_ui(
                 let x = x_of(line, b);
                 let cell = row(&CELL_ROW, top, x..x + CELL_W).shrink2(Vec2::new(0.5, 2.0));
                 let colour = match analysis.byte(b) {
-                    Some(info) => theme::byte_colour(opts.scale, info.trace.prob, info.trace.entropy),
+                    Some(info) => {
+                        theme::byte_colour(opts.scale, info.trace.prob, info.trace.entropy)
+                    }
                     None => theme::NO_TRACE,
                 };
                 painter.rect_filled(cell, 1.0, colour);

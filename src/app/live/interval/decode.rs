@@ -52,9 +52,12 @@ pub(super) fn decode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
             return;
         }
     };
-    let Some(lesson) =
-        decode_lesson_with(&win.rec.coded, &d.dists, d.overflow.as_deref(), &analysis.config)
-    else {
+    let Some(lesson) = decode_lesson_with(
+        &win.rec.coded,
+        &d.dists,
+        d.overflow.as_deref(),
+        &analysis.config,
+    ) else {
         ui.label("This method has no per-byte coder trace: nothing to decode step by step.");
         return;
     };

@@ -85,7 +85,9 @@ impl M1 {
         }
         let p0 = lane.pos;
         if p0 == 0 {
-            return Err(Error::Model("internal: a lane without its BOS entry".into()));
+            return Err(Error::Model(
+                "internal: a lane without its BOS entry".into(),
+            ));
         }
         let slot = |pos: u64| 1 + ((pos - 1) % (cap - 1)) as usize;
         // The oldest position the first row sees.
@@ -277,9 +279,8 @@ impl Attend<'_> {
                 for i in 0..n_bytes {
                     let pos = lo + i as u64;
                     let base = (base_i + i) * a + off;
-                    scores.push(
-                        dot(q, &self.kl[base..base + hd]) * scale - slope * (p - pos) as f32,
-                    );
+                    scores
+                        .push(dot(q, &self.kl[base..base + hd]) * scale - slope * (p - pos) as f32);
                 }
                 let mx = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
                 let mut sum = 0f32;
