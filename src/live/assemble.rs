@@ -37,10 +37,9 @@ impl Layout {
             for slot in self.byte_window.get_mut(pos..end).into_iter().flatten() {
                 *slot = wi;
             }
-            if self.all_bytes_have_bits && rec.byte_bits.len() == end.saturating_sub(pos) {
+            if self.all_bytes_have_bits && rec.byte_bits_len() == end.saturating_sub(pos) {
                 self.byte_bits.extend(
-                    rec.byte_bits
-                        .iter()
+                    rec.byte_bits()
                         .map(|r| r.start + bit_start..r.end + bit_start),
                 );
             } else {

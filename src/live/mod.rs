@@ -86,8 +86,19 @@ pub struct WindowRec {
 }
 
 impl WindowRec {
-    /// A record whose checks have not run.
-    pub fn unchecked(coded: WindowRecord) -> Self {
+    /// A record whose checks have not run. A traced record keeps each byte's bits once, in its
+    /// trace (`byte_bits` is then emptied: [`WindowRec::byte_bits`] reads either).
+    pub fn unchecked(mut coded: WindowRecord) -> Self {
+        if coded.traces.len() == coded.len
+            && coded.byte_bits.len() == coded.len
+            && coded
+                .traces
+                .iter()
+                .zip(&coded.byte_bits)
+                .all(|(t, b)| t.bits == *b)
+        {
+            coded.byte_bits = Vec::new();
+        }
         WindowRec {
             coded,
             checked: false,
@@ -95,6 +106,27 @@ impl WindowRec {
             free_len: None,
             free_failure: None,
             round_trip_ok: false,
+        }
+    }
+}
+
+impl WindowRec {
+    /// Per byte, the bits emitted while coding it, relative to the window's first bit (from
+    /// the trace when the record has one).
+    pub fn byte_bits(&self) -> Box<dyn Iterator<Item = Range<u64>> + '_> {
+        if self.coded.byte_bits.is_empty() && self.coded.traces.len() == self.coded.len {
+            Box::new(self.coded.traces.iter().map(|t| t.bits.clone()))
+        } else {
+            Box::new(self.coded.byte_bits.iter().cloned())
+        }
+    }
+
+    /// How many bytes [`WindowRec::byte_bits`] gives.
+    pub fn byte_bits_len(&self) -> usize {
+        if self.coded.byte_bits.is_empty() && self.coded.traces.len() == self.coded.len {
+            self.coded.len
+        } else {
+            self.coded.byte_bits.len()
         }
     }
 }
