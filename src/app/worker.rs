@@ -8,8 +8,8 @@
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
-    analyse_quick_progress, check_some_cancellable, compare_row, segmenter_row, view_prefix,
-    Analysis, CompareRow, SegmenterRow,
+    analyse_quick_progress, analyse_quick_with, check_some_cancellable, compare_row, segmenter_row,
+    view_prefix, Analysis, CompareRow, SegmenterRow,
 };
 use crate::method::Config;
 use crate::model::open::ModelSpec;
@@ -421,7 +421,15 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
         }
     }
     reply.update(|p| p.start("encoding", 0));
-    let result = analyse_quick_progress(
+    // While a long text is encoded the view shows the analysis before it (its first examples,
+    // or the text before the edit): its requests for distributions are answered in between.
+    let shown = st.cache.clone();
+    let mut serve = |m: &mut dyn ByteModel| {
+        if let Some(a) = &shown {
+            a.dist_requests.serve(a, m);
+        }
+    };
+    let result = analyse_quick_with(
         text,
         config,
         st.model.as_mut(),
@@ -429,6 +437,7 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
         prev.as_deref(),
         reply.cancel_flag(),
         Some(&progress),
+        Some(&mut serve),
     );
     match result {
         Ok(a) => {

@@ -59,6 +59,7 @@ pub fn analyse(
         cancel,
         true,
         None,
+        None,
     )
 }
 
@@ -92,6 +93,37 @@ pub fn analyse_quick_progress(
     cancel: &AtomicBool,
     progress: Option<ProgressFn<'_>>,
 ) -> Result<Analysis> {
+    analyse_quick_with(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        progress,
+        None,
+    )
+}
+
+/// Other work on the model between the steps of a long analysis (the worker answers the
+/// shown analysis's requests for distributions, [`super::DistRequests`]). It may use the model
+/// freely: it runs only where the analysis holds no lane state (between groups of lanes and
+/// between AC examples).
+pub type SideFn<'a> = &'a mut dyn FnMut(&mut dyn ByteModel);
+
+/// [`analyse_quick_progress`], calling `side` between the steps of the encoding (see
+/// [`SideFn`]).
+#[allow(clippy::too_many_arguments)]
+pub fn analyse_quick_with(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+    progress: Option<ProgressFn<'_>>,
+    side: Option<SideFn<'_>>,
+) -> Result<Analysis> {
     let checks = !config.method.is_ac();
     analyse_inner(
         text,
@@ -102,16 +134,27 @@ pub fn analyse_quick_progress(
         cancel,
         checks,
         progress,
+        side,
     )
 }
 
 /// The coding context of one analysis.
-struct Coder<'a> {
+struct Coder<'a, 's> {
     text: &'a [u8],
     config: &'a Config,
     opts: RunOptions<'a>,
     stats: RunStats,
     lanes: Arc<LaneCache>,
+    side: Option<SideFn<'s>>,
+}
+
+impl Coder<'_, '_> {
+    /// The side work, where the analysis holds no lane state.
+    fn side(&mut self, model: &mut dyn ByteModel) {
+        if let Some(s) = self.side.as_mut() {
+            s(model);
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -124,6 +167,7 @@ fn analyse_inner(
     cancel: &AtomicBool,
     checks: bool,
     progress: Option<ProgressFn<'_>>,
+    side: Option<SideFn<'_>>,
 ) -> Result<Analysis> {
     let started = Instant::now();
     config.validate()?;
@@ -144,6 +188,7 @@ fn analyse_inner(
             .filter(|p| p.model_generation == model_generation)
             .map(|p| p.lanes.clone())
             .unwrap_or_default(),
+        side,
     };
     let examples = if !config.method.is_ac() {
         let enc = encode(&text, config, model, &c.opts)?;
@@ -223,7 +268,7 @@ fn records_of_encoded(enc: &Encoded) -> Vec<ExampleRecs> {
         .collect()
 }
 
-impl Coder<'_> {
+impl Coder<'_, '_> {
     /// The examples of AC or EqualInfoAC, reusing `prev` where its examples (or windows)
     /// survive; all new coding steps many lanes together.
     fn model_examples(
@@ -308,6 +353,7 @@ impl Coder<'_> {
                     continue;
                 }
             }
+            self.side(model);
             let opts = &self.opts;
             let (rec, coded) = code_ac_example(
                 text,
@@ -402,38 +448,58 @@ impl Coder<'_> {
         let tables = Tables::new(model, config.precision)?;
         let total = text.len();
         let mut spec: Vec<HashMap<usize, Arc<WindowRec>>> = vec![HashMap::new(); ranges.len()];
-        let stats = &mut self.stats;
-        drive_all(
-            model,
-            &tables,
-            &segs,
-            &self.opts,
-            total,
-            |&(k, start, end)| {
-                let index = usize::from(start != ranges[k].start);
-                WindowEncoder::new(
-                    text,
-                    ranges[k].clone(),
-                    start,
-                    index,
-                    config,
-                    TRACED,
-                    Vec::new(),
-                    move |b: usize| b >= end,
-                )
-            },
-            |job| {
-                stats.bytes_encoded += job.bytes_done();
-                let k = ranges.partition_point(|r| r.end <= job.bytes().start);
-                let k = k.min(ranges.len().saturating_sub(1));
-                for (start, rec) in job.into_sink() {
-                    spec[k]
-                        .entry(start)
-                        .or_insert_with(|| Arc::new(WindowRec::unchecked(rec)));
+        let mut base = 0usize;
+        for group in segs.chunks(lanes) {
+            // Between groups the lanes hold nothing: the side work may use the model.
+            self.side(model);
+            let outer = self.opts.progress;
+            let report = move |done: usize, total: usize| {
+                if let Some(p) = outer {
+                    p(base + done, total);
                 }
-                Ok(())
-            },
-        )?;
+            };
+            let opts = RunOptions {
+                trace: self.opts.trace,
+                cancel: self.opts.cancel,
+                progress: Some(&report),
+            };
+            let stats = &mut self.stats;
+            let spec = &mut spec;
+            let mut done = 0usize;
+            drive_all(
+                model,
+                &tables,
+                group,
+                &opts,
+                total,
+                |&(k, start, end)| {
+                    let index = usize::from(start != ranges[k].start);
+                    WindowEncoder::new(
+                        text,
+                        ranges[k].clone(),
+                        start,
+                        index,
+                        config,
+                        TRACED,
+                        Vec::new(),
+                        move |b: usize| b >= end,
+                    )
+                },
+                |job| {
+                    stats.bytes_encoded += job.bytes_done();
+                    done += job.bytes_done();
+                    let k = ranges.partition_point(|r| r.end <= job.bytes().start);
+                    let k = k.min(ranges.len().saturating_sub(1));
+                    for (start, rec) in job.into_sink() {
+                        spec[k]
+                            .entry(start)
+                            .or_insert_with(|| Arc::new(WindowRec::unchecked(rec)));
+                    }
+                    Ok(())
+                },
+            )?;
+            base += done;
+        }
         let mut out = Vec::with_capacity(ranges.len());
         for (k, r) in ranges.iter().enumerate() {
             let spec = &spec[k];

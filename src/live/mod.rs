@@ -53,7 +53,9 @@ pub use compare::{
     compare_row, segmenter_row, AxisRow, CompareRow, Segment, SegmentLabel, SegmenterRow,
 };
 pub use dists::{window_dists, DistRequests, DistState, Waker, WindowDists};
-pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
+pub use engine::{
+    analyse, analyse_quick, analyse_quick_progress, analyse_quick_with, ProgressFn, SideFn,
+};
 pub use resume::{LaneCache, SNAPSHOT_BUDGET, SNAPSHOT_EVERY};
 
 use crate::coding::BitWriter;

@@ -605,3 +605,75 @@ fn window_distributions_on_demand_are_the_coders() {
         }
     }
 }
+
+/// A unigram stepped two lanes at a time (so that an analysis has many lane groups).
+struct TwoLanes(Unigram);
+
+impl crate::model::ByteModel for TwoLanes {
+    fn identity(&self) -> crate::model::ModelIdentity {
+        self.0.identity()
+    }
+    fn start(&mut self, lanes: usize) -> crate::Result<()> {
+        self.0.start(lanes)
+    }
+    fn reset_lane(&mut self, lane: usize) {
+        self.0.reset_lane(lane)
+    }
+    fn dist(&self, lane: usize) -> &[f32] {
+        self.0.dist(lane)
+    }
+    fn feed(&mut self, bytes: &[Option<u8>]) -> crate::Result<()> {
+        self.0.feed(bytes)
+    }
+    fn preferred_lanes(&self) -> usize {
+        2
+    }
+}
+
+/// The side work of a long analysis (the worker answering distribution requests) runs between
+/// lane groups and AC examples, may use the model as it likes there, and changes nothing in
+/// the result.
+#[test]
+fn side_work_between_lane_groups_changes_nothing() {
+    use crate::method::MethodKind;
+    use crate::model::ByteModel;
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = TwoLanes(Unigram::fit(corpus));
+    let cancel = AtomicBool::new(false);
+    let text: Vec<u8> = corpus.iter().cycle().take(3000).copied().collect();
+    for cfg in [
+        Config {
+            example_bytes: 1000,
+            ..Config::equal_info(16, 16)
+        },
+        Config {
+            example_bytes: 500,
+            ..Config::new(MethodKind::Ac)
+        },
+    ] {
+        let plain = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut calls = 0;
+        let mut side = |m: &mut dyn ByteModel| {
+            calls += 1;
+            // Whatever the side work does to the lanes.
+            m.start(3).unwrap_or_else(|e| panic!("{e}"));
+            m.feed(&[Some(b'x'), None, Some(b'y')])
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+        let with = analyse_quick_with(
+            Arc::new(text.clone()),
+            &cfg,
+            &mut model,
+            1,
+            None,
+            &cancel,
+            None,
+            Some(&mut side),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(calls >= 3, "{}: {calls} side calls", cfg.label());
+        assert_eq!(with.tokens, plain.tokens, "{}", cfg.label());
+        assert_same_layout(&with, &plain, &cfg.label());
+    }
+}
