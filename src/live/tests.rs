@@ -385,7 +385,8 @@ fn tiny_m1(dir: &std::path::Path) -> crate::model::m1::M1 {
     let mut c = crate::model::m1::Config::preset("tiny").unwrap_or_else(|e| panic!("{e}"));
     c.max_context = 12;
     crate::model::m1::train::random_model_files(&c, 3, 0.4, dir).unwrap_or_else(|e| panic!("{e}"));
-    crate::model::m1::load(dir, &candle_core::Device::Cpu).unwrap_or_else(|e| panic!("{e}"))
+    let cpu = crate::model::device::parse_device("cpu").unwrap_or_else(|e| panic!("{e}"));
+    crate::model::m1::load(dir, &cpu).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// AC with M1 after random edits (substitutions, insertions, deletions, anywhere): every byte's
