@@ -193,6 +193,8 @@ struct State {
     checking: Option<AnalysisReply>,
     /// Wakes the worker (a [`Job::Wake`]) when the shown analysis gets a request.
     wake: crate::live::Waker,
+    /// When the UI last got a checked version of the analysis.
+    last_check_sent: Option<Instant>,
 }
 
 impl State {
@@ -222,6 +224,9 @@ impl State {
 /// Windows checked per batch while no job waits (a new job waits at most one batch).
 const CHECK_BATCH: usize = 24;
 
+/// The UI gets a checked version of the analysis at most this often (and the last one).
+const CHECK_SEND_EVERY: Duration = Duration::from_millis(300);
+
 fn worker_loop(
     init: Init,
     loader: ModelLoader,
@@ -238,6 +243,7 @@ fn worker_loop(
         generation: 1,
         cache: None,
         checking: None,
+        last_check_sent: None,
         wake: Arc::new(move || {
             if let Ok(tx) = wake_tx.lock() {
                 let _ = tx.send(Job::Wake);
@@ -480,7 +486,19 @@ fn check_step(st: &mut State) {
             st.set_cache(checked.clone());
             let more = checked.unchecked();
             reply.update(|p| p.done = p.total.saturating_sub(more));
-            if reply.send(Ok(checked)) && more > 0 {
+            // Each checked version is a whole copy of the analysis (tens of MB for a megabyte
+            // text): the UI gets one at most every CHECK_SEND_EVERY (and the last), so that
+            // versions never pile up in its queue faster than it takes them.
+            let due = st
+                .last_check_sent
+                .is_none_or(|t| t.elapsed() >= CHECK_SEND_EVERY);
+            let alive = if more == 0 || due {
+                st.last_check_sent = Some(Instant::now());
+                reply.send(Ok(checked))
+            } else {
+                !reply.is_cancelled()
+            };
+            if alive && more > 0 {
                 st.checking = Some(reply);
             }
         }
