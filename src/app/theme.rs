@@ -54,12 +54,11 @@ pub fn scale_position(scale: ColourScale, prob: f32) -> f32 {
 
 /// The cell colour of a byte given its probability and the distribution it was predicted from
 /// (the entropy scale reads the distribution, the others the probability).
-pub fn byte_colour(scale: ColourScale, prob: f32, dist: &[f32]) -> Color32 {
+pub fn byte_colour(scale: ColourScale, prob: f32, entropy_nats: f64) -> Color32 {
     match scale {
-        ColourScale::Entropy => ramp(
-            (crate::segment::score::entropy_nats(dist) / std::f64::consts::LN_2) as f32
-                / MAX_ENTROPY_BITS,
-        ),
+        ColourScale::Entropy => {
+            ramp((entropy_nats / std::f64::consts::LN_2) as f32 / MAX_ENTROPY_BITS)
+        }
         _ => cell_colour(scale, prob),
     }
 }

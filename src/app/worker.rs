@@ -8,8 +8,8 @@
 use crate::app::model_source::{LoadedModel, ModelLoader};
 use crate::app::tasks::TaskHandle;
 use crate::live::{
-    analyse_quick_progress, check_some_cancellable, compare_rows, segmenter_row, view_prefix,
-    Analysis, CompareJob, CompareMsg, SegmenterRow,
+    analyse_quick_progress, analyse_quick_with, check_some_cancellable, compare_rows,
+    segmenter_row, view_prefix, Analysis, CompareJob, CompareMsg, SegmenterRow,
 };
 use crate::method::Config;
 use crate::model::open::ModelSpec;
@@ -247,6 +247,9 @@ pub enum Job {
         /// Where the answers go.
         reply: CompareReply,
     },
+    /// Nothing but a wake-up: the shown analysis was asked for a window's distributions
+    /// ([`crate::live::DistRequests`]), which the worker answers before anything else.
+    Wake,
     /// Compute the Compare tab's segmenter rows.
     Segments {
         /// The text.
@@ -272,7 +275,10 @@ impl Worker {
         let (jobs_tx, jobs_rx) = channel::<Job>();
         let started = std::thread::Builder::new()
             .name("eqinfo-worker".into())
-            .spawn(move || worker_loop(init, loader, jobs_rx, first));
+            .spawn({
+                let wake_tx = jobs_tx.clone();
+                move || worker_loop(init, loader, jobs_rx, first, wake_tx)
+            });
         if started.is_err() {
             // The closure and `first` with it are gone: the first model task ends without an
             // answer, which the app shows as a model error; later jobs are dropped.
@@ -295,9 +301,26 @@ struct State {
     cache: Option<Arc<Analysis>>,
     /// The request whose analysis (the cache) still has decode checks pending.
     checking: Option<AnalysisReply>,
+    /// Wakes the worker (a [`Job::Wake`]) when the shown analysis gets a request.
+    wake: crate::live::Waker,
+    /// When the UI last got a checked version of the analysis.
+    last_check_sent: Option<Instant>,
 }
 
 impl State {
+    /// The analysis the UI is shown, whose distribution requests this worker answers.
+    fn set_cache(&mut self, a: Arc<Analysis>) {
+        a.dist_requests.set_server(self.wake.clone());
+        self.cache = Some(a);
+    }
+
+    /// Answers the shown analysis's requests for window distributions.
+    fn serve_dists(&mut self) {
+        if let Some(a) = self.cache.clone() {
+            a.dist_requests.serve(&a, self.model.as_mut());
+        }
+    }
+
     fn set_model(&mut self, model: Box<dyn ByteModel>) {
         self.model = model;
         self.model
@@ -311,15 +334,31 @@ impl State {
 /// Windows checked per batch while no job waits (a new job waits at most one batch).
 const CHECK_BATCH: usize = 24;
 
-fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: ModelReply) {
+/// The UI gets a checked version of the analysis at most this often (and the last one).
+const CHECK_SEND_EVERY: Duration = Duration::from_millis(300);
+
+fn worker_loop(
+    init: Init,
+    loader: ModelLoader,
+    jobs: Receiver<Job>,
+    first: ModelReply,
+    wake_tx: Sender<Job>,
+) {
     let (mut model, note) = init();
     model.model.set_threads(crate::model::thread_count(0));
+    let wake_tx = std::sync::Mutex::new(wake_tx);
     let mut st = State {
         model: model.model,
         threads: 0,
         generation: 1,
         cache: None,
         checking: None,
+        last_check_sent: None,
+        wake: Arc::new(move || {
+            if let Ok(tx) = wake_tx.lock() {
+                let _ = tx.send(Job::Wake);
+            }
+        }),
     };
     first.send(Ok(ModelLoaded {
         name: model.name,
@@ -328,6 +367,8 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
     }));
     drop(first);
     loop {
+        // A window's distributions for the view come before everything else (a few rows).
+        st.serve_dists();
         let first_job = if st.checking.is_some() {
             match jobs.try_recv() {
                 Ok(j) => j,
@@ -356,6 +397,7 @@ fn worker_loop(init: Init, loader: ModelLoader, jobs: Receiver<Job>, first: Mode
                 j @ Job::Analyse { .. } => analyse_job = Some(j),
                 j @ Job::Compare { .. } => compare_job = Some(j),
                 j @ Job::Segments { .. } => segments_job = Some(j),
+                Job::Wake => {}
                 Job::SetThreads(n) => {
                     // Lane results do not depend on the thread count: nothing is recomputed.
                     st.threads = n;
@@ -497,7 +539,7 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
             Ok(mut a) => {
                 a.full_len = text.len();
                 let a = Arc::new(a);
-                st.cache = Some(a.clone());
+                st.set_cache(a.clone());
                 if !reply.send(Ok(a.clone())) {
                     return;
                 }
@@ -511,7 +553,15 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
         }
     }
     reply.update(|p| p.start("encoding", 0));
-    let result = analyse_quick_progress(
+    // While a long text is encoded the view shows the analysis before it (its first examples,
+    // or the text before the edit): its requests for distributions are answered in between.
+    let shown = st.cache.clone();
+    let mut serve = |m: &mut dyn ByteModel| {
+        if let Some(a) = &shown {
+            a.dist_requests.serve(a, m);
+        }
+    };
+    let result = analyse_quick_with(
         text,
         config,
         st.model.as_mut(),
@@ -519,11 +569,12 @@ fn analyse(st: &mut State, text: Arc<Vec<u8>>, config: &Config, reply: AnalysisR
         prev.as_deref(),
         reply.cancel_flag(),
         Some(&progress),
+        Some(&mut serve),
     );
     match result {
         Ok(a) => {
             let a = Arc::new(a);
-            st.cache = Some(a.clone());
+            st.set_cache(a.clone());
             let more = a.unchecked();
             if more > 0 {
                 reply.update(|p| p.start("checking windows", more));
@@ -558,10 +609,22 @@ fn check_step(st: &mut State) {
     ) {
         Ok(Some(checked)) => {
             let checked = Arc::new(checked);
-            st.cache = Some(checked.clone());
+            st.set_cache(checked.clone());
             let more = checked.unchecked();
             reply.update(|p| p.done = p.total.saturating_sub(more));
-            if reply.send(Ok(checked)) && more > 0 {
+            // Each checked version is a whole copy of the analysis (tens of MB for a megabyte
+            // text): the UI gets one at most every CHECK_SEND_EVERY (and the last), so that
+            // versions never pile up in its queue faster than it takes them.
+            let due = st
+                .last_check_sent
+                .is_none_or(|t| t.elapsed() >= CHECK_SEND_EVERY);
+            let alive = if more == 0 || due {
+                st.last_check_sent = Some(Instant::now());
+                reply.send(Ok(checked))
+            } else {
+                !reply.is_cancelled()
+            };
+            if alive && more > 0 {
                 st.checking = Some(reply);
             }
         }

@@ -216,6 +216,10 @@ pub struct BenchArgs {
     /// checks nor the final comparison with a full analysis (for megabyte texts).
     #[arg(long)]
     pub live_tokens_only: bool,
+    /// The edits `--live` times: `replace` a letter (the text keeps its length) or `insert`
+    /// one (typing: everything after it moves by one byte).
+    #[arg(long, default_value = "replace", value_parser = ["replace", "insert"])]
+    pub live_edit: String,
 }
 
 pub fn bench(args: BenchArgs) -> Result<()> {
@@ -556,10 +560,14 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
         let n = text.len();
         let pos = n / 4 + (seed as usize) % (n / 2);
         let mut c = b'a' + ((seed >> 32) % 26) as u8;
-        if c == text[pos] {
-            c = if c == b'z' { b'a' } else { c + 1 };
+        if args.live_edit == "insert" {
+            text.insert(pos, c);
+        } else {
+            if c == text[pos] {
+                c = if c == b'z' { b'a' } else { c + 1 };
+            }
+            text[pos] = c;
         }
-        text[pos] = c;
         let t = Instant::now();
         let c = cpu_ms();
         let a = analyse_quick(Arc::new(text.clone()), &cfg, model, 1, Some(&prev), &cancel)?;
@@ -589,9 +597,14 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
     lat_checked.sort_by(f64::total_cmp);
     let edits = args.live_edits.max(1);
     outln!(
-        "Live view worker path, {}, {} bytes",
+        "Live view worker path, {}, {} bytes, edits: {}",
         cfg.label(),
-        text.len()
+        text.len(),
+        if args.live_edit == "insert" {
+            "insert a letter"
+        } else {
+            "replace a letter"
+        }
     );
     if let Some((n, d)) = first_view {
         outln!(
@@ -614,7 +627,10 @@ fn live_bench(args: &BenchArgs, base: &[u8], model: &mut dyn ByteModel) -> Resul
         );
     }
     if let (Some(a), Some(b)) = (rss0, rss1) {
-        outln!("  peak RSS {a} MB before the analysis, {b} MB after the edits");
+        outln!(
+            "  peak RSS {a} MB before the analysis, {b} MB after the edits ({} MB of saved model lanes)",
+            prev.lanes.size_bytes() >> 20
+        );
     }
     if !lat_tokens.is_empty() {
         outln!(

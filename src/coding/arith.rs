@@ -103,14 +103,33 @@ impl CoderState {
 
     /// Encodes byte `sym` with `table`, calling `emit` for every output bit.
     #[inline]
-    pub fn encode_with<F: FnMut(bool)>(&mut self, table: &FreqTable, sym: u8, mut emit: F) {
+    pub fn encode_with<F: FnMut(bool)>(&mut self, table: &FreqTable, sym: u8, emit: F) {
+        self.encode_slot_with(
+            table.cum_low(sym),
+            table.cum_high(sym),
+            table.precision(),
+            emit,
+        );
+    }
+
+    /// Encodes the slot `[cum_low, cum_high)` of a table of precision `beta` (what
+    /// [`CoderState::encode_with`] does with a symbol's slot), calling `emit` for every output
+    /// bit: a caller that kept a byte's slot can code it again without its table.
+    #[inline]
+    pub fn encode_slot_with<F: FnMut(bool)>(
+        &mut self,
+        cum_low: u32,
+        cum_high: u32,
+        beta: u32,
+        mut emit: F,
+    ) {
         let range = self.high - self.low + 1;
-        let beta = table.precision();
         // Invariant before the update: low <= high, range > QUARTER (or the full start range),
         // and every slot gets at least range * 1 / 2^β >= 2^14 register units.
         debug_assert!(self.low <= self.high && self.high <= FULL && range > QUARTER);
-        let new_high = self.low + ((range * table.cum_high(sym) as u64) >> beta) - 1;
-        let new_low = self.low + ((range * table.cum_low(sym) as u64) >> beta);
+        debug_assert!(cum_low < cum_high && cum_high <= 1u32 << beta);
+        let new_high = self.low + ((range * cum_high as u64) >> beta) - 1;
+        let new_low = self.low + ((range * cum_low as u64) >> beta);
         self.low = new_low;
         self.high = new_high;
         debug_assert!(self.low <= self.high);

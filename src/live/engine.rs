@@ -3,7 +3,8 @@
 //! ([`crate::method::lanes`]); the other methods by [`crate::method::encode`].
 
 use super::checks::{check_all_windows, check_encoded, check_examples};
-use super::{assemble, Analysis, ExampleRecs, RunStats, WindowRec};
+use super::resume::{code_ac_example, Old};
+use super::{assemble, assemble_after, Analysis, ExampleRecs, LaneCache, RunStats, WindowRec};
 use crate::error::Result;
 use crate::method::lanes::{drive, drive_all, LaneJob, Progress, Tables};
 use crate::method::window::{EncodeWants, WindowEncoder, WindowRecord};
@@ -15,10 +16,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What the live view records of every byte: its trace and distribution.
+/// What the live view records of every byte: its trace, not its whole distribution (computed
+/// on demand, [`super::window_dists`]).
 const TRACED: EncodeWants = EncodeWants {
     byte_bits: true,
     trace: true,
+    dists: false,
 };
 
 /// Whether windows inside an example can be recomputed one by one. Not for Delay or the exact
@@ -28,6 +31,14 @@ pub(crate) fn window_incremental(config: &Config) -> bool {
         && config.reset_every == 1
         && !config.delay
         && !config.exact
+}
+
+/// Whether an encoder may start at any true window boundary inside an example and give the
+/// true windows from there: EqualInfoAC with the model reset at every window, any window rule
+/// (greedy, Delay, exact: a window is a function of the bytes from its start, see
+/// [`crate::method::window`]).
+pub(crate) fn restartable(config: &Config) -> bool {
+    config.method == MethodKind::EqualInfo && config.reset_every == 1
 }
 
 /// Analyses `text`, reusing what it can of `prev`, with every decode check run.
@@ -47,6 +58,7 @@ pub fn analyse(
         prev,
         cancel,
         true,
+        None,
         None,
     )
 }
@@ -81,6 +93,37 @@ pub fn analyse_quick_progress(
     cancel: &AtomicBool,
     progress: Option<ProgressFn<'_>>,
 ) -> Result<Analysis> {
+    analyse_quick_with(
+        text,
+        config,
+        model,
+        model_generation,
+        prev,
+        cancel,
+        progress,
+        None,
+    )
+}
+
+/// Other work on the model between the steps of a long analysis (the worker answers the
+/// shown analysis's requests for distributions, [`super::DistRequests`]). It may use the model
+/// freely: it runs only where the analysis holds no lane state (between groups of lanes and
+/// between AC examples).
+pub type SideFn<'a> = &'a mut dyn FnMut(&mut dyn ByteModel);
+
+/// [`analyse_quick_progress`], calling `side` between the steps of the encoding (see
+/// [`SideFn`]).
+#[allow(clippy::too_many_arguments)]
+pub fn analyse_quick_with(
+    text: Arc<Vec<u8>>,
+    config: &Config,
+    model: &mut dyn ByteModel,
+    model_generation: u64,
+    prev: Option<&Analysis>,
+    cancel: &AtomicBool,
+    progress: Option<ProgressFn<'_>>,
+    side: Option<SideFn<'_>>,
+) -> Result<Analysis> {
     let checks = !config.method.is_ac();
     analyse_inner(
         text,
@@ -91,15 +134,27 @@ pub fn analyse_quick_progress(
         cancel,
         checks,
         progress,
+        side,
     )
 }
 
 /// The coding context of one analysis.
-struct Coder<'a> {
+struct Coder<'a, 's> {
     text: &'a [u8],
     config: &'a Config,
     opts: RunOptions<'a>,
     stats: RunStats,
+    lanes: Arc<LaneCache>,
+    side: Option<SideFn<'s>>,
+}
+
+impl Coder<'_, '_> {
+    /// The side work, where the analysis holds no lane state.
+    fn side(&mut self, model: &mut dyn ByteModel) {
+        if let Some(s) = self.side.as_mut() {
+            s(model);
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -112,6 +167,7 @@ fn analyse_inner(
     cancel: &AtomicBool,
     checks: bool,
     progress: Option<ProgressFn<'_>>,
+    side: Option<SideFn<'_>>,
 ) -> Result<Analysis> {
     let started = Instant::now();
     config.validate()?;
@@ -128,6 +184,11 @@ fn analyse_inner(
             progress,
         },
         stats: RunStats::default(),
+        lanes: prev
+            .filter(|p| p.model_generation == model_generation)
+            .map(|p| p.lanes.clone())
+            .unwrap_or_default(),
+        side,
     };
     let examples = if !config.method.is_ac() {
         let enc = encode(&text, config, model, &c.opts)?;
@@ -158,8 +219,14 @@ fn analyse_inner(
         examples
     };
     let mut stats = c.stats;
+    let lanes = c.lanes;
     stats.elapsed = started.elapsed();
-    Ok(assemble(text, config, model_generation, examples, stats))
+    Ok(
+        match prev.filter(|p| p.config == *config && p.model_generation == model_generation) {
+            Some(p) => assemble_after(p, text, config, model_generation, examples, stats, lanes),
+            None => assemble(text, config, model_generation, examples, stats, lanes),
+        },
+    )
 }
 
 /// Every window record of an encoding by [`encode`] (no trace: Bytes, GZip, Subword), unchecked.
@@ -201,7 +268,7 @@ fn records_of_encoded(enc: &Encoded) -> Vec<ExampleRecs> {
         .collect()
 }
 
-impl Coder<'_> {
+impl Coder<'_, '_> {
     /// The examples of AC or EqualInfoAC, reusing `prev` where its examples (or windows)
     /// survive; all new coding steps many lanes together.
     fn model_examples(
@@ -211,7 +278,10 @@ impl Coder<'_> {
     ) -> Result<Vec<ExampleRecs>> {
         let text = self.text;
         let ranges = example_ranges(text.len(), self.config.example_bytes);
-        let incremental = window_incremental(self.config);
+        if self.config.method == MethodKind::Ac {
+            return self.ac_examples(&ranges, prev, model);
+        }
+        let incremental = restartable(self.config);
         let Some(prev) = prev else {
             return if incremental {
                 self.segmented(&ranges, model)
@@ -246,6 +316,66 @@ impl Coder<'_> {
             out[k] = Some(ex);
         }
         Ok(out.into_iter().flatten().collect())
+    }
+
+    /// The examples of AC: an unchanged example is reused, a changed one is coded from its
+    /// first changed byte on, the model resumed from a saved lane ([`super::resume`]).
+    fn ac_examples(
+        &mut self,
+        ranges: &[Range<usize>],
+        prev: Option<&Analysis>,
+        model: &mut dyn ByteModel,
+    ) -> Result<Vec<ExampleRecs>> {
+        let text = self.text;
+        let olds: Vec<Option<(&[u8], Arc<WindowRec>)>> = (0..ranges.len())
+            .map(|k| {
+                let p = prev?;
+                let ex = p.examples.get(k)?;
+                let [w] = &p.windows[ex.windows.clone()] else {
+                    return None;
+                };
+                Some((&p.text[ex.bytes.clone()], w.rec.clone()))
+            })
+            .collect();
+        let total: usize = ranges
+            .iter()
+            .zip(&olds)
+            .filter(|(r, o)| o.as_ref().is_none_or(|(b, _)| *b != &text[(*r).clone()]))
+            .map(|(r, _)| r.len())
+            .sum();
+        let mut done = 0usize;
+        let mut out = Vec::with_capacity(ranges.len());
+        for (r, old) in ranges.iter().zip(olds) {
+            if let Some((b, rec)) = &old {
+                if *b == &text[r.clone()] {
+                    self.stats.windows_reused += 1;
+                    out.push((r.clone(), vec![rec.clone()]));
+                    continue;
+                }
+            }
+            self.side(model);
+            let opts = &self.opts;
+            let (rec, coded) = code_ac_example(
+                text,
+                r.clone(),
+                old.as_ref().map(|(b, rec)| Old {
+                    bytes: b,
+                    rec: &rec.coded,
+                }),
+                self.config.precision,
+                model,
+                &self.lanes,
+                opts,
+                &mut |n| {
+                    done += n;
+                    opts.report(done, total);
+                },
+            )?;
+            self.stats.bytes_encoded += coded.model_bytes;
+            self.stats.windows_computed += 1;
+            out.push((r.clone(), vec![rec]));
+        }
+        Ok(out)
     }
 
     /// Encodes whole examples from their first byte, many lanes side by side.
@@ -318,38 +448,58 @@ impl Coder<'_> {
         let tables = Tables::new(model, config.precision)?;
         let total = text.len();
         let mut spec: Vec<HashMap<usize, Arc<WindowRec>>> = vec![HashMap::new(); ranges.len()];
-        let stats = &mut self.stats;
-        drive_all(
-            model,
-            &tables,
-            &segs,
-            &self.opts,
-            total,
-            |&(k, start, end)| {
-                let index = usize::from(start != ranges[k].start);
-                WindowEncoder::new(
-                    text,
-                    ranges[k].clone(),
-                    start,
-                    index,
-                    config,
-                    TRACED,
-                    Vec::new(),
-                    move |b: usize| b >= end,
-                )
-            },
-            |job| {
-                stats.bytes_encoded += job.bytes_done();
-                let k = ranges.partition_point(|r| r.end <= job.bytes().start);
-                let k = k.min(ranges.len().saturating_sub(1));
-                for (start, rec) in job.into_sink() {
-                    spec[k]
-                        .entry(start)
-                        .or_insert_with(|| Arc::new(WindowRec::unchecked(rec)));
+        let mut base = 0usize;
+        for group in segs.chunks(lanes) {
+            // Between groups the lanes hold nothing: the side work may use the model.
+            self.side(model);
+            let outer = self.opts.progress;
+            let report = move |done: usize, total: usize| {
+                if let Some(p) = outer {
+                    p(base + done, total);
                 }
-                Ok(())
-            },
-        )?;
+            };
+            let opts = RunOptions {
+                trace: self.opts.trace,
+                cancel: self.opts.cancel,
+                progress: Some(&report),
+            };
+            let stats = &mut self.stats;
+            let spec = &mut spec;
+            let mut done = 0usize;
+            drive_all(
+                model,
+                &tables,
+                group,
+                &opts,
+                total,
+                |&(k, start, end)| {
+                    let index = usize::from(start != ranges[k].start);
+                    WindowEncoder::new(
+                        text,
+                        ranges[k].clone(),
+                        start,
+                        index,
+                        config,
+                        TRACED,
+                        Vec::new(),
+                        move |b: usize| b >= end,
+                    )
+                },
+                |job| {
+                    stats.bytes_encoded += job.bytes_done();
+                    done += job.bytes_done();
+                    let k = ranges.partition_point(|r| r.end <= job.bytes().start);
+                    let k = k.min(ranges.len().saturating_sub(1));
+                    for (start, rec) in job.into_sink() {
+                        spec[k]
+                            .entry(start)
+                            .or_insert_with(|| Arc::new(WindowRec::unchecked(rec)));
+                    }
+                    Ok(())
+                },
+            )?;
+            base += done;
+        }
         let mut out = Vec::with_capacity(ranges.len());
         for (k, r) in ranges.iter().enumerate() {
             let spec = &spec[k];
@@ -399,11 +549,13 @@ impl Coder<'_> {
             old_starts.push(s);
             s += w.len;
         }
-        // Keep the windows wholly before the window holding byte pre - 1.
-        let anchor = pre.saturating_sub(1);
-        let j = old_starts
-            .partition_point(|&st| st <= anchor)
-            .saturating_sub(1);
+        // Keep the windows all of whose bytes, and the byte that closed them, lie before the
+        // edit (with Delay or the exact rule a window also depends on the bytes it gave back).
+        let j = old_ws
+            .iter()
+            .zip(&old_starts)
+            .take_while(|(w, &st)| w.overflow.as_ref().is_some_and(|o| st + o.at < pre))
+            .count();
         let mut out: Vec<Arc<WindowRec>> = old_ws[..j].to_vec();
         self.stats.windows_reused += j;
         let pos = old_starts.get(j).copied().unwrap_or(0);

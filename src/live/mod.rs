@@ -22,34 +22,47 @@
 //! | `export.rs` | the Live export: bytes, windows, tokens and their spans (JSON, CSV) |
 //!
 //! ## Incremental recomputation
-//! Examples are independent: an example whose bytes did not change is reused whole. Inside a
-//! changed example of EqualInfoAC with the model reset at every window (and no Delay), window `w`
-//! depends only on its own bytes and on the byte that followed it (the one that did not fit). So
-//! after an edit at byte `p` the windows that end before `p - 1`'s window are kept; the window
-//! encoder restarts at the start of the window holding byte `p - 1` and stops as soon as a new
-//! window starts in the unchanged suffix exactly where an old window started (shifted by the
-//! edit's length change): every window from there on is the old one. Other methods (and Delay or
-//! reset-every-n, whose windows look further back or ahead) recompute whole examples; StaticAC
-//! fits its unigram on the whole input and is always recomputed whole.
+//! Examples are independent: an example whose bytes did not change is reused whole.
+//! - **EqualInfoAC with the model reset at every window** (greedy, Delay or the exact rule): a
+//!   window is a function of the bytes from its start, so after an edit at byte `p` of an
+//!   example the windows whose bytes and closing byte (the one that did not fit) all lie
+//!   before `p` are kept; the window encoder restarts at the first other window's start and
+//!   stops as soon as a new window starts in the unchanged suffix exactly where an old window
+//!   started (shifted by the edit's length change): every window from there on is the old one.
+//! - **AC** (`resume.rs`): the example is coded from its first changed byte on: the coder
+//!   restarts from the state the trace kept, the model from a saved lane ([`LaneCache`]) at
+//!   or before the edit, fed in runs of rows ([`crate::model::ByteModel::feed_many`],
+//!   bit-identical to stepping); after a substitution only the bytes the model's context
+//!   reaches get new distributions, the rest are re-coded with their kept slots.
+//! - Other reset rules recompute whole examples; StaticAC fits its unigram on the whole input
+//!   and is always recomputed whole.
 
+mod assemble;
 mod checks;
 mod compare;
+mod dists;
 mod engine;
 pub mod export;
+mod resume;
 #[cfg(test)]
 mod tests;
 
+pub use assemble::{assemble, assemble_after};
 pub use checks::{check_some, check_some_cancellable};
 pub use compare::{
     codes_in_pieces, compare_row, compare_row_progress, compare_rows, row_piece, segmenter_row,
     AxisRow, CompareJob, CompareMsg, CompareRow, PartialRow, RowPiece, Segment, SegmentLabel,
     SegmenterRow, PIECE_EXAMPLES,
 };
-pub use engine::{analyse, analyse_quick, analyse_quick_progress, ProgressFn};
+pub use dists::{window_dists, DistRequests, DistState, Waker, WindowDists};
+pub use engine::{
+    analyse, analyse_quick, analyse_quick_progress, analyse_quick_with, ProgressFn, SideFn,
+};
+pub use resume::{LaneCache, SNAPSHOT_BUDGET, SNAPSHOT_EVERY};
 
 use crate::coding::BitWriter;
 use crate::method::window::WindowRecord;
-use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan, MethodKind};
+use crate::method::{tokens, Alignment, ByteTrace, Config, ExampleSpan};
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,8 +90,19 @@ pub struct WindowRec {
 }
 
 impl WindowRec {
-    /// A record whose checks have not run.
-    pub fn unchecked(coded: WindowRecord) -> Self {
+    /// A record whose checks have not run. A traced record keeps each byte's bits once, in its
+    /// trace (`byte_bits` is then emptied: [`WindowRec::byte_bits`] reads either).
+    pub fn unchecked(mut coded: WindowRecord) -> Self {
+        if coded.traces.len() == coded.len
+            && coded.byte_bits.len() == coded.len
+            && coded
+                .traces
+                .iter()
+                .zip(&coded.byte_bits)
+                .all(|(t, b)| t.bits == *b)
+        {
+            coded.byte_bits = Vec::new();
+        }
         WindowRec {
             coded,
             checked: false,
@@ -86,6 +110,27 @@ impl WindowRec {
             free_len: None,
             free_failure: None,
             round_trip_ok: false,
+        }
+    }
+}
+
+impl WindowRec {
+    /// Per byte, the bits emitted while coding it, relative to the window's first bit (from
+    /// the trace when the record has one).
+    pub fn byte_bits(&self) -> Box<dyn Iterator<Item = Range<u64>> + '_> {
+        if self.coded.byte_bits.is_empty() && self.coded.traces.len() == self.coded.len {
+            Box::new(self.coded.traces.iter().map(|t| t.bits.clone()))
+        } else {
+            Box::new(self.coded.byte_bits.iter().cloned())
+        }
+    }
+
+    /// How many bytes [`WindowRec::byte_bits`] gives.
+    pub fn byte_bits_len(&self) -> usize {
+        if self.coded.byte_bits.is_empty() && self.coded.traces.len() == self.coded.len {
+            self.coded.len
+        } else {
+            self.coded.byte_bits.len()
         }
     }
 }
@@ -128,6 +173,9 @@ pub struct RunStats {
     pub bytes_encoded: usize,
     /// Windows reused from the previous analysis.
     pub windows_reused: usize,
+    /// Examples whose placement in the text and the stream was taken from the previous
+    /// analysis ([`assemble_after`]) rather than laid out anew.
+    pub examples_placed_before: usize,
 }
 
 /// Everything the live view draws for one text, configuration and model.
@@ -153,6 +201,12 @@ pub struct Analysis {
     pub alignment: Alignment,
     /// How it was computed.
     pub stats: RunStats,
+    /// Saved model lanes of AC examples, shared with the analyses derived from this one (see
+    /// [`LaneCache`]): an edit resumes the model there instead of at the example's start.
+    pub lanes: Arc<LaneCache>,
+    /// Requests for the whole distributions of a window ([`window_dists`]; the analysis keeps
+    /// per byte only what the views draw), shared with the checked copies of this analysis.
+    pub dist_requests: Arc<DistRequests>,
     /// The length of the text this analysis is the beginning of: more than `text.len()` for
     /// the first examples of a long text, shown while the rest is encoded ([`view_prefix`]).
     pub full_len: usize,
@@ -179,10 +233,9 @@ pub fn view_prefix(len: usize, config: &Config) -> Option<usize> {
 /// Per-byte facts for the tooltip and the interval view.
 #[derive(Debug, Clone)]
 pub struct ByteInfo<'a> {
-    /// The trace (bit range relative to the window).
+    /// The trace (bit range relative to the window); the byte's whole distribution comes on
+    /// demand ([`window_dists`], [`Analysis::dist_requests`]).
     pub trace: &'a ByteTrace,
-    /// The model's distribution for this byte.
-    pub dist: &'a [f32],
     /// The window index.
     pub window: usize,
     /// Position in the window.
@@ -218,10 +271,8 @@ impl Analysis {
         let win = self.windows.get(w)?;
         let j = i.checked_sub(win.bytes.start)?;
         let trace = win.rec.traces.get(j)?;
-        let dist = win.rec.dists.get(j * 256..(j + 1) * 256)?;
         Some(ByteInfo {
             trace,
-            dist,
             window: w,
             pos_in_window: j,
             bits: win.bit_start + trace.bits.start..win.bit_start + trace.bits.end,
@@ -301,105 +352,6 @@ impl Analysis {
 
 /// One example's window records, in order, with the example's bytes.
 pub(crate) type ExampleRecs = (Range<usize>, Vec<Arc<WindowRec>>);
-
-/// Places examples of window records into an [`Analysis`]: the stream is the windows' bits
-/// end to end, each example zero-padded to a whole number of tokens.
-pub fn assemble(
-    text: Arc<Vec<u8>>,
-    config: &Config,
-    model_generation: u64,
-    examples: Vec<(Range<usize>, Vec<Arc<WindowRec>>)>,
-    stats: RunStats,
-) -> Analysis {
-    let tb = config.token_bits.max(1) as u64;
-    let mut bits = BitWriter::new();
-    let mut windows = Vec::new();
-    let mut ex_spans = Vec::new();
-    let mut byte_window = vec![0u32; text.len()];
-    let mut byte_bits: Vec<Range<u64>> = Vec::new();
-    let mut all_bytes_have_bits = true;
-    for (ei, (range, recs)) in examples.into_iter().enumerate() {
-        let start = bits.len();
-        let w0 = windows.len();
-        let mut pos = range.start;
-        for rec in recs {
-            let bit_start = bits.len();
-            bits.extend(&rec.bits);
-            let end = (pos + rec.len).min(text.len());
-            let wi = windows.len() as u32;
-            for slot in byte_window.get_mut(pos..end).into_iter().flatten() {
-                *slot = wi;
-            }
-            if rec.byte_bits.len() == end - pos {
-                byte_bits.extend(
-                    rec.byte_bits
-                        .iter()
-                        .map(|r| r.start + bit_start..r.end + bit_start),
-                );
-            } else {
-                all_bytes_have_bits = false;
-            }
-            windows.push(WindowView {
-                bytes: pos..end,
-                bit_start,
-                example: ei,
-                rec,
-            });
-            pos = end;
-        }
-        let bit_len = bits.len() - start;
-        let padded = bit_len.div_ceil(tb) * tb;
-        bits.push_run(false, padded - bit_len);
-        ex_spans.push(ExampleSpan {
-            bytes: range,
-            bit_start: start,
-            bit_len,
-            tokens: (start / tb) as usize..((start + padded) / tb) as usize,
-            windows: w0..windows.len(),
-        });
-    }
-    let tokens = tokens::bits_to_tokens(&bits, config.token_bits);
-    let window_bits: Vec<_> = windows
-        .iter()
-        .map(|w| (w.bytes.clone(), w.bit_range()))
-        .collect();
-    // GZip's alignment comes from tracing its zlib streams (DEFLATE bit order, with overhead).
-    let gzip = (config.method == MethodKind::Gzip)
-        .then(|| {
-            crate::method::trace::gzip_alignment(
-                &bits,
-                &window_bits,
-                config.token_bits,
-                Some(&text),
-            )
-            .ok()
-        })
-        .flatten();
-    let alignment = gzip.unwrap_or_else(|| {
-        Alignment::new(
-            if all_bytes_have_bits {
-                byte_bits
-            } else {
-                Vec::new()
-            },
-            window_bits,
-            config.token_bits,
-        )
-    });
-    Analysis {
-        config: config.clone(),
-        model_generation,
-        full_len: text.len(),
-        text,
-        windows,
-        examples: ex_spans,
-        bits,
-        tokens,
-        byte_window,
-        alignment,
-        stats,
-    }
-}
 
 /// Bits as a string of 0 and 1.
 pub fn bit_string(bits: &[bool]) -> String {

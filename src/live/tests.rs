@@ -13,6 +13,96 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
+/// Two analyses lay out the same examples in the same way: every field [`assemble`] computes
+/// (the incremental layout of [`assemble_after`] against the full one).
+fn assert_same_layout(a: &Analysis, b: &Analysis, label: &str) {
+    assert_eq!(a.text, b.text, "{label}");
+    assert_eq!(a.bits, b.bits, "{label}: bits");
+    assert_eq!(a.tokens, b.tokens, "{label}: tokens");
+    assert_eq!(a.examples, b.examples, "{label}: examples");
+    assert_eq!(a.byte_window, b.byte_window, "{label}: byte_window");
+    assert_eq!(a.alignment, b.alignment, "{label}: alignment");
+    assert_eq!(a.windows.len(), b.windows.len(), "{label}: windows");
+    for (x, y) in a.windows.iter().zip(&b.windows) {
+        assert_eq!(
+            (&x.bytes, x.bit_start, x.example),
+            (&y.bytes, y.bit_start, y.example),
+            "{label}"
+        );
+        assert_eq!(x.rec.coded, y.rec.coded, "{label}");
+    }
+}
+
+/// The incremental layout after an edit equals laying out every example anew, field for
+/// field: edits in the first, a middle and the last example (moving the examples after them
+/// in bytes, bits, tokens and windows), growing and shrinking the number of examples, with
+/// token sizes that do and do not divide a byte.
+#[test]
+fn assemble_after_equals_assemble() {
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = Unigram::fit(corpus);
+    let cancel = AtomicBool::new(false);
+    let mut seed = 31u64;
+    for (b, tb, eb) in [
+        (16u32, 16u32, 50usize),
+        (24, 5, 64),
+        (16, 8, 0),
+        (32, 12, 33),
+    ] {
+        let cfg = Config {
+            example_bytes: eb,
+            ..Config::equal_info(b, tb)
+        };
+        let mut text: Vec<u8> = (0..420)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut kept = 0;
+        for (i, at) in [0usize, 200, 419, 5, 300, 100, 0, 250]
+            .into_iter()
+            .enumerate()
+        {
+            let at = at.min(text.len());
+            match i % 3 {
+                0 => text.splice(at..at, b"xyz".iter().copied()).for_each(drop),
+                1 if at < text.len() => {
+                    text.drain(at..(at + 40).min(text.len()));
+                }
+                _ => {
+                    if let Some(c) = text.get_mut(at) {
+                        *c = b'q';
+                    }
+                }
+            }
+            let t = Arc::new(text.clone());
+            let inc = analyse_quick(t.clone(), &cfg, &mut model, 1, Some(&prev), &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let examples: Vec<ExampleRecs> = inc
+                .examples
+                .iter()
+                .map(|ex| {
+                    (
+                        ex.bytes.clone(),
+                        inc.windows[ex.windows.clone()]
+                            .iter()
+                            .map(|w| w.rec.clone())
+                            .collect(),
+                    )
+                })
+                .collect();
+            let full = assemble(t, &cfg, 1, examples, RunStats::default(), Arc::default());
+            assert_same_layout(&inc, &full, &format!("b={b} tb={tb} eb={eb} edit {i}"));
+            kept += inc.stats.examples_placed_before;
+            prev = inc;
+        }
+        assert!(
+            eb == 0 || kept > 8,
+            "b={b} eb={eb}: {kept} examples kept their place"
+        );
+    }
+}
+
 /// Incremental re-analysis after random edits equals a full analysis, for several window
 /// sizes, token sizes and example sizes (several examples included).
 #[test]
@@ -229,6 +319,7 @@ fn every_method_incremental_and_deferred_equal_full_and_the_plain_encoder() {
             for (x, y) in quick.windows.iter().zip(&full.windows) {
                 assert_eq!(*x.rec, *y.rec, "{label}");
             }
+            assert_same_layout(&quick, &full, &label);
             assert_eq!(quick.round_trip_ok(), Some(true), "{label}");
             assert_eq!(quick.free_decode(), full.free_decode(), "{label}");
             prev = Some(quick);
@@ -286,5 +377,304 @@ fn deferred_checks_stop_at_the_cancel_flag() {
             "{}",
             cfg.label()
         );
+    }
+}
+
+/// A tiny random M1 with a short window (so that texts slide past it), on the CPU.
+fn tiny_m1(dir: &std::path::Path) -> crate::model::m1::M1 {
+    let mut c = crate::model::m1::Config::preset("tiny").unwrap_or_else(|e| panic!("{e}"));
+    c.max_context = 12;
+    crate::model::m1::train::random_model_files(&c, 3, 0.4, dir).unwrap_or_else(|e| panic!("{e}"));
+    let cpu = crate::model::device::parse_device("cpu").unwrap_or_else(|e| panic!("{e}"));
+    crate::model::m1::load(dir, &cpu).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// AC with M1 after random edits (substitutions, insertions, deletions, anywhere): every byte's
+/// trace and distribution, every bit and token equal the library's window encoder run from
+/// scratch with its trace ([`encode`] stepping lanes, the independent computation); a
+/// substitution far from the example's end computes only the bytes the model's context
+/// reaches (the rest is re-coded from the kept slots), and later edits resume from saved lanes.
+#[test]
+fn ac_edits_with_m1_equal_the_window_encoder_from_scratch() {
+    use crate::method::MethodKind;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut model = tiny_m1(dir.path());
+    let reach = crate::model::ByteModel::context_bytes(&model).unwrap_or(0);
+    let cancel = AtomicBool::new(false);
+    let corpus = b"it is a truth universally acknowledged, that a single man in possession ";
+    let mut seed = 77u64;
+    for (eb, tb) in [(0usize, 16u32), (300, 8)] {
+        let cfg = Config {
+            example_bytes: eb,
+            token_bits: tb,
+            ..Config::new(MethodKind::Ac)
+        };
+        let mut text: Vec<u8> = (0..700)
+            .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+            .collect();
+        let mut prev = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut saw_small_substitution = false;
+        for i in 0..10 {
+            let pos = lcg(&mut seed) as usize % text.len();
+            let mut substituted = None;
+            match i % 4 {
+                0 | 1 => {
+                    let n = (1 + (lcg(&mut seed) % 3) as usize).min(text.len() - pos);
+                    for b in &mut text[pos..pos + n] {
+                        *b = if *b == b'x' { b'y' } else { b'x' };
+                    }
+                    substituted = Some((pos, n));
+                }
+                2 => text.insert(pos, b'A' + (lcg(&mut seed) % 26) as u8),
+                _ => {
+                    text.remove(pos);
+                }
+            }
+            let t = Arc::new(text.clone());
+            let inc = analyse_quick(t, &cfg, &mut model, 1, Some(&prev), &cancel)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let opts = RunOptions {
+                trace: true,
+                ..RunOptions::default()
+            };
+            let enc = encode(&text, &cfg, &mut model, &opts).unwrap_or_else(|e| panic!("{e}"));
+            let label = format!("eb={eb} tb={tb} edit {i} at {pos}");
+            assert_eq!(inc.tokens, enc.tokens, "{label}");
+            let trace = enc.trace.as_ref().unwrap_or_else(|| panic!("no trace"));
+            assert_eq!(trace.bytes.len(), text.len());
+            let on_demand: Vec<WindowDists> = (0..inc.windows.len())
+                .map(|w| window_dists(&inc, w, &mut model).unwrap_or_else(|e| panic!("{e}")))
+                .collect();
+            for (j, want) in trace.bytes.iter().enumerate() {
+                let got = inc.byte(j).unwrap_or_else(|| panic!("{label}: byte {j}"));
+                let t = got.trace;
+                assert_eq!(
+                    (t.byte, t.prob.to_bits(), t.freq, t.cum_low, t.rank),
+                    (
+                        want.byte,
+                        want.prob.to_bits(),
+                        want.freq,
+                        want.cum_low,
+                        want.rank
+                    ),
+                    "{label}: byte {j}"
+                );
+                assert_eq!(
+                    (t.before, t.after),
+                    (want.before, want.after),
+                    "{label}: {j}"
+                );
+                assert_eq!(got.bits, want.bits, "{label}: byte {j}");
+                assert_eq!(t.entropy, want.entropy, "{label}: entropy of byte {j}");
+                assert!(
+                    on_demand[got.window].of(got.pos_in_window) == Some(trace.dist(j)),
+                    "{label}: distribution of byte {j}"
+                );
+            }
+            if let Some((p, n)) = substituted {
+                let ex_end = p.checked_div(eb).map_or(text.len(), |k| (k + 1) * eb);
+                if p + n + reach < ex_end.min(text.len()) {
+                    assert!(
+                        inc.stats.bytes_encoded <= n + reach,
+                        "{label}: {} bytes through the model",
+                        inc.stats.bytes_encoded
+                    );
+                    saw_small_substitution = true;
+                }
+            }
+            prev = inc;
+        }
+        assert!(
+            saw_small_substitution,
+            "eb={eb}: no substitution far from the end"
+        );
+        assert!(prev.lanes.size_bytes() > 0, "eb={eb}: no lane was saved");
+    }
+}
+
+/// The distributions computed on demand ([`window_dists`]) are those the coder used: equal, bit
+/// for bit, to the ones the window encoder recorded while coding from scratch, for every AC
+/// method and window rule; the distribution of the byte that closed an EqualInfo window is
+/// the model's after the window's bytes, stepped one by one. The analysis itself keeps none.
+#[test]
+fn window_distributions_on_demand_are_the_coders() {
+    use crate::method::MethodKind;
+    use crate::model::ByteModel;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut model = tiny_m1(dir.path());
+    let cancel = AtomicBool::new(false);
+    let corpus = b"it is a truth universally acknowledged, that a single man in possession ";
+    let mut seed = 5u64;
+    let text: Vec<u8> = (0..260)
+        .map(|_| corpus[lcg(&mut seed) as usize % corpus.len()])
+        .collect();
+    let eq = Config {
+        example_bytes: 100,
+        ..Config::equal_info(24, 16)
+    };
+    let configs = [
+        eq.clone(),
+        Config {
+            delay: true,
+            ..eq.clone()
+        },
+        Config {
+            exact: true,
+            ..eq.clone()
+        },
+        Config {
+            reset_every: 3,
+            ..eq.clone()
+        },
+        Config {
+            example_bytes: 100,
+            ..Config::new(MethodKind::Ac)
+        },
+        Config {
+            example_bytes: 100,
+            ..Config::new(MethodKind::StaticAc)
+        },
+    ];
+    for cfg in &configs {
+        let label = cfg.label();
+        let a = analyse_quick(Arc::new(text.clone()), cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert!(
+            a.windows.iter().all(|w| w.rec.dists.is_empty()),
+            "{label}: dists kept"
+        );
+        let opts = RunOptions {
+            trace: true,
+            ..RunOptions::default()
+        };
+        let enc = encode(&text, cfg, &mut model, &opts).unwrap_or_else(|e| panic!("{e}"));
+        let trace = enc
+            .trace
+            .as_ref()
+            .unwrap_or_else(|| panic!("{label}: no trace"));
+        let mut overflows = 0;
+        for (w, win) in a.windows.iter().enumerate() {
+            let d = window_dists(&a, w, &mut model).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(d.dists.len(), win.bytes.len() * 256, "{label}: window {w}");
+            for (j, i) in win.bytes.clone().enumerate() {
+                assert!(
+                    d.of(j) == Some(trace.dist(i)),
+                    "{label}: window {w} byte {i}"
+                );
+            }
+            if cfg.reset_every == 1 && !cfg.delay && !cfg.exact {
+                if let Some(o) = &win.rec.overflow {
+                    model.start(1).unwrap_or_else(|e| panic!("{e}"));
+                    for &b in &text[win.bytes.clone()] {
+                        model.feed(&[Some(b)]).unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    assert_eq!(o.at, win.bytes.len());
+                    assert!(d.overflow.as_deref() == Some(model.dist(0)), "{label}: {w}");
+                    overflows += 1;
+                }
+            }
+        }
+        assert!(
+            cfg.method != MethodKind::EqualInfo
+                || cfg.reset_every != 1
+                || cfg.delay
+                || cfg.exact
+                || overflows > 5,
+            "{label}: {overflows} overflows checked"
+        );
+        // Through the request list, as the GUI asks: pending, served, ready.
+        let w = a.windows.len() / 2;
+        let woke = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let k = woke.clone();
+        let waker: Waker = Arc::new(move || {
+            k.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert!(matches!(
+            a.dist_requests.get(w, waker.clone()),
+            DistState::Pending
+        ));
+        assert_eq!(a.dist_requests.serve(&a, &mut model), 1);
+        assert_eq!(
+            woke.load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "the UI was woken"
+        );
+        match a.dist_requests.get(w, waker) {
+            DistState::Ready(d) => assert_eq!(d.window, w),
+            other => panic!("{label}: {other:?}"),
+        }
+    }
+}
+
+/// A unigram stepped two lanes at a time (so that an analysis has many lane groups).
+struct TwoLanes(Unigram);
+
+impl crate::model::ByteModel for TwoLanes {
+    fn identity(&self) -> crate::model::ModelIdentity {
+        self.0.identity()
+    }
+    fn start(&mut self, lanes: usize) -> crate::Result<()> {
+        self.0.start(lanes)
+    }
+    fn reset_lane(&mut self, lane: usize) {
+        self.0.reset_lane(lane)
+    }
+    fn dist(&self, lane: usize) -> &[f32] {
+        self.0.dist(lane)
+    }
+    fn feed(&mut self, bytes: &[Option<u8>]) -> crate::Result<()> {
+        self.0.feed(bytes)
+    }
+    fn preferred_lanes(&self) -> usize {
+        2
+    }
+}
+
+/// The side work of a long analysis (the worker answering distribution requests) runs between
+/// lane groups and AC examples, may use the model as it likes there, and changes nothing in
+/// the result.
+#[test]
+fn side_work_between_lane_groups_changes_nothing() {
+    use crate::method::MethodKind;
+    use crate::model::ByteModel;
+    let corpus = b"the quick brown fox jumps over the lazy dog; pack my box with five dozen jugs. ";
+    let mut model = TwoLanes(Unigram::fit(corpus));
+    let cancel = AtomicBool::new(false);
+    let text: Vec<u8> = corpus.iter().cycle().take(3000).copied().collect();
+    for cfg in [
+        Config {
+            example_bytes: 1000,
+            ..Config::equal_info(16, 16)
+        },
+        Config {
+            example_bytes: 500,
+            ..Config::new(MethodKind::Ac)
+        },
+    ] {
+        let plain = analyse_quick(Arc::new(text.clone()), &cfg, &mut model, 1, None, &cancel)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut calls = 0;
+        let mut side = |m: &mut dyn ByteModel| {
+            calls += 1;
+            // Whatever the side work does to the lanes.
+            m.start(3).unwrap_or_else(|e| panic!("{e}"));
+            m.feed(&[Some(b'x'), None, Some(b'y')])
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+        let with = analyse_quick_with(
+            Arc::new(text.clone()),
+            &cfg,
+            &mut model,
+            1,
+            None,
+            &cancel,
+            None,
+            Some(&mut side),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(calls >= 3, "{}: {calls} side calls", cfg.label());
+        assert_eq!(with.tokens, plain.tokens, "{}", cfg.label());
+        assert_same_layout(&with, &plain, &cfg.label());
     }
 }

@@ -96,6 +96,7 @@ pub(crate) fn example_job<'a>(
     let wants = EncodeWants {
         byte_bits: r.start < record_upto,
         trace,
+        dists: trace,
     };
     WindowEncoder::new(
         data,

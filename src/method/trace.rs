@@ -1,6 +1,8 @@
 //! The per-byte trace the GUI draws: for each byte its probability, quantized frequency, the coder
 //! interval before and after, the bits emitted while coding it and its window. Recorded only when
-//! asked for (it costs a copy of the model's distribution per byte).
+//! asked for; the model's whole distribution of each byte only when asked for too (a copy of
+//! 256 floats a byte: the live view recomputes it on demand instead, see
+//! [`crate::live::window_dists`]).
 
 use super::{Encoded, MethodKind};
 use crate::coding::{quantize, CoderState, FreqTable};
@@ -19,6 +21,8 @@ pub struct ByteTrace {
     pub cum_low: u32,
     /// 0 for the model's most probable byte, 1 for the next, ...
     pub rank: u16,
+    /// Entropy of the model's distribution for it, in nats (the entropy track and colours).
+    pub entropy: f64,
     /// Coder state before coding it (relative to its window's start).
     pub before: CoderState,
     /// Coder state after coding it.
@@ -143,6 +147,11 @@ impl Alignment {
             overhead,
             ..Alignment::new(byte_bits, windows, token_bits)
         }
+    }
+
+    /// Each byte's bits, as given to [`Alignment::new`].
+    pub fn byte_bit_ranges(&self) -> &[Range<u64>] {
+        &self.byte_bits
     }
 
     /// Token size in bits.

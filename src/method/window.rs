@@ -89,7 +89,8 @@ pub struct WindowRecord {
     pub byte_bits: Vec<Range<u64>>,
     /// Per-byte trace (bit ranges relative to the window, `window` 0); only when traced.
     pub traces: Vec<ByteTrace>,
-    /// The model distribution of each byte, 256 values per byte; only when traced.
+    /// The model distribution of each byte, 256 values per byte; only when asked for
+    /// ([`EncodeWants::dists`]).
     pub dists: Vec<f32>,
     /// The byte that did not fit and closed the window (EqualInfoAC; None at an example's end).
     pub overflow: Option<Overflow>,
@@ -104,7 +105,8 @@ pub struct Overflow {
     pub byte: u8,
     /// Bits needed to stop after it (more than b).
     pub bits_needed: u64,
-    /// The model's distribution for it in the window's context (only when traced).
+    /// The model's distribution for it in the window's context (only when asked for,
+    /// [`EncodeWants::dists`]).
     pub dist: Vec<f32>,
 }
 
@@ -125,8 +127,11 @@ impl WindowSink for Vec<(usize, WindowRecord)> {
 pub struct EncodeWants {
     /// Each byte's emitted bit range ([`WindowRecord::byte_bits`]).
     pub byte_bits: bool,
-    /// The per-byte trace and distributions (implies `byte_bits`).
+    /// The per-byte trace (implies `byte_bits`).
     pub trace: bool,
+    /// With the trace, each byte's whole distribution ([`WindowRecord::dists`],
+    /// [`Overflow::dist`]): 1 KB a byte.
+    pub dists: bool,
 }
 
 /// The window rule of a configuration.
@@ -143,7 +148,8 @@ struct Coded {
     before: CoderState,
     after: CoderState,
     emit: Range<u64>,
-    trace: Option<(f32, u16, Vec<f32>)>,
+    /// Probability, rank, entropy and (when asked for) the distribution.
+    trace: Option<(f32, u16, f64, Vec<f32>)>,
     freq: u32,
     cum_low: u32,
 }
@@ -228,6 +234,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             wants: EncodeWants {
                 byte_bits: wants.byte_bits || wants.trace,
                 trace: wants.trace,
+                dists: wants.trace && wants.dists,
             },
             pos: start,
             state: CoderState::default(),
@@ -333,9 +340,11 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
         }
         if self.wants.trace {
             traces.reserve(len);
-            dists.reserve(len * 256);
+            if self.wants.dists {
+                dists.reserve(len * 256);
+            }
             for (j, c) in self.coded.drain(..).take(len).enumerate() {
-                let Some((prob, rank, dist)) = c.trace else {
+                let Some((prob, rank, entropy, dist)) = c.trace else {
                     continue;
                 };
                 traces.push(ByteTrace {
@@ -344,6 +353,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
                     freq: c.freq,
                     cum_low: c.cum_low,
                     rank,
+                    entropy,
                     before: c.before,
                     after: c.after,
                     bits: byte_bits[j].clone(),
@@ -401,7 +411,18 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
             before,
             after: self.state,
             emit: start..self.win_bits.len(),
-            trace: dist.map(|d| (d[byte as usize], rank_of(d, byte), d.to_vec())),
+            trace: dist.map(|d| {
+                (
+                    d[byte as usize],
+                    rank_of(d, byte),
+                    crate::segment::score::entropy_nats(d),
+                    if self.wants.dists {
+                        d.to_vec()
+                    } else {
+                        Vec::new()
+                    },
+                )
+            }),
             freq: table.freq(byte),
             cum_low: table.cum_low(byte),
         });
@@ -435,7 +456,7 @@ impl<S: WindowSink, F: FnMut(usize) -> bool> LaneJob for WindowEncoder<'_, S, F>
                     at: self.dropped + self.coded.len(),
                     byte,
                     bits_needed: need,
-                    dist: if self.wants.trace {
+                    dist: if self.wants.dists {
                         ctx.dist().to_vec()
                     } else {
                         Vec::new()

@@ -98,6 +98,43 @@ pub trait ByteModel: Send {
         None
     }
 
+    /// Feeds `bytes` one after the other to lane 0 of a model started with one lane
+    /// (`start(1)`), exactly as that many calls of `feed` would, and appends the lane's
+    /// distribution after each byte to `dists` (256 values a byte). A model may batch the bytes
+    /// (M1 on the CPU pushes them through its network as the rows of one product); the lane
+    /// contract makes the result bit-identical to stepping them one at a time.
+    fn feed_many(&mut self, bytes: &[u8], dists: &mut Vec<f32>) -> Result<()> {
+        dists.reserve(bytes.len() * VOCAB);
+        for &b in bytes {
+            self.feed(&[Some(b)])?;
+            dists.extend_from_slice(self.dist(0));
+        }
+        Ok(())
+    }
+
+    /// A copy of lane 0's state (of a model started with one lane) that
+    /// [`ByteModel::restore_lane`] puts back exactly; None when this model cannot.
+    fn save_lane(&self) -> Option<LaneSnapshot> {
+        None
+    }
+
+    /// Puts a state saved by [`ByteModel::save_lane`] (of this model) into lane 0 of a model
+    /// started with one lane.
+    fn restore_lane(&mut self, snapshot: &LaneSnapshot) -> Result<()> {
+        let _ = snapshot;
+        Err(crate::error::Error::Model(
+            "this model cannot restore a saved lane".into(),
+        ))
+    }
+
+    /// How many of a lane's latest bytes its distribution depends on, beside the number of
+    /// bytes it has been fed: a lane fed `n` bytes gives the same distribution, bit for bit, as
+    /// any lane fed `n` bytes that end with the same `context_bytes()` bytes. None: every byte
+    /// since the reset counts.
+    fn context_bytes(&self) -> Option<usize> {
+        None
+    }
+
     /// Scores a whole sequence from an empty context: row `i` (256 values) is the distribution of
     /// byte `i` given bytes `..i`. Returns `bytes.len()` rows, flattened. A transformer overrides
     /// this with one batched forward; the default steps one lane.
@@ -145,6 +182,52 @@ impl<M: ByteModel + ?Sized> ByteModel for Box<M> {
     }
     fn score(&mut self, bytes: &[u8]) -> Result<Vec<f32>> {
         (**self).score(bytes)
+    }
+    fn feed_many(&mut self, bytes: &[u8], dists: &mut Vec<f32>) -> Result<()> {
+        (**self).feed_many(bytes, dists)
+    }
+    fn save_lane(&self) -> Option<LaneSnapshot> {
+        (**self).save_lane()
+    }
+    fn restore_lane(&mut self, snapshot: &LaneSnapshot) -> Result<()> {
+        (**self).restore_lane(snapshot)
+    }
+    fn context_bytes(&self) -> Option<usize> {
+        (**self).context_bytes()
+    }
+}
+
+/// A saved model lane ([`ByteModel::save_lane`]): the model's own state, opaque to everyone
+/// else, with its size in bytes (so that callers can bound what they keep).
+#[derive(Clone)]
+pub struct LaneSnapshot {
+    state: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    bytes: usize,
+}
+
+impl LaneSnapshot {
+    /// Wraps a model's lane state of about `bytes` bytes.
+    pub fn new<T: std::any::Any + Send + Sync>(state: T, bytes: usize) -> Self {
+        LaneSnapshot {
+            state: std::sync::Arc::new(state),
+            bytes,
+        }
+    }
+
+    /// The state, when it is a `T`.
+    pub fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.state.downcast_ref()
+    }
+
+    /// About how many bytes it holds.
+    pub fn size_bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for LaneSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LaneSnapshot({} bytes)", self.bytes)
     }
 }
 

@@ -117,9 +117,23 @@ fn padded(emitted: &[bool], st: &CoderState, b: usize) -> Vec<bool> {
     v
 }
 
-/// The lesson of window `rec` (traced) under `config`; None without a trace.
+/// The lesson of window `rec` (traced, with its distributions) under `config`; None without a
+/// trace.
 pub fn decode_lesson(rec: &WindowRecord, config: &Config) -> Option<DecodeLesson> {
-    if rec.traces.len() != rec.len || rec.dists.len() != rec.len * 256 {
+    let overflow = rec.overflow.as_ref().map(|o| &o.dist[..]);
+    decode_lesson_with(rec, &rec.dists, overflow, config)
+}
+
+/// [`decode_lesson`] with the window's distributions given apart from the record (256 values a
+/// byte, and the distribution of the byte that did not fit): the live view computes them on
+/// demand ([`crate::live::window_dists`]).
+pub fn decode_lesson_with(
+    rec: &WindowRecord,
+    dists: &[f32],
+    overflow: Option<&[f32]>,
+    config: &Config,
+) -> Option<DecodeLesson> {
+    if rec.traces.len() != rec.len || dists.len() != rec.len * 256 {
         return None;
     }
     let bits: Vec<bool> = (0..rec.bits.len()).map(|i| rec.bits.get(i)).collect();
@@ -136,10 +150,10 @@ pub fn decode_lesson(rec: &WindowRecord, config: &Config) -> Option<DecodeLesson
     };
     for t in 0.. {
         let dist = if t < rec.len {
-            &rec.dists[t * 256..(t + 1) * 256]
+            &dists[t * 256..(t + 1) * 256]
         } else {
-            match (&rec.overflow, windowed) {
-                (Some(o), true) if t == rec.len && o.dist.len() == 256 => &o.dist[..],
+            match (overflow, windowed) {
+                (Some(o), true) if t == rec.len && o.len() == 256 => o,
                 _ => break,
             }
         };

@@ -163,6 +163,7 @@ pub(crate) mod tests {
                     EncodeWants {
                         byte_bits: true,
                         trace: true,
+                        dists: true,
                     },
                     Vec::new(),
                     |_| false,

@@ -349,7 +349,9 @@ pub fn byte_view_ui(
                 let x = x_of(line, b);
                 let cell = row(&CELL_ROW, top, x..x + CELL_W).shrink2(Vec2::new(0.5, 2.0));
                 let colour = match analysis.byte(b) {
-                    Some(info) => theme::byte_colour(opts.scale, info.trace.prob, info.dist),
+                    Some(info) => {
+                        theme::byte_colour(opts.scale, info.trace.prob, info.trace.entropy)
+                    }
                     None => theme::NO_TRACE,
                 };
                 painter.rect_filled(cell, 1.0, colour);
@@ -369,7 +371,7 @@ pub fn byte_view_ui(
                 let rect = row(&CELL_ROW, top, x0..x1);
                 let bg = analysis
                     .byte(g.bytes.start)
-                    .map(|i| theme::byte_colour(opts.scale, i.trace.prob, i.dist))
+                    .map(|i| theme::byte_colour(opts.scale, i.trace.prob, i.trace.entropy))
                     .unwrap_or(theme::NO_TRACE);
                 let font = if g.invalid {
                     hex_font.clone()
@@ -667,8 +669,23 @@ pub fn byte_tooltip_ui(ui: &mut Ui, analysis: &Analysis, b: usize) {
     if let Some(f) = failure.and_then(|w| w.rec.free_failure.as_ref()) {
         ui.colored_label(theme::FLAG, format!("⚠ {}", f.describe()));
     }
-    let top = top_n(info.dist, 10);
-    top_bars_ui(ui, &top, value);
+    // The whole distribution is computed on demand (the analysis keeps per byte only what the
+    // views draw): the bars come a moment after the tooltip.
+    let ctx = ui.ctx().clone();
+    let wake: crate::live::Waker = std::sync::Arc::new(move || ctx.request_repaint());
+    match analysis.dist_requests.get(info.window, wake) {
+        crate::live::DistState::Ready(d) => {
+            if let Some(dist) = d.of(info.pos_in_window) {
+                top_bars_ui(ui, &top_n(dist, 10), value);
+            }
+        }
+        crate::live::DistState::Pending => {
+            ui.weak("computing the top predictions…");
+        }
+        crate::live::DistState::Failed(e) => {
+            ui.weak(format!("no distribution: {e}"));
+        }
+    }
 }
 
 /// The `n` most probable bytes of a distribution (ties: smaller byte first).

@@ -12,7 +12,6 @@
 
 use crate::live::Analysis;
 use crate::segment::rules::entropy_starts;
-use crate::segment::score::entropy_nats;
 use crate::segment::spec::{EntropyMode, EntropySpec, DEFAULT_THRESHOLD_NATS};
 use egui::{Color32, Ui};
 use egui_plot::{HLine, Line, Plot, Points, VLine};
@@ -67,7 +66,7 @@ impl EntropyTrackState {
             }
         }
         let h: Option<Vec<f64>> = (0..a.len())
-            .map(|i| a.byte(i).map(|b| entropy_nats(b.dist)))
+            .map(|i| a.byte(i).map(|b| b.trace.entropy))
             .collect();
         let h = Arc::new(h?);
         self.cache = Some((key, h.clone()));

@@ -38,6 +38,8 @@ use candle_core::{Device, Tensor};
 use eqinfo_kernel::{Epilogue, Packed};
 use std::sync::Arc;
 
+mod prefill;
+
 /// Rows per matmul chunk on a GPU (lanes are stepped there in groups of this size).
 pub const CHUNK_ROWS: usize = 16;
 
@@ -801,6 +803,31 @@ impl ByteModel for M1 {
             },
             _ => None,
         }
+    }
+
+    /// On the CPU a run of bytes goes through as the rows of one product per layer, bit for
+    /// bit what stepping gives (`infer/prefill.rs`); on a GPU it steps.
+    fn feed_many(&mut self, bytes: &[u8], dists: &mut Vec<f32>) -> Result<()> {
+        if self.on_cpu() {
+            return self.feed_many_cpu(bytes, dists);
+        }
+        for &b in bytes {
+            self.feed(&[Some(b)])?;
+            dists.extend_from_slice(self.dist(0));
+        }
+        Ok(())
+    }
+
+    fn save_lane(&self) -> Option<crate::model::LaneSnapshot> {
+        self.save_lane0()
+    }
+
+    fn restore_lane(&mut self, snapshot: &crate::model::LaneSnapshot) -> Result<()> {
+        self.restore_lane0(snapshot)
+    }
+
+    fn context_bytes(&self) -> Option<usize> {
+        Some(self.context_bytes0())
     }
 
     /// One batched forward over `[BOS, bytes[..n-1]]` with the sliding-window mask (attention in

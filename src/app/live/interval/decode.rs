@@ -7,7 +7,7 @@ use crate::app::theme;
 use crate::live::Analysis;
 use crate::method::decode::FreeDecodeRule;
 use crate::teach::coder::{reg_interval, ONE};
-use crate::teach::decode::{decode_lesson, DecodeLesson, FreeStop};
+use crate::teach::decode::{decode_lesson_with, DecodeLesson, FreeStop};
 use crate::teach::{partition, pseudo};
 use egui::{Color32, RichText, Ui};
 
@@ -16,7 +16,15 @@ pub(super) fn steps(analysis: &Analysis, w: usize) -> usize {
     analysis
         .windows
         .get(w)
-        .and_then(|win| decode_lesson(&win.rec.coded, &analysis.config))
+        .and_then(|win| {
+            let d = analysis.dist_requests.ready(w)?;
+            decode_lesson_with(
+                &win.rec.coded,
+                &d.dists,
+                d.overflow.as_deref(),
+                &analysis.config,
+            )
+        })
         .map_or(0, |l| {
             l.steps.len() + usize::from(l.stop != FreeStop::NoWindow)
         })
@@ -33,7 +41,23 @@ pub(super) fn decode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
         return;
     };
     window_header(ui, look, analysis, w, None);
-    let Some(lesson) = decode_lesson(&win.rec.coded, &analysis.config) else {
+    if win.rec.traces.is_empty() {
+        ui.label("This method has no per-byte coder trace: nothing to decode step by step.");
+        return;
+    }
+    let d = match super::state::dists_of(ui, analysis, w) {
+        crate::live::DistState::Ready(d) => d,
+        other => {
+            super::state::dists_missing(ui, &other);
+            return;
+        }
+    };
+    let Some(lesson) = decode_lesson_with(
+        &win.rec.coded,
+        &d.dists,
+        d.overflow.as_deref(),
+        &analysis.config,
+    ) else {
         ui.label("This method has no per-byte coder trace: nothing to decode step by step.");
         return;
     };

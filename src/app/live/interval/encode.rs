@@ -112,7 +112,14 @@ pub(super) fn encode_ui(ui: &mut Ui, look: &Look, analysis: &Analysis, st: &Inte
     let j = st.step.min(rec.traces.len() - 1);
     window_header(ui, look, analysis, w, Some(j));
     let t = &rec.traces[j];
-    let dist = rec.dists.get(j * 256..(j + 1) * 256).unwrap_or(&[]);
+    let dists = match super::state::dists_of(ui, analysis, w) {
+        crate::live::DistState::Ready(d) => d,
+        other => {
+            super::state::dists_missing(ui, &other);
+            return;
+        }
+    };
+    let dist = dists.of(j).unwrap_or(&[]);
     let Ok(table) = quantize(dist, analysis.config.precision) else {
         ui.label("cannot quantize this byte's distribution");
         return;

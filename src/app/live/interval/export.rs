@@ -24,11 +24,8 @@ pub(super) fn picture_of(analysis: &Analysis, st: &IntervalState) -> Option<(Str
     let win = analysis.windows.get(st.window)?;
     let j = st.step.min(win.rec.traces.len().checked_sub(1)?);
     let t = win.rec.traces.get(j)?;
-    let table = quantize(
-        win.rec.dists.get(j * 256..(j + 1) * 256)?,
-        analysis.config.precision,
-    )
-    .ok()?;
+    let dists = analysis.dist_requests.ready(st.window)?;
+    let table = quantize(dists.of(j)?, analysis.config.precision).ok()?;
     let cum = cum_of(&table);
     let step = encode_step(t.before, Slot::of(&cum, t.byte as usize)?);
     let (lo, hi) = reg_interval(t.before.low, t.before.high);

@@ -65,3 +65,27 @@ impl IntervalState {
         true
     }
 }
+
+/// The whole distributions of window `w` of `a`, asked for on demand (the analysis keeps per
+/// byte only what the views draw, [`crate::live::window_dists`]); the UI repaints when they
+/// come.
+pub fn dists_of(ui: &egui::Ui, a: &Analysis, w: usize) -> crate::live::DistState {
+    let ctx = ui.ctx().clone();
+    a.dist_requests
+        .get(w, std::sync::Arc::new(move || ctx.request_repaint()))
+}
+
+/// What the view says while a window's distributions are computed, or why they are not there.
+pub fn dists_missing(ui: &mut egui::Ui, state: &crate::live::DistState) {
+    match state {
+        crate::live::DistState::Failed(e) => {
+            ui.label(format!("cannot compute this window's distributions: {e}"));
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("computing this window's distributions…");
+            });
+        }
+    }
+}
