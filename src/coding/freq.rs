@@ -211,6 +211,20 @@ pub fn quantize(probs: &[f32], precision: u32) -> Result<FreqTable, QuantizeErro
     FreqTable::from_freqs(&freqs, precision)
 }
 
+/// Entropy in nats of a distribution (normalized by its sum first, as BLT's softmax is).
+pub fn entropy_nats(dist: &[f32]) -> f64 {
+    let sum: f64 = dist.iter().map(|&p| p.max(0.0) as f64).sum();
+    if sum <= 0.0 {
+        return 0.0;
+    }
+    -dist
+        .iter()
+        .map(|&p| p.max(0.0) as f64 / sum)
+        .filter(|&p| p > 0.0)
+        .map(|p| p * p.ln())
+        .sum::<f64>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -415,7 +415,7 @@ impl<'a, S: WindowSink, F: FnMut(usize) -> bool> WindowEncoder<'a, S, F> {
                 (
                     d[byte as usize],
                     rank_of(d, byte),
-                    crate::segment::score::entropy_nats(d),
+                    crate::coding::freq::entropy_nats(d),
                     if self.wants.dists {
                         d.to_vec()
                     } else {
