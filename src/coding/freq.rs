@@ -217,12 +217,13 @@ pub fn entropy_nats(dist: &[f32]) -> f64 {
     if sum <= 0.0 {
         return 0.0;
     }
-    -dist
+    let plogp: f64 = dist
         .iter()
         .map(|&p| p.max(0.0) as f64 / sum)
         .filter(|&p| p > 0.0)
         .map(|p| p * p.ln())
-        .sum::<f64>()
+        .sum();
+    -plogp
 }
 
 #[cfg(test)]
