@@ -14,6 +14,10 @@ use eqinfo::method::{Config, MethodKind};
 use eqinfo::model::{ByteModel, ModelIdentity};
 use std::time::{Duration, Instant};
 
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{has_label, step_until};
+
 /// Uniform distributions, one lane at a time, a sleep of 1 ms every 4 model steps.
 struct Slow {
     dist: Vec<f32>,
@@ -45,26 +49,6 @@ impl ByteModel for Slow {
     fn preferred_lanes(&self) -> usize {
         1
     }
-}
-
-fn step_until(
-    h: &mut Harness<'static, App>,
-    limit: Duration,
-    mut done: impl FnMut(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(start.elapsed() < limit, "not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn has_label(h: &Harness<'static, App>, part: &str) -> bool {
-    h.query_all_by_label_contains(part).next().is_some()
 }
 
 /// Four examples of 10,240 bytes: an AC row and a Bytes row.

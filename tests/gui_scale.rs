@@ -11,6 +11,10 @@ use eqinfo::app::App;
 use eqinfo::model::{ByteModel, ModelIdentity};
 use std::time::{Duration, Instant};
 
+#[path = "common/gui.rs"]
+mod gui_common;
+use gui_common::{has_label, step_until};
+
 /// Uniform distributions, one lane at a time, a sleep of `step` every `every` model steps.
 struct Slow {
     dist: Vec<f32>,
@@ -67,27 +71,6 @@ fn app_with_step(settings: Settings, step: Duration, every: usize) -> Harness<'s
 
 fn long_text() -> String {
     "The quick brown fox jumps over the lazy dog. ".repeat(450)
-}
-
-/// Steps the app until `done` holds (panics after `limit`).
-fn step_until(
-    h: &mut Harness<'static, App>,
-    limit: Duration,
-    mut done: impl FnMut(&Harness<'static, App>) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(start.elapsed() < limit, "not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn has_label(h: &Harness<'static, App>, part: &str) -> bool {
-    h.query_all_by_label_contains(part).next().is_some()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! test binary uses every helper.
 #![allow(dead_code)]
 
+use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::Settings;
@@ -59,4 +60,26 @@ pub fn hold(h: &mut Harness<'static, App>) {
         h.run_steps(20);
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+/// Steps the app until `done` holds (panics after `limit`), 10 ms apart.
+pub fn step_until(
+    h: &mut Harness<'static, App>,
+    limit: Duration,
+    mut done: impl FnMut(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(start.elapsed() < limit, "not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether some widget's label contains `part`.
+pub fn has_label(h: &Harness<'static, App>, part: &str) -> bool {
+    h.query_all_by_label_contains(part).next().is_some()
 }
