@@ -11,45 +11,11 @@ use eqinfo::app::model_source::LoadedModel;
 use eqinfo::app::state::{Settings, Tab};
 use eqinfo::app::App;
 use eqinfo::method::{Config, MethodKind};
-use eqinfo::model::{ByteModel, ModelIdentity};
 use std::time::{Duration, Instant};
 
 #[path = "common/gui.rs"]
 mod gui_common;
-use gui_common::{has_label, step_until};
-
-/// Uniform distributions, one lane at a time, a sleep of 1 ms every 4 model steps.
-struct Slow {
-    dist: Vec<f32>,
-    steps: usize,
-}
-
-impl ByteModel for Slow {
-    fn identity(&self) -> ModelIdentity {
-        ModelIdentity {
-            kind: "slow".into(),
-            hash: "0".repeat(64),
-            backend: "exact".into(),
-        }
-    }
-    fn start(&mut self, _lanes: usize) -> eqinfo::Result<()> {
-        Ok(())
-    }
-    fn reset_lane(&mut self, _lane: usize) {}
-    fn dist(&self, _lane: usize) -> &[f32] {
-        &self.dist
-    }
-    fn feed(&mut self, _bytes: &[Option<u8>]) -> eqinfo::Result<()> {
-        self.steps += 1;
-        if self.steps.is_multiple_of(4) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        Ok(())
-    }
-    fn preferred_lanes(&self) -> usize {
-        1
-    }
-}
+use gui_common::{has_label, step_until, Slow};
 
 /// Four examples of 10,240 bytes: an AC row and a Bytes row.
 #[test]
@@ -69,10 +35,7 @@ fn a_long_row_shows_its_progress_fills_in_and_cancel_stops_it() {
         ..Settings::default()
     };
     let model = LoadedModel {
-        model: Box::new(Slow {
-            dist: vec![1.0 / 256.0; 256],
-            steps: 0,
-        }),
+        model: Box::new(Slow::new(Duration::from_millis(1), 4)),
         name: "slow test model".into(),
     };
     let mut h = Harness::builder()

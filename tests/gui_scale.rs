@@ -8,47 +8,11 @@ use egui_kittest::Harness;
 use eqinfo::app::model_source::LoadedModel;
 use eqinfo::app::state::{Settings, Tab};
 use eqinfo::app::App;
-use eqinfo::model::{ByteModel, ModelIdentity};
 use std::time::{Duration, Instant};
 
 #[path = "common/gui.rs"]
 mod gui_common;
-use gui_common::{has_label, step_until};
-
-/// Uniform distributions, one lane at a time, a sleep of `step` every `every` model steps.
-struct Slow {
-    dist: Vec<f32>,
-    step: Duration,
-    every: usize,
-    steps: usize,
-}
-
-impl ByteModel for Slow {
-    fn identity(&self) -> ModelIdentity {
-        ModelIdentity {
-            kind: "slow".into(),
-            hash: "0".repeat(64),
-            backend: "exact".into(),
-        }
-    }
-    fn start(&mut self, _lanes: usize) -> eqinfo::Result<()> {
-        Ok(())
-    }
-    fn reset_lane(&mut self, _lane: usize) {}
-    fn dist(&self, _lane: usize) -> &[f32] {
-        &self.dist
-    }
-    fn feed(&mut self, _bytes: &[Option<u8>]) -> eqinfo::Result<()> {
-        self.steps += 1;
-        if self.steps.is_multiple_of(self.every) {
-            std::thread::sleep(self.step);
-        }
-        Ok(())
-    }
-    fn preferred_lanes(&self) -> usize {
-        1
-    }
-}
+use gui_common::{has_label, step_until, Slow};
 
 fn slow_app(settings: Settings) -> Harness<'static, App> {
     app_with_step(settings, Duration::from_millis(3), 1)
@@ -56,12 +20,7 @@ fn slow_app(settings: Settings) -> Harness<'static, App> {
 
 fn app_with_step(settings: Settings, step: Duration, every: usize) -> Harness<'static, App> {
     let model = LoadedModel {
-        model: Box::new(Slow {
-            dist: vec![1.0 / 256.0; 256],
-            step,
-            every,
-            steps: 0,
-        }),
+        model: Box::new(Slow::new(step, every)),
         name: "slow test model".into(),
     };
     Harness::builder()

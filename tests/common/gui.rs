@@ -8,7 +8,7 @@ use egui_kittest::Harness;
 use eqinfo::app::model_source::{LoadedModel, DEMO_TEXT};
 use eqinfo::app::state::Settings;
 use eqinfo::app::App;
-use eqinfo::model::Unigram;
+use eqinfo::model::{ByteModel, ModelIdentity, Unigram};
 use std::time::{Duration, Instant};
 
 /// A unigram fitted on the demo text (fast, and every byte of the demo is likely enough).
@@ -82,4 +82,51 @@ pub fn step_until(
 /// Whether some widget's label contains `part`.
 pub fn has_label(h: &Harness<'static, App>, part: &str) -> bool {
     h.query_all_by_label_contains(part).next().is_some()
+}
+
+/// Uniform distributions, one lane at a time, a sleep of `step` every `every` model steps: a
+/// model slow enough for progress and cancel to be seen.
+pub struct Slow {
+    dist: Vec<f32>,
+    step: Duration,
+    every: usize,
+    steps: usize,
+}
+
+impl Slow {
+    pub fn new(step: Duration, every: usize) -> Slow {
+        Slow {
+            dist: vec![1.0 / 256.0; 256],
+            step,
+            every: every.max(1),
+            steps: 0,
+        }
+    }
+}
+
+impl ByteModel for Slow {
+    fn identity(&self) -> ModelIdentity {
+        ModelIdentity {
+            kind: "slow".into(),
+            hash: "0".repeat(64),
+            backend: "exact".into(),
+        }
+    }
+    fn start(&mut self, _lanes: usize) -> eqinfo::Result<()> {
+        Ok(())
+    }
+    fn reset_lane(&mut self, _lane: usize) {}
+    fn dist(&self, _lane: usize) -> &[f32] {
+        &self.dist
+    }
+    fn feed(&mut self, _bytes: &[Option<u8>]) -> eqinfo::Result<()> {
+        self.steps += 1;
+        if self.steps.is_multiple_of(self.every) {
+            std::thread::sleep(self.step);
+        }
+        Ok(())
+    }
+    fn preferred_lanes(&self) -> usize {
+        1
+    }
 }
